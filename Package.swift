@@ -1,0 +1,56 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// scamflow: catch phone and payment scams in messages, transcripts and device events.
+///
+/// Target boundaries (see ARCHITECTURE.md): only `PCRE2` imports the C library, only the
+/// `scamflow` executable writes to stdout/stderr.
+let package = Package(
+    name: "scamflow",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "scamflow", targets: ["scamflow"]),
+        .library(name: "ScamEngine", targets: ["ScamEngine"]),
+        .library(name: "ScamIO", targets: ["ScamIO"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // The C boundary: a module map and a one-line shim over the system libpcre2-8.
+        .systemLibrary(
+            name: "CPCRE2",
+            pkgConfig: "libpcre2-8",
+            providers: [.apt(["libpcre2-dev"])]
+        ),
+        // Safe Swift wrapper: compiled patterns (JIT), per-thread matchers, typed errors.
+        .target(name: "PCRE2", dependencies: ["CPCRE2"]),
+        // Packs as data: YAML decoding with source positions, validation, diagnostics.
+        .target(name: "ScamPacks", dependencies: ["Yams"]),
+        // Normalizer, compiled rule set, scanner, alert model.
+        .target(name: "ScamEngine", dependencies: ["PCRE2", "ScamPacks"]),
+        // Readers (records in) and encoders (alerts out).
+        .target(name: "ScamIO", dependencies: ["ScamEngine"]),
+        // The packs under Patterns/, embedded into the binary at build time.
+        .target(name: "ScamBuiltins", dependencies: ["ScamPacks"], plugins: ["EmbedPacks"]),
+        .executableTarget(name: "PackEmbedder"),
+        .plugin(
+            name: "EmbedPacks",
+            capability: .buildTool(),
+            dependencies: ["PackEmbedder"]
+        ),
+        .executableTarget(
+            name: "scamflow",
+            dependencies: [
+                "ScamEngine", "ScamIO", "ScamPacks", "ScamBuiltins",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "PCRE2Tests", dependencies: ["PCRE2"]),
+        .testTarget(name: "ScamPacksTests", dependencies: ["ScamPacks"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ScamEngineTests", dependencies: ["ScamEngine", "ScamBuiltins"]),
+        .testTarget(name: "ScamIOTests", dependencies: ["ScamIO"]),
+        .testTarget(name: "ScamflowCLITests", dependencies: ["scamflow"], resources: [.copy("Golden")]),
+    ]
+)

@@ -1,0 +1,51 @@
+/// How urgent an alert is. Ordered: `low < medium < high < critical`.
+public enum Severity: String, Sendable, Comparable, CaseIterable, Codable {
+    case low, medium, high, critical
+
+    public static func < (a: Severity, b: Severity) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
+/// One piece of proof behind an alert: a rule that matched, where, and the matched text.
+public struct Evidence: Sendable, Hashable {
+    public var source: SourcePosition
+    public var time: Int64?
+    public var signal: String
+    public var rule: String
+    /// The matched text, taken from the original (not the normalized) text.
+    public var excerpt: String
+    /// Byte range of `excerpt` in the original text of the record (UTF-8 offsets).
+    public var span: Range<Int>
+    public var speaker: String?
+    public var recordID: String?
+}
+
+/// A finding: a record (or conversation) whose score reached a pack's threshold, or (later) a
+/// flow that advanced far enough. The wire format is documented in README.md ("Alert format").
+public struct Alert: Sendable {
+    public enum Kind: String, Sendable { case rule, flow }
+
+    /// Time of the latest evidence, when known (ms since the Unix epoch).
+    public var time: Int64?
+    /// Stable identifier of the finding: the same input scanned again gives the same id.
+    public var alertID: String
+    public var subject: String?
+    public var kind: Kind
+    /// The rule (or flow) that names the finding: the highest-scoring rule.
+    public var id: String
+    public var title: String
+    public var severity: Severity
+    public var score: Int
+    public var threshold: Int
+    public var advice: String?
+    public var evidence: [Evidence]
+    /// `name@version` of the pack.
+    public var pack: String
+    /// Where the finding is: the record or first segment of the conversation.
+    public var source: SourcePosition
+    public var recordID: String?
+    public var channel: String?
+    public var lang: String
+    public var tags: [String]
+}

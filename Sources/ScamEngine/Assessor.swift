@@ -1,0 +1,104 @@
+/// Turns the hits of one unit (a message, or all segments of one call) into alerts.
+///
+/// Per pack: the score is the sum, over distinct signals, of the highest score among the hits
+/// of that signal (two rules for one signal do not add up). A pack raises one alert when its
+/// score reaches its threshold (or `minScore` when set). Severity: `medium` from the threshold,
+/// `high` from 1.5x, `critical` from 2.5x.
+public struct Assessor: Sendable {
+    public let ruleSet: RuleSet
+    /// Overrides every pack's threshold when set.
+    public let minScore: Int?
+
+    public init(ruleSet: RuleSet, minScore: Int? = nil) {
+        self.ruleSet = ruleSet
+        self.minScore = minScore
+    }
+
+    /// Facts about the unit that alerts carry.
+    public struct Unit: Sendable {
+        public var subject: String?
+        public var source: SourcePosition
+        public var recordID: String?
+        public var channel: String?
+        public var lang: String
+        public init(subject: String?, source: SourcePosition, recordID: String?, channel: String?, lang: String) {
+            self.subject = subject
+            self.source = source
+            self.recordID = recordID
+            self.channel = channel
+            self.lang = lang
+        }
+    }
+
+    public func alerts(for hits: [Hit], in unit: Unit) -> [Alert] {
+        guard !hits.isEmpty else { return [] }
+        var alerts: [Alert] = []
+        for (packIndex, pack) in ruleSet.packs.enumerated() {
+            let packHits = hits.filter { ruleSet.rules[$0.rule].packIndex == packIndex }
+            guard !packHits.isEmpty else { continue }
+            var best: [String: Int] = [:]
+            for hit in packHits {
+                let rule = ruleSet.rules[hit.rule]
+                best[rule.signal] = max(best[rule.signal] ?? 0, rule.score)
+            }
+            let score = best.values.reduce(0, +)
+            let threshold = minScore ?? pack.manifest.threshold
+            guard score >= threshold else { continue }
+            alerts.append(makeAlert(packHits, pack: pack, score: score, threshold: threshold, unit: unit))
+        }
+        return alerts
+    }
+
+    private func makeAlert(_ hits: [Hit], pack: CompiledPack, score: Int, threshold: Int, unit: Unit) -> Alert {
+        // One piece of evidence per rule (its first hit), in the order they occur.
+        var seen = Set<Int>()
+        let ordered = hits.sorted { ($0.source.line, $0.span.lowerBound) < ($1.source.line, $1.span.lowerBound) }
+            .filter { seen.insert($0.rule).inserted }
+        let top = ordered.max { a, b in
+            let ra = ruleSet.rules[a.rule], rb = ruleSet.rules[b.rule]
+            return ra.score != rb.score ? ra.score < rb.score : a.rule > b.rule
+        }!
+        let rule = ruleSet.rules[top.rule]
+        let evidence = ordered.map { hit in
+            let r = ruleSet.rules[hit.rule]
+            return Evidence(source: hit.source, time: hit.time, signal: r.signal, rule: r.id, excerpt: hit.excerpt,
+                            span: hit.span, speaker: hit.speaker, recordID: hit.recordID)
+        }
+        let severity: Severity = score * 2 >= threshold * 5 ? .critical : (score * 2 >= threshold * 3 ? .high : .medium)
+        let advice = Assessor.pick(rule.advice, lang: unit.lang) ?? Assessor.pick(pack.manifest.advice, lang: unit.lang)
+        var tags: [String] = []
+        for hit in ordered { for tag in ruleSet.rules[hit.rule].tags where !tags.contains(tag) { tags.append(tag) } }
+        let times = ordered.compactMap(\.time)
+        return Alert(time: times.max(), alertID: Assessor.alertID(pack: pack.manifest.name, unit: unit, evidence: evidence),
+                     subject: unit.subject, kind: .rule, id: rule.id, title: rule.title, severity: severity, score: score,
+                     threshold: threshold, advice: advice, evidence: evidence, pack: pack.manifest.label,
+                     source: unit.source, recordID: unit.recordID, channel: unit.channel, lang: unit.lang, tags: tags)
+    }
+
+    /// Advice in the unit's language, else English, else any.
+    static func pick(_ advice: [String: String], lang: String) -> String? {
+        advice[lang] ?? advice["en"] ?? advice.sorted { $0.key < $1.key }.first?.value
+    }
+
+    /// A stable id: FNV-1a over what identifies the finding (pack, subject, where, what matched).
+    static func alertID(pack: String, unit: Unit, evidence: [Evidence]) -> String {
+        var hash = StableHash()
+        hash.add("rule"); hash.add(pack); hash.add(unit.subject ?? ""); hash.add(unit.source.description)
+        for e in evidence { hash.add(e.rule); hash.add(e.source.description); hash.add("\(e.span.lowerBound)-\(e.span.upperBound)") }
+        return hash.hex
+    }
+}
+
+/// 64-bit FNV-1a, stable across runs and platforms (unlike `Hasher`, which is seeded per process).
+public struct StableHash: Sendable {
+    public private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+    public init() {}
+    public mutating func add(_ string: String) {
+        for byte in string.utf8 { value = (value ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        value = (value ^ 0xFF) &* 0x0000_0100_0000_01b3  // field separator
+    }
+    public var hex: String {
+        let s = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - s.count) + s
+    }
+}

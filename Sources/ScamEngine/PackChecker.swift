@@ -1,0 +1,99 @@
+import PCRE2
+import ScamPacks
+
+/// Checks compiled rules against their own examples and against inputs that make badly written
+/// patterns backtrack: what `scamflow pack test` and `pack lint` run, and what the test suite
+/// runs on every built-in pack.
+public struct PackChecker {
+    public let ruleSet: RuleSet
+
+    public init(ruleSet: RuleSet) { self.ruleSet = ruleSet }
+
+    /// The outcome of one example.
+    public struct ExampleResult: Sendable {
+        public var rule: String
+        public var expectMatch: Bool
+        public var text: String
+        public var location: SourceLocation
+        /// The original range matched, if any.
+        public var matched: Range<Int>?
+        public var error: PCRE2Error?
+        public var passed: Bool { error == nil && (matched != nil) == expectMatch }
+    }
+
+    /// Runs every example of every rule (or of the rules of the named packs).
+    public func runExamples(packs: Set<String>? = nil) -> [ExampleResult] {
+        let scanner = Scanner(ruleSet: ruleSet)
+        var results: [ExampleResult] = []
+        for (index, rule) in ruleSet.rules.enumerated() {
+            if let packs, !packs.contains(ruleSet.packs[rule.packIndex].manifest.name) { continue }
+            let cases = rule.spec.examples.match.map { ($0, true) } + rule.spec.examples.noMatch.map { ($0, false) }
+            for (example, expect) in cases {
+                var result = ExampleResult(rule: rule.id, expectMatch: expect, text: example.value, location: example.location)
+                do {
+                    result.matched = try scanner.matches(rule: index, text: example.value)
+                } catch {
+                    result.error = error
+                }
+                results.append(result)
+            }
+        }
+        return results
+    }
+
+    /// Diagnostics for failed examples (`SF107`, or `SF111` when the match limit was hit).
+    public static func diagnostics(for results: [ExampleResult]) -> [Diagnostic] {
+        results.filter { !$0.passed }.map { r in
+            if let error = r.error {
+                return Diagnostic(error.kind == .matchLimit ? .matchLimit : .badExample, at: r.location,
+                                  "rule \(r.rule) failed on its example: \(error.message)",
+                                  hint: "bound the pattern's repetitions (.{0,20}?), avoid nested quantifiers", rule: r.rule)
+            }
+            let what = r.expectMatch ? "does not match its `match` example" : "matches its `no_match` example"
+            return Diagnostic(.badExample, at: r.location, "rule \(r.rule) \(what): \(r.text.prefix(60))",
+                              hint: r.expectMatch ? "check the pattern against the normalized text (`scamflow normalize`)"
+                                  : "narrow the pattern or add an `unless`", rule: r.rule)
+        }
+    }
+
+    /// Patterns that exhaust a small match limit on inputs built to trigger catastrophic
+    /// backtracking (long runs of one character, of the pattern's own literals, with a bad
+    /// ending). A pattern that passes here with a limit 100x smaller than the scanner's has
+    /// plenty of room in real scans.
+    public func backtrackingDiagnostics(matchLimit: UInt32 = 10_000) -> [Diagnostic] {
+        let matcher = Matcher(limits: .init(matchLimit: matchLimit))
+        var out: [Diagnostic] = []
+        for rule in ruleSet.rules {
+            var patterns = [("match", rule.match, rule.spec.match.location)]
+            if let unless = rule.unless, let loc = rule.spec.unless?.location { patterns.append(("unless", unless, loc)) }
+            for (key, regex, location) in patterns {
+                for input in PackChecker.adversarialInputs(for: regex.pattern) {
+                    do {
+                        _ = try matcher.firstMatch(regex, in: Subject(input))
+                    } catch where error.kind == .matchLimit || error.kind == .jitStackLimit {
+                        out.append(Diagnostic(.matchLimit, at: location,
+                                              "`\(key)` of rule \(rule.id) backtracks catastrophically (match limit \(matchLimit) hit on a \(input.unicodeScalars.count)-character input)",
+                                              hint: "remove nested or overlapping quantifiers such as (a+)+ or (.*?)*; bound gaps with .{0,N}?", rule: rule.id))
+                        break
+                    } catch {
+                        continue
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    static func adversarialInputs(for pattern: String) -> [String] {
+        var pieces = ["a", "1", " ", "你", "啊", ".", "x1"]
+        // Literal characters of the pattern, so alternations and classes get exercised.
+        for s in pattern.unicodeScalars where s.properties.isAlphabetic || s.properties.numericType != nil {
+            let piece = String(s)
+            if !pieces.contains(piece) { pieces.append(piece) }
+            if pieces.count > 24 { break }
+        }
+        return pieces.flatMap { piece in
+            [String(repeating: piece, count: 3000) + "!", String(repeating: piece + " ", count: 1500) + "\u{1}"]
+        }
+    }
+}

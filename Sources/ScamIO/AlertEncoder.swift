@@ -1,0 +1,106 @@
+import ScamEngine
+
+/// Output formats for alerts.
+public enum AlertFormat: String, Sendable, CaseIterable {
+    /// One JSON object a line (documented in README.md, "Alert format").
+    case ndjson
+    /// A readable block per alert, for people.
+    case text
+}
+
+/// Serializes alerts. Pure: returns strings, the CLI writes them.
+public struct AlertEncoder: Sendable {
+    public var format: AlertFormat
+    /// ANSI colours in text output.
+    public var color: Bool
+    /// Mask digits in excerpts (see `Redactor`).
+    public var redact: Bool
+
+    public init(format: AlertFormat, color: Bool = false, redact: Bool = false) {
+        self.format = format
+        self.color = color
+        self.redact = redact
+    }
+
+    /// The alert as one line (ndjson) or one block (text), ending with a newline.
+    public func encode(_ alert: Alert) -> String {
+        switch format {
+        case .ndjson: return json(alert) + "\n"
+        case .text: return text(alert)
+        }
+    }
+
+    public func json(_ alert: Alert) -> String {
+        var w = JSONWriter()
+        w.string("time", alert.time.map(Timestamp.format))
+        w.string("alert_id", alert.alertID)
+        w.string("subject", alert.subject)
+        w.string("kind", alert.kind.rawValue)
+        w.string("id", alert.id)
+        w.string("title", alert.title)
+        w.string("severity", alert.severity.rawValue)
+        w.int("score", alert.score)
+        w.int("threshold", alert.threshold)
+        w.string("advice", alert.advice)
+        w.string("pack", alert.pack)
+        w.string("source", alert.source.description)
+        w.string("record_id", alert.recordID)
+        w.string("channel", alert.channel)
+        w.string("lang", alert.lang)
+        w.strings("tags", alert.tags)
+        var items: [String] = []
+        for e in alert.evidence {
+            var ew = JSONWriter()
+            ew.string("source", e.source.description)
+            ew.string("time", e.time.map(Timestamp.format))
+            ew.string("signal", e.signal)
+            ew.string("rule", e.rule)
+            ew.string("excerpt", redact ? Redactor.redact(e.excerpt) : e.excerpt)
+            ew.ints("span", [e.span.lowerBound, e.span.upperBound])
+            ew.string("speaker", e.speaker)
+            ew.string("record_id", e.recordID)
+            items.append(ew.finished())
+        }
+        w.raw("evidence", "[" + items.joined(separator: ",") + "]")
+        return w.finished()
+    }
+
+    public func text(_ alert: Alert) -> String {
+        let c = Palette(enabled: color)
+        let sev = alert.severity.rawValue.uppercased()
+        let sevColored: String
+        switch alert.severity {
+        case .critical: sevColored = c.wrap(sev, "1;31")
+        case .high: sevColored = c.wrap(sev, "31")
+        case .medium: sevColored = c.wrap(sev, "33")
+        case .low: sevColored = c.wrap(sev, "36")
+        }
+        var s = "\(c.wrap(alert.source.description, "35"))  \(sevColored) score \(alert.score)/\(alert.threshold)  \(c.wrap(alert.id, "1"))  \(alert.title)\n"
+        var meta: [String] = []
+        if let subject = alert.subject { meta.append("subject \(subject)") }
+        if let time = alert.time { meta.append(Timestamp.format(time)) }
+        meta.append(alert.pack)
+        meta.append("id \(alert.alertID)")
+        s += "    " + c.wrap(meta.joined(separator: "  "), "2") + "\n"
+        for e in alert.evidence {
+            let excerpt = (redact ? Redactor.redact(e.excerpt) : e.excerpt).replacingNewlines()
+            var where_ = e.source.line != alert.source.line || e.source.file != alert.source.file ? "line \(e.source.line) " : ""
+            if let speaker = e.speaker { where_ += "\(speaker) " }
+            s += "    - \(where_)[\(e.span.lowerBound)..\(e.span.upperBound)] \(c.wrap("«" + excerpt + "»", "32"))  \(e.signal) (\(e.rule))\n"
+        }
+        if let advice = alert.advice { s += "    " + c.wrap("advice:", "1") + " \(advice)\n" }
+        return s
+    }
+}
+
+/// ANSI colours, or nothing when disabled.
+struct Palette {
+    let enabled: Bool
+    func wrap(_ s: String, _ code: String) -> String { enabled ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
+}
+
+extension String {
+    func replacingNewlines() -> String {
+        String(String.UnicodeScalarView(unicodeScalars.map { $0 == "\n" || $0 == "\r" ? " " : $0 }))
+    }
+}

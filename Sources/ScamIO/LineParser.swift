@@ -1,0 +1,38 @@
+import Foundation
+import ScamEngine
+
+/// Turns one line of an input into records, by format. Keeps the little state a format needs
+/// (which call a transcript line belongs to).
+struct LineParser {
+    let format: InputFormat
+    let file: String
+    let channel: String?
+    let subject: String?
+
+    mutating func parse(_ bytes: ArraySlice<UInt8>, line: Int) -> [ReaderOutput] {
+        let source = SourcePosition(file: file, line: line)
+        var out: [ReaderOutput] = []
+        let (text, invalidAt) = TextDecoding.decode(bytes)
+        if let invalidAt {
+            out.append(.issue(InputIssue(.invalidUTF8, at: source, "invalid UTF-8 at byte \(invalidAt) of the line",
+                                         hint: "bad bytes were replaced with U+FFFD and the line was still scanned", skipped: false)))
+        }
+        if text.allSatisfy({ $0 == " " || $0 == "\t" }) { return out }
+        switch format {
+        case .jsonl:
+            out.append(JSONRecordParser.parse(text, source: source))
+        case .text:
+            out.append(.record(Record(text: text, source: source, channel: channel, subject: subject)))
+        case .transcript:
+            if let segment = TranscriptLine.parse(text) {
+                out.append(.record(Record(text: segment.text, source: source, channel: "call", subject: subject,
+                                          speaker: segment.speaker, conversation: file)))
+            } else {
+                // An unlabelled line continues the call: keep it, without a speaker.
+                out.append(.record(Record(text: text.trimmed(), source: source, channel: "call", subject: subject,
+                                          conversation: file)))
+            }
+        }
+        return out
+    }
+}

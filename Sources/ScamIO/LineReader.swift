@@ -1,0 +1,106 @@
+import Foundation
+
+/// Reads a file descriptor line by line in fixed-size chunks, so memory stays bounded whatever
+/// the file size.
+///
+/// Invariants: lines are yielded in order with 1-based numbers; a trailing `\r` is removed; a
+/// line longer than `maxLineBytes` is never held in memory: it is reported as `.oversized` and
+/// skipped up to its newline, and reading goes on with the next line.
+public struct LineReader {
+    public enum Line {
+        case text(number: Int, bytes: ArraySlice<UInt8>)
+        case oversized(number: Int, bytes: Int)
+        case readError(number: Int, errno: Int32)
+    }
+
+    public let maxLineBytes: Int
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var lineNumber = 0
+    private var eof = false
+    private var skipping = false
+    private var skippedBytes = 0
+    private var lookahead: [Line] = []
+    private let chunkSize: Int
+    /// Total bytes read so far.
+    public private(set) var bytesRead = 0
+
+    public init(fd: Int32, maxLineBytes: Int = 1 << 20, chunkSize: Int = 1 << 16) {
+        self.fd = fd
+        self.maxLineBytes = maxLineBytes
+        self.chunkSize = chunkSize
+    }
+
+    /// The first `count` lines without consuming them (for format detection).
+    public mutating func peek(_ count: Int) -> [Line] {
+        while lookahead.count < count, let line = readLine() { lookahead.append(line) }
+        return Array(lookahead.prefix(count))
+    }
+
+    public mutating func next() -> Line? {
+        if !lookahead.isEmpty { return lookahead.removeFirst() }
+        return readLine()
+    }
+
+    private mutating func readLine() -> Line? {
+        while true {
+            if let newline = buffer[start...].firstIndex(of: 0x0A) {
+                lineNumber += 1
+                if skipping {
+                    let total = skippedBytes + (newline - start)
+                    skipping = false
+                    skippedBytes = 0
+                    start = newline + 1
+                    return .oversized(number: lineNumber, bytes: total)
+                }
+                var end = newline
+                if end > start, buffer[end - 1] == 0x0D { end -= 1 }
+                let line = buffer[start..<end]
+                start = newline + 1
+                if line.count > maxLineBytes { return .oversized(number: lineNumber, bytes: line.count) }
+                return .text(number: lineNumber, bytes: line)
+            }
+            // No newline in the buffer: drop an oversized partial line, else read more.
+            if buffer.count - start > maxLineBytes {
+                skippedBytes += buffer.count - start
+                skipping = true
+                buffer.removeAll(keepingCapacity: true)
+                start = 0
+            }
+            if eof {
+                guard start < buffer.count || skipping else { return nil }
+                lineNumber += 1
+                if skipping {
+                    skipping = false
+                    return .oversized(number: lineNumber, bytes: skippedBytes + buffer.count - start)
+                }
+                var end = buffer.count
+                if buffer[end - 1] == 0x0D { end -= 1 }
+                let line = buffer[start..<end]
+                start = buffer.count
+                return .text(number: lineNumber, bytes: line)
+            }
+            if start > 0 {
+                buffer.removeSubrange(0..<start)
+                start = 0
+            }
+            let old = buffer.count
+            buffer.reserveCapacity(old + chunkSize)
+            buffer.append(contentsOf: repeatElement(0, count: chunkSize))
+            let n = buffer.withUnsafeMutableBytes { raw in
+                read(fd, raw.baseAddress! + old, chunkSize)
+            }
+            if n < 0 {
+                let code = errno
+                if code == EINTR { buffer.removeSubrange(old...); continue }
+                buffer.removeSubrange(old...)
+                eof = true
+                return .readError(number: lineNumber + 1, errno: code)
+            }
+            buffer.removeSubrange((old + n)...)
+            bytesRead += n
+            if n == 0 { eof = true }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import ScamEngine
+
+/// What a scan did, printed at its end: records, alerts by severity, skipped input by reason,
+/// rule failures, time.
+public struct ScanSummary: Sendable {
+    public var files = 0
+    public var records = 0
+    public var units = 0
+    public var bytes = 0
+    public var alerts: [Severity: Int] = [:]
+    public var issues: [InputIssue.Kind: Int] = [:]
+    public var skippedRecords = 0
+    public var ruleFailures = 0
+    public var seconds = 0.0
+
+    public init() {}
+
+    public var alertCount: Int { alerts.values.reduce(0, +) }
+    public var issueCount: Int { issues.values.reduce(0, +) }
+
+    public mutating func count(_ alert: Alert) { alerts[alert.severity, default: 0] += 1 }
+
+    public mutating func count(_ issue: InputIssue) {
+        issues[issue.kind, default: 0] += 1
+        if issue.skipped { skippedRecords += 1 }
+    }
+
+    /// Human-readable lines.
+    public func text(color: Bool = false) -> String {
+        let c = Palette(enabled: color)
+        let mb = Double(bytes) / 1_000_000
+        let rate = seconds > 0 ? mb / seconds : 0
+        var lines: [String] = []
+        let severities = Severity.allCases.reversed().compactMap { s in alerts[s].map { "\($0) \(s.rawValue)" } }
+        lines.append(c.wrap("scamflow:", "1") + " \(records) records in \(files) file\(files == 1 ? "" : "s"), \(units) scanned units, "
+                     + "\(alertCount) alert\(alertCount == 1 ? "" : "s")" + (severities.isEmpty ? "" : " (" + severities.joined(separator: ", ") + ")"))
+        if issueCount > 0 {
+            let reasons = InputIssue.Kind.allCases.compactMap { k in issues[k].map { "\(k.rawValue): \($0)" } }
+            lines.append("  input issues: \(issueCount) (\(reasons.joined(separator: "; "))); \(skippedRecords) skipped")
+        }
+        if ruleFailures > 0 { lines.append("  rule failures (match limit or error): \(ruleFailures)") }
+        lines.append(String(format: "  %.2f MB in %.3f s (%.1f MB/s)", mb, seconds, rate))
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+
+/// RFC 3339 / ISO 8601 timestamps and epoch numbers, to and from milliseconds since the epoch.
+public enum Timestamp {
+    /// Parses `2025-03-06T10:15:00Z`, `2025-03-06T10:15:00.123+08:00`, `2025-03-06 10:15:00`
+    /// (no zone: UTC), or a date `2025-03-06`. Returns nil for anything else.
+    public static func parse(_ text: String) -> Int64? {
+        let b = Array(text.utf8)
+        func num(_ i: Int, _ n: Int) -> Int? {
+            guard i + n <= b.count else { return nil }
+            var v = 0
+            for k in i..<(i + n) {
+                guard b[k] >= 0x30, b[k] <= 0x39 else { return nil }
+                v = v * 10 + Int(b[k] - 0x30)
+            }
+            return v
+        }
+        guard let year = num(0, 4), b.count >= 10, b[4] == 0x2D, let month = num(5, 2), b[7] == 0x2D, let day = num(8, 2),
+              (1...12).contains(month), (1...31).contains(day) else { return nil }
+        var hour = 0, minute = 0, second = 0, millis = 0, offset = 0
+        var i = 10
+        if i < b.count {
+            guard b[i] == 0x54 || b[i] == 0x74 || b[i] == 0x20, let h = num(i + 1, 2), b.count > i + 3, b[i + 3] == 0x3A,
+                  let m = num(i + 4, 2) else { return nil }
+            hour = h; minute = m; i += 6
+            if i < b.count, b[i] == 0x3A {
+                guard let s = num(i + 1, 2) else { return nil }
+                second = s; i += 3
+            }
+            if i < b.count, b[i] == 0x2E || b[i] == 0x2C {
+                i += 1
+                var digits = 0
+                while i < b.count, b[i] >= 0x30, b[i] <= 0x39 {
+                    if digits < 3 { millis = millis * 10 + Int(b[i] - 0x30) }
+                    digits += 1; i += 1
+                }
+                guard digits > 0 else { return nil }
+                for _ in 0..<max(0, 3 - digits) { millis *= 10 }
+            }
+            if i < b.count {
+                if b[i] == 0x5A || b[i] == 0x7A {
+                    i += 1
+                } else if b[i] == 0x2B || b[i] == 0x2D {
+                    let sign = b[i] == 0x2D ? -1 : 1
+                    guard let oh = num(i + 1, 2) else { return nil }
+                    var om = 0
+                    if i + 3 < b.count, b[i + 3] == 0x3A {
+                        guard let v = num(i + 4, 2) else { return nil }
+                        om = v; i += 6
+                    } else if let v = num(i + 3, 2) {
+                        om = v; i += 5
+                    } else {
+                        i += 3
+                    }
+                    offset = sign * (oh * 60 + om)
+                }
+            }
+            guard i == b.count, hour < 24, minute < 60, second <= 60 else { return nil }
+        }
+        let days = daysFromCivil(year, month, day)
+        let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offset * 60)
+        return seconds * 1000 + Int64(millis)
+    }
+
+    /// A JSON number as a time: epoch milliseconds, or seconds when it is too small to be ms
+    /// (before 1973 as ms), so both conventions work.
+    public static func fromEpoch(_ value: Double) -> Int64? {
+        guard value.isFinite, abs(value) < 1e16 else { return nil }
+        return abs(value) < 1e11 ? Int64((value * 1000).rounded()) : Int64(value.rounded())
+    }
+
+    /// `2025-03-06T02:15:00.123Z` (milliseconds only when not zero).
+    public static func format(_ ms: Int64) -> String {
+        let seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
+        let millis = Int(ms - seconds * 1000)
+        let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
+        let rest = Int(seconds - Int64(days) * 86_400)
+        let (y, m, d) = civilFromDays(days)
+        func p2(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        var s = "\(y)-\(p2(m))-\(p2(d))T\(p2(rest / 3600)):\(p2(rest / 60 % 60)):\(p2(rest % 60))"
+        if millis != 0 { s += "." + String(String(millis + 1000).dropFirst()) }
+        return s + "Z"
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
+        let y = m <= 2 ? y0 - 1 : y0
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    static func civilFromDays(_ z0: Int) -> (Int, Int, Int) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let y = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp + (mp < 10 ? 3 : -9)
+        return (m <= 2 ? y + 1 : y, m, d)
+    }
+}

@@ -1,0 +1,97 @@
+/// A position in a pack file, for diagnostics and evidence. Lines and columns start at 1.
+public struct SourceLocation: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The file, as shown to people (relative to the pack's parent, e.g. `zh-payment/rules/a.yaml`).
+    public var file: String
+    public var line: Int
+    public var column: Int
+
+    public init(file: String, line: Int = 0, column: Int = 0) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String {
+        line > 0 ? "\(file):\(line):\(column)" : file
+    }
+
+    public static func < (a: SourceLocation, b: SourceLocation) -> Bool {
+        (a.file, a.line, a.column) < (b.file, b.line, b.column)
+    }
+}
+
+/// A stable diagnostic code. The raw values never change meaning once released: scripts and
+/// golden files depend on them (`Patterns/README.md` lists them all).
+public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
+    /// The YAML does not parse (syntax error, duplicate key in a mapping).
+    case yamlSyntax = "SF100"
+    /// A required key is missing.
+    case missingField = "SF101"
+    /// A value has the wrong type (a list where a string was expected, ...).
+    case wrongType = "SF102"
+    /// A value has the right type but is not allowed (bad id, score out of range, unknown channel).
+    case invalidValue = "SF103"
+    /// A key that the format does not define (often a typo).
+    case unknownKey = "SF104"
+    /// Two rules share an id.
+    case duplicateID = "SF105"
+    /// A pattern does not compile.
+    case badRegex = "SF106"
+    /// A rule's example does not behave as it says (a `match` example that does not match, ...).
+    case badExample = "SF107"
+    /// A rule has no `match` or no `no_match` example.
+    case missingExamples = "SF108"
+    /// Two loaded packs have the same name (the later one overrides; a warning).
+    case duplicatePack = "SF109"
+    /// A pack file or folder cannot be read, or `pack.yaml` is missing.
+    case unreadable = "SF110"
+    /// A pattern hit the match limit on an example or an adversarial input.
+    case matchLimit = "SF111"
+    /// The pack needs a newer scamflow.
+    case engineTooOld = "SF112"
+    /// A pattern contains something that can never match normalized text (uppercase Latin,
+    /// traditional Han characters): the text is lowercased and simplified before matching.
+    case unreachableLiteral = "SF113"
+}
+
+/// How bad a diagnostic is: errors make a pack unloadable, warnings do not.
+public enum DiagnosticSeverity: String, Sendable, Codable {
+    case error
+    case warning
+}
+
+/// One finding about a pack: what, where, and how to fix it.
+public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
+    public var code: DiagnosticCode
+    public var severity: DiagnosticSeverity
+    public var location: SourceLocation
+    public var message: String
+    /// A sentence on how to fix it; empty when the message says it all.
+    public var hint: String
+    /// The rule the diagnostic is about, when there is one.
+    public var ruleID: String?
+
+    public init(_ code: DiagnosticCode, _ severity: DiagnosticSeverity = .error, at location: SourceLocation,
+                _ message: String, hint: String = "", rule ruleID: String? = nil) {
+        self.code = code
+        self.severity = severity
+        self.location = location
+        self.message = message
+        self.hint = hint
+        self.ruleID = ruleID
+    }
+
+    /// `file:line:col: error[SF106]: message` then an indented hint, like a compiler.
+    public var description: String {
+        var s = "\(location): \(severity.rawValue)[\(code.rawValue)]: \(message)"
+        if !hint.isEmpty { s += "\n  hint: \(hint)" }
+        return s
+    }
+}
+
+/// Diagnostics that made a pack (or a set of packs) unusable.
+public struct PackError: Error, Sendable, CustomStringConvertible {
+    public var diagnostics: [Diagnostic]
+    public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
+    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+}

@@ -1,0 +1,254 @@
+import Yams
+
+/// Turns pack files into a `PackSpec`, checking shape only: required keys, types, allowed values,
+/// unknown keys, duplicate ids. Patterns are compiled later by the engine (which owns PCRE2).
+///
+/// Every problem is reported in one pass with its file:line; the load fails if any is an error.
+public enum PackLoader {
+    static let manifestKeys = ["name", "version", "description", "license", "min_engine", "languages", "threshold", "advice"]
+    static let ruleKeys = ["id", "title", "signal", "channels", "lang", "match", "unless", "score", "tags",
+                           "advice", "examples", "prefilter"]
+    /// Channels a text rule may name.
+    public static let channels = ["sms", "call", "chat", "email"]
+    /// Languages a rule may name (`any` means every language).
+    public static let languages = ["zh", "en", "any"]
+
+    public struct Result: Sendable {
+        /// The pack, when there was no error.
+        public var pack: PackSpec?
+        /// Every error and warning found, in file order.
+        public var diagnostics: [Diagnostic]
+    }
+
+    /// Loads a pack from its files.
+    /// - Parameters:
+    ///   - files: the pack's files, paths relative to the pack folder.
+    ///   - root: how to show the pack folder in diagnostics (`Patterns/zh-payment-scams`).
+    public static func load(files: [PackFile], root: String, origin: PackOrigin) -> Result {
+        var diagnostics: [Diagnostic] = []
+        func display(_ path: String) -> String { root.isEmpty ? path : root + "/" + path }
+
+        guard let manifestFile = files.first(where: { $0.path == "pack.yaml" }) else {
+            return Result(pack: nil, diagnostics: [Diagnostic(.unreadable, at: SourceLocation(file: display("pack.yaml")),
+                                                              "the pack has no pack.yaml", hint: "add pack.yaml with name, version, threshold")])
+        }
+        let manifest = readManifest(manifestFile, display: display(manifestFile.path), into: &diagnostics)
+        let languages = manifest?.languages ?? []
+
+        var rules: [RuleSpec] = []
+        var firstSeen: [String: SourceLocation] = [:]
+        let ruleFiles = files.filter { $0.path.hasPrefix("rules/") && ($0.path.hasSuffix(".yaml") || $0.path.hasSuffix(".yml")) }
+        if ruleFiles.isEmpty {
+            diagnostics.append(Diagnostic(.missingField, .warning, at: SourceLocation(file: display("rules")),
+                                          "the pack has no rules/*.yaml", hint: "add rule files under rules/"))
+        }
+        for file in ruleFiles {
+            for rule in readRules(file, display: display(file.path), packLanguages: languages, into: &diagnostics) {
+                if let earlier = firstSeen[rule.id] {
+                    diagnostics.append(Diagnostic(.duplicateID, at: rule.location, "duplicate rule id `\(rule.id)`",
+                                                  hint: "first defined at \(earlier); rule ids must be unique", rule: rule.id))
+                    continue
+                }
+                firstSeen[rule.id] = rule.location
+                rules.append(rule)
+            }
+        }
+        if let manifest, manifest.minEngine > Engine.version {
+            diagnostics.append(Diagnostic(.engineTooOld, at: manifest.location,
+                                          "pack \(manifest.label) needs scamflow \(manifest.minEngine) or newer; this is \(Engine.version)",
+                                          hint: "upgrade scamflow, or use an older version of the pack"))
+        }
+        let errors = diagnostics.contains { $0.severity == .error }
+        guard let manifest, !errors else { return Result(pack: nil, diagnostics: diagnostics) }
+        let warnings = diagnostics.filter { $0.severity == .warning }
+        return Result(pack: PackSpec(manifest: manifest, rules: rules, origin: origin, warnings: warnings), diagnostics: diagnostics)
+    }
+
+    static func parse(_ file: PackFile, display: String, into diagnostics: inout [Diagnostic]) -> Node? {
+        do {
+            return try Yams.compose(yaml: file.contents)
+        } catch let error as YamlError {
+            diagnostics.append(yamlDiagnostic(error, file: display))
+        } catch {
+            diagnostics.append(Diagnostic(.yamlSyntax, at: SourceLocation(file: display), "cannot parse YAML: \(error)"))
+        }
+        return nil
+    }
+
+    static func yamlDiagnostic(_ error: YamlError, file: String) -> Diagnostic {
+        func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: file, line: mark.line, column: mark.column) }
+        switch error {
+        case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
+            return Diagnostic(.yamlSyntax, at: at(mark), "YAML syntax error: \(problem)",
+                              hint: "quote regexes with single quotes; indent list items consistently")
+        case let .duplicatedKeysInMapping(duplicates, context):
+            return Diagnostic(.yamlSyntax, at: at(context.mark), "duplicate key \(duplicates.joined(separator: ", ")) in a mapping",
+                              hint: "each key may appear once per rule")
+        case let .reader(problem, _, _, _):
+            return Diagnostic(.yamlSyntax, at: SourceLocation(file: file), "YAML reader error: \(problem)")
+        default:
+            return Diagnostic(.yamlSyntax, at: SourceLocation(file: file), "cannot parse YAML: \(error)")
+        }
+    }
+
+    static func readManifest(_ file: PackFile, display: String, into diagnostics: inout [Diagnostic]) -> PackManifest? {
+        guard let node = parse(file, display: display, into: &diagnostics) else { return nil }
+        guard case .mapping(let mapping) = node else {
+            diagnostics.append(Diagnostic(.wrongType, at: NodeReader.location(of: node, in: display), "pack.yaml must be a mapping"))
+            return nil
+        }
+        var r = NodeReader(file: display, mapping: mapping, context: "pack.yaml")
+        r.rejectUnknownKeys(allowed: manifestKeys)
+        let name = r.string("name", required: true)
+        let versionText = r.string("version", required: true)
+        let minEngineText = r.string("min_engine", required: false)
+        let languages = r.strings("languages", required: false)?.map(\.value) ?? []
+        let threshold = r.int("threshold", required: true)
+        let description = r.string("description", required: false)?.value ?? ""
+        let license = r.string("license", required: false)?.value ?? ""
+        let advice = r.localized("advice", fallbackLanguage: languages.first ?? "en")
+
+        if let name, !isValidName(name.value) {
+            r.report(Diagnostic(.invalidValue, at: name.location, "pack name `\(name.value)` is not allowed",
+                                hint: "use lowercase letters, digits and '-' (e.g. zh-payment-scams)"))
+        }
+        var version: SemanticVersion?
+        if let versionText {
+            version = SemanticVersion(versionText.value)
+            if version == nil {
+                r.report(Diagnostic(.invalidValue, at: versionText.location, "`version` is not a version: \(versionText.value)", hint: "write major.minor.patch, e.g. 1.0.0"))
+            }
+        }
+        var minEngine = SemanticVersion(0, 0, 0)
+        if let minEngineText {
+            if let v = SemanticVersion(minEngineText.value) { minEngine = v } else {
+                r.report(Diagnostic(.invalidValue, at: minEngineText.location, "`min_engine` is not a version: \(minEngineText.value)", hint: "write major.minor.patch, e.g. 0.1.0"))
+            }
+        }
+        for lang in languages where !languages.isEmpty && !PackLoader.languages.contains(lang) {
+            r.report(Diagnostic(.invalidValue, at: r.location, "unknown language `\(lang)` in `languages`", hint: "use zh, en or any"))
+        }
+        if let threshold, threshold.value < 1 {
+            r.report(Diagnostic(.invalidValue, at: threshold.location, "`threshold` must be at least 1"))
+        }
+        diagnostics += r.diagnostics
+        guard let name, let version, let threshold else { return nil }
+        return PackManifest(name: name.value, version: version, description: description, license: license,
+                            minEngine: minEngine, languages: languages, threshold: threshold.value,
+                            advice: advice, location: r.location)
+    }
+
+    static func readRules(_ file: PackFile, display: String, packLanguages: [String], into diagnostics: inout [Diagnostic]) -> [RuleSpec] {
+        guard let node = parse(file, display: display, into: &diagnostics) else { return [] }
+        guard case .sequence(let sequence) = node else {
+            diagnostics.append(Diagnostic(.wrongType, at: NodeReader.location(of: node, in: display),
+                                          "a rules file must be a YAML list of rules", hint: "start each rule with `- id: ...`"))
+            return []
+        }
+        var rules: [RuleSpec] = []
+        for item in sequence {
+            guard case .mapping(let mapping) = item else {
+                diagnostics.append(Diagnostic(.wrongType, at: NodeReader.location(of: item, in: display), "each rule must be a mapping"))
+                continue
+            }
+            if let rule = readRule(mapping, file: display, packLanguages: packLanguages, into: &diagnostics) {
+                rules.append(rule)
+            }
+        }
+        return rules
+    }
+
+    static func readRule(_ mapping: Node.Mapping, file: String, packLanguages: [String], into diagnostics: inout [Diagnostic]) -> RuleSpec? {
+        var r = NodeReader(file: file, mapping: mapping, context: "rule")
+        r.rejectUnknownKeys(allowed: ruleKeys, hints: [
+            "event": "event rules are not supported by this version of scamflow",
+            "where": "event rules are not supported by this version of scamflow",
+            "regex": "the pattern key is `match`",
+            "pattern": "the pattern key is `match`",
+        ])
+        let id = r.string("id", required: true)
+        let ruleID = id?.value
+        let title = r.string("title", required: true)
+        let signal = r.string("signal", required: true)
+        let match = r.string("match", required: true)
+        let unless = r.string("unless", required: false)
+        let score = r.int("score", required: true)
+        let channels = r.strings("channels", required: false) ?? []
+        let langs = r.strings("lang", required: false)
+        let tags = r.strings("tags", required: false)?.map(\.value) ?? []
+        let prefilter = r.strings("prefilter", required: false)?.map(\.value) ?? []
+        let advice = r.localized("advice", fallbackLanguage: langs?.first?.value ?? packLanguages.first ?? "en")
+        let examples = readExamples(&r, rule: ruleID)
+
+        if let id, !isValidID(id.value) {
+            r.report(Diagnostic(.invalidValue, at: id.location, "rule id `\(id.value)` is not allowed",
+                                hint: "use lowercase letters, digits, '.', '-' and '_' (e.g. zh.pay.sms-code-request)", rule: ruleID))
+        }
+        if let signal, !isValidSignal(signal.value) {
+            r.report(Diagnostic(.invalidValue, at: signal.location, "signal `\(signal.value)` is not allowed",
+                                hint: "write domain.name in lowercase, e.g. request.sms_code", rule: ruleID))
+        }
+        if let score, !(1...100).contains(score.value) {
+            r.report(Diagnostic(.invalidValue, at: score.location, "`score` must be between 1 and 100", rule: ruleID))
+        }
+        for channel in channels where !PackLoader.channels.contains(channel.value) {
+            r.report(Diagnostic(.invalidValue, at: channel.location, "unknown channel `\(channel.value)`",
+                                hint: "use any of " + PackLoader.channels.joined(separator: ", "), rule: ruleID))
+        }
+        for lang in langs ?? [] where !PackLoader.languages.contains(lang.value) {
+            r.report(Diagnostic(.invalidValue, at: lang.location, "unknown language `\(lang.value)`", hint: "use zh, en or any", rule: ruleID))
+        }
+        if let match, match.value.isEmpty {
+            r.report(Diagnostic(.invalidValue, at: match.location, "`match` is empty", rule: ruleID))
+        }
+        diagnostics += r.diagnostics
+        guard let id, let title, let signal, let match, let score else { return nil }
+        var languages = langs?.map(\.value) ?? packLanguages
+        if languages.contains("any") { languages = [] }
+        return RuleSpec(id: id.value, title: title.value, signal: signal.value, channels: channels.map(\.value),
+                        languages: languages, match: match, unless: unless, score: score.value, tags: tags,
+                        advice: advice, examples: examples, prefilter: prefilter, location: r.location)
+    }
+
+    static func readExamples(_ r: inout NodeReader, rule: String?) -> RuleExamples {
+        guard let node = r.node("examples") else {
+            r.report(Diagnostic(.missingExamples, at: r.location, "rule has no examples",
+                                hint: "add `examples: {match: [...], no_match: [...]}`: they are the rule's tests", rule: rule))
+            return RuleExamples()
+        }
+        guard case .mapping(let mapping) = node else {
+            r.report(Diagnostic(.wrongType, at: r.location(of: node), "`examples` must be a mapping with `match` and `no_match`", rule: rule))
+            return RuleExamples()
+        }
+        var e = NodeReader(file: r.file, mapping: mapping, context: "examples")
+        e.rejectUnknownKeys(allowed: ["match", "no_match"])
+        let match = e.strings("match", required: false) ?? []
+        let noMatch = e.strings("no_match", required: false) ?? []
+        if match.isEmpty {
+            e.report(Diagnostic(.missingExamples, at: e.location, "rule has no `match` example",
+                                hint: "add at least one text the rule must match", rule: rule))
+        }
+        if noMatch.isEmpty {
+            e.report(Diagnostic(.missingExamples, at: e.location, "rule has no `no_match` example",
+                                hint: "add at least one look-alike it must not match, such as an anti-fraud warning", rule: rule))
+        }
+        for d in e.diagnostics { r.report(d) }
+        return RuleExamples(match: match, noMatch: noMatch)
+    }
+
+    static func isValidName(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
+    }
+
+    static func isValidID(_ s: String) -> Bool {
+        guard let first = s.utf8.first, (first >= 0x61 && first <= 0x7A) || (first >= 0x30 && first <= 0x39) else { return false }
+        return s.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x2E || $0 == 0x5F }
+    }
+
+    static func isValidSignal(_ s: String) -> Bool {
+        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count >= 2 && parts.allSatisfy { part in
+            !part.isEmpty && part.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }
+        }
+    }
+}

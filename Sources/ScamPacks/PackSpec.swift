@@ -1,0 +1,73 @@
+/// A value together with where it was written, so later stages (the regex compiler, example
+/// runner) can point back at the exact line.
+public struct Located<Value: Sendable>: Sendable {
+    public var value: Value
+    public var location: SourceLocation
+    public init(_ value: Value, at location: SourceLocation) {
+        self.value = value
+        self.location = location
+    }
+}
+
+extension Located: Equatable where Value: Equatable {}
+extension Located: Hashable where Value: Hashable {}
+
+/// What `pack.yaml` says about a pack.
+public struct PackManifest: Sendable {
+    public var name: String
+    public var version: SemanticVersion
+    public var description: String
+    public var license: String
+    public var minEngine: SemanticVersion
+    /// Languages the pack's rules are for (a rule without `lang` applies to these).
+    public var languages: [String]
+    /// Score at which a record raises an alert.
+    public var threshold: Int
+    /// Default advice by language code, used when the top rule of an alert has none.
+    public var advice: [String: String]
+    public var location: SourceLocation
+
+    /// `name@version`, as alerts show it.
+    public var label: String { "\(name)@\(version)" }
+}
+
+/// A rule's examples: texts it must match and texts it must not.
+public struct RuleExamples: Sendable {
+    public var match: [Located<String>]
+    public var noMatch: [Located<String>]
+    public init(match: [Located<String>] = [], noMatch: [Located<String>] = []) {
+        self.match = match
+        self.noMatch = noMatch
+    }
+}
+
+/// A text rule as written in a pack, validated for shape but with its patterns not yet compiled
+/// (compiling needs PCRE2, which lives in the engine).
+public struct RuleSpec: Sendable {
+    public var id: String
+    public var title: String
+    public var signal: String
+    /// Channels the rule applies to; empty means every channel.
+    public var channels: [String]
+    /// Languages the rule applies to; empty means any language.
+    public var languages: [String]
+    public var match: Located<String>
+    public var unless: Located<String>?
+    public var score: Int
+    public var tags: [String]
+    public var advice: [String: String]
+    public var examples: RuleExamples
+    /// Literals the author states every match contains (for the prefilter); empty if not given.
+    public var prefilter: [String]
+    /// Where the rule starts (its `- id:` line).
+    public var location: SourceLocation
+}
+
+/// A loaded, shape-checked pack.
+public struct PackSpec: Sendable {
+    public var manifest: PackManifest
+    public var rules: [RuleSpec]
+    public var origin: PackOrigin
+    /// Warnings found while loading (errors make the load fail instead).
+    public var warnings: [Diagnostic]
+}

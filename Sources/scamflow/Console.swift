@@ -1,0 +1,63 @@
+import Foundation
+
+/// The only place scamflow writes to stdout and stderr.
+///
+/// stdout is buffered and flushed at exit, when the buffer is large, or on `flush()` (streams
+/// flush each alert). A closed stdout (EPIPE) sets `broken` and further output is dropped, so
+/// `scamflow scan ... | head` ends quietly.
+final class Console: @unchecked Sendable {
+    static let shared = Console()
+
+    private var buffer: [UInt8] = []
+    private(set) var broken = false
+
+    private init() {
+        // A closed pipe must be an error code from write(2), not a fatal signal.
+        signal(SIGPIPE, SIG_IGN)
+        buffer.reserveCapacity(1 << 16)
+    }
+
+    var stdoutIsTerminal: Bool { isatty(1) == 1 }
+    var stderrIsTerminal: Bool { isatty(2) == 1 }
+
+    func out(_ text: String) {
+        guard !broken else { return }
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    func flush() {
+        guard !broken, !buffer.isEmpty else { return }
+        if !Console.writeAll(1, buffer) { broken = true }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes to stderr at once (diagnostics must not wait behind buffered alerts).
+    func err(_ text: String) {
+        _ = Console.writeAll(2, Array(text.utf8))
+    }
+
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            offset += n
+        }
+        return true
+    }
+
+    /// Whether colour should be used on a stream, honouring NO_COLOR and TERM=dumb.
+    static func colorWanted(_ choice: ColorChoice, terminal: Bool) -> Bool {
+        switch choice {
+        case .always: return true
+        case .never: return false
+        case .auto:
+            let env = ProcessInfo.processInfo.environment
+            return terminal && env["NO_COLOR"] == nil && env["TERM"] != "dumb"
+        }
+    }
+}

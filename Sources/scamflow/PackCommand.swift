@@ -1,0 +1,131 @@
+import ArgumentParser
+import ScamBuiltins
+import ScamEngine
+import ScamPacks
+
+/// `scamflow pack`: check and inspect pattern packs.
+struct PackCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pack",
+        abstract: "Check and inspect pattern packs.",
+        subcommands: [PackLint.self, PackTest.self, PackList.self]
+    )
+}
+
+/// Options shared by the pack subcommands that take folders.
+struct PackFolders: ParsableArguments {
+    @Argument(help: "Pack folders (or folders of packs). Default: the built-in packs.")
+    var folders: [String] = []
+
+    /// Loads the named folders, or the built-in packs when none are named.
+    func load() -> PackLoading.Loaded {
+        folders.isEmpty ? PackLoading.load(builtin: true, directories: [])
+                        : PackLoading.load(builtin: false, directories: folders)
+    }
+}
+
+struct PackLint: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lint",
+        abstract: "Report every problem in packs: diagnostics with a stable code, file:line and a hint.",
+        discussion: "Exit 0 when there is no error (warnings allowed), 2 otherwise."
+    )
+
+    @OptionGroup var packs: PackFolders
+
+    func run() throws {
+        let console = Console.shared
+        let loaded = packs.load()
+        var diagnostics = loaded.diagnostics
+        if let ruleSet = loaded.ruleSet {
+            let checker = PackChecker(ruleSet: ruleSet)
+            diagnostics += PackChecker.diagnostics(for: checker.runExamples())
+            diagnostics += checker.backtrackingDiagnostics()
+        } else {
+            // Loading stopped at errors; show every warning found on the way too.
+            diagnostics = loaded.diagnostics
+        }
+        diagnostics.sort { ($0.location, $0.code.rawValue) < ($1.location, $1.code.rawValue) }
+        for d in diagnostics { console.out("\(d)\n") }
+        let errors = diagnostics.filter { $0.severity == .error }.count
+        let warnings = diagnostics.count - errors
+        let rules = loaded.ruleSet?.rules.count ?? 0
+        console.out("\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
+                    + (loaded.ruleSet != nil ? " in \(rules) rules" : "") + "\n")
+        console.flush()
+        if errors > 0 { throw ExitCode(2) }
+    }
+}
+
+struct PackTest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test",
+        abstract: "Run every rule's examples and report failures like a test runner.",
+        discussion: "Exit 0 when all pass, 1 when an example fails, 2 when a pack does not load."
+    )
+
+    @OptionGroup var packs: PackFolders
+
+    @Flag(name: .shortAndLong, help: "List every example, not only failures.")
+    var verbose = false
+
+    func run() throws {
+        let console = Console.shared
+        let loaded = packs.load()
+        guard let ruleSet = loaded.ruleSet else {
+            for d in loaded.diagnostics { console.err("\(d)\n") }
+            console.err("scamflow: the packs do not load; no example was run\n")
+            throw ExitCode(2)
+        }
+        let results = PackChecker(ruleSet: ruleSet).runExamples()
+        var failed = 0
+        for r in results {
+            let expectation = r.expectMatch ? "match" : "no_match"
+            if r.passed {
+                if verbose { console.out("ok    \(r.rule) \(expectation): \(r.text.prefix(50))\n") }
+                continue
+            }
+            failed += 1
+            console.out("FAIL  \(r.rule)  \(r.location)\n")
+            console.out("      example (\(expectation)): \(r.text)\n")
+            if let error = r.error {
+                console.out("      error: \(error)\n")
+            } else if let m = r.matched {
+                let excerpt = String(decoding: Array(r.text.utf8)[m], as: UTF8.self)
+                console.out("      expected no match, matched «\(excerpt)» at [\(m.lowerBound)..\(m.upperBound)]\n")
+            } else {
+                console.out("      expected a match, got none\n")
+            }
+        }
+        console.out("\(results.count - failed) passed, \(failed) failed\n")
+        console.flush()
+        if failed > 0 { throw ExitCode(1) }
+    }
+}
+
+struct PackList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the packs in force and their rules.")
+
+    @Option(name: .customLong("packs"), help: ArgumentHelp("Add a pack folder. Repeatable.", valueName: "dir"))
+    var packDirectories: [String] = []
+
+    @Flag(help: "List every rule too.")
+    var rules = false
+
+    func run() throws {
+        let console = Console.shared
+        let loaded = PackLoading.load(builtin: true, directories: packDirectories)
+        for d in loaded.diagnostics { console.err("\(d)\n") }
+        guard let ruleSet = loaded.ruleSet else { throw ExitCode(2) }
+        for pack in ruleSet.packs {
+            let m = pack.manifest
+            console.out("\(m.name)\t\(m.version)\t\(pack.origin)\t\(pack.rules.count) rules\tthreshold \(m.threshold)\n")
+            if rules {
+                for rule in ruleSet.rules[pack.rules] {
+                    console.out("  \(rule.id)\t\(rule.signal)\t\(rule.score)\t\(rule.title)\n")
+                }
+            }
+        }
+        console.flush()
+    }
+}
