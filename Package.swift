@@ -12,6 +12,8 @@ let package = Package(
         .executable(name: "scamflow", targets: ["scamflow"]),
         .library(name: "ScamEngine", targets: ["ScamEngine"]),
         .library(name: "ScamIO", targets: ["ScamIO"]),
+        .library(name: "ScamPacks", targets: ["ScamPacks"]),
+        .library(name: "PCRE2", targets: ["PCRE2"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -48,9 +50,9 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PCRE2Tests", dependencies: ["PCRE2"]),
-        .testTarget(name: "ScamPacksTests", dependencies: ["ScamPacks"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ScamPacksTests", dependencies: ["ScamPacks"]),
         .testTarget(name: "ScamEngineTests", dependencies: ["ScamEngine", "ScamBuiltins"]),
         .testTarget(name: "ScamIOTests", dependencies: ["ScamIO"]),
-        .testTarget(name: "ScamflowCLITests", dependencies: ["scamflow"], resources: [.copy("Golden")]),
+        .testTarget(name: "ScamflowCLITests", dependencies: ["scamflow"], exclude: ["Golden"]),
     ]
 )

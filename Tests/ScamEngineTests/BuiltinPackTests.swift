@@ -1,0 +1,47 @@
+import ScamBuiltins
+import ScamPacks
+import Testing
+@testable import ScamEngine
+
+/// The packs that ship in the binary load cleanly and every rule passes its own examples.
+@Suite struct BuiltinPackTests {
+    static let loaded = BuiltinPacks.load()
+    static let ruleSet: RuleSet? = RuleSet.compile(loaded.compactMap(\.pack)).0
+
+    @Test func theThreeShippedPacksArePresent() {
+        let names = Set(Self.loaded.compactMap { $0.pack?.manifest.name })
+        #expect(names.isSuperset(of: ["zh-payment-scams", "zh-telecom-fraud", "en-scams"]))
+    }
+
+    @Test func packsLoadWithoutErrorsOrWarnings() {
+        for result in Self.loaded {
+            #expect(result.diagnostics.isEmpty, "\(result.diagnostics.map(\.description).joined(separator: "\n"))")
+        }
+        let (ruleSet, diagnostics) = RuleSet.compile(Self.loaded.compactMap(\.pack))
+        #expect(ruleSet != nil)
+        #expect(diagnostics.isEmpty, "\(diagnostics.map(\.description).joined(separator: "\n"))")
+    }
+
+    @Test(arguments: BuiltinPacks.all.map(\.name))
+    func everyExampleOfPack(_ name: String) throws {
+        let ruleSet = try #require(Self.ruleSet)
+        let results = PackChecker(ruleSet: ruleSet).runExamples(packs: [name])
+        #expect(!results.isEmpty)
+        for failure in results where !failure.passed {
+            Issue.record("\(failure.location): \(failure.rule) \(failure.expectMatch ? "does not match" : "matches") «\(failure.text)»")
+        }
+    }
+
+    @Test func everyRuleHasBothKindsOfExample() throws {
+        let ruleSet = try #require(Self.ruleSet)
+        for rule in ruleSet.rules {
+            #expect(!rule.spec.examples.match.isEmpty && !rule.spec.examples.noMatch.isEmpty, "\(rule.id)")
+        }
+    }
+
+    @Test func noPatternBacktracksCatastrophically() throws {
+        let ruleSet = try #require(Self.ruleSet)
+        let diagnostics = PackChecker(ruleSet: ruleSet).backtrackingDiagnostics()
+        #expect(diagnostics.isEmpty, "\(diagnostics.map(\.description).joined(separator: "\n"))")
+    }
+}

@@ -1,0 +1,36 @@
+import Testing
+@testable import ScamIO
+
+@Suite struct TimestampTests {
+    @Test(arguments: [
+        ("1970-01-01T00:00:00Z", Int64(0)),
+        ("2025-03-06T10:15:00+08:00", Int64(1_741_227_300_000)),
+        ("2025-03-06T02:15:00Z", Int64(1_741_227_300_000)),
+        ("2025-03-06T02:15:00.5Z", Int64(1_741_227_300_500)),
+        ("2025-03-06 02:15:00", Int64(1_741_227_300_000)),
+        ("2025-03-06T02:15Z", Int64(1_741_227_300_000)),
+        ("2025-03-05T21:15:00-0500", Int64(1_741_227_300_000)),
+        ("2025-03-06", Int64(1_741_219_200_000)),
+    ])
+    func parses(text: String, ms: Int64) {
+        #expect(Timestamp.parse(text) == ms)
+    }
+
+    @Test(arguments: ["", "2025", "2025-13-01", "2025-03-06T25:00:00Z", "2025-03-06Tab", "yesterday", "2025-03-06T10:15:00+"])
+    func rejects(text: String) {
+        #expect(Timestamp.parse(text) == nil)
+    }
+
+    @Test func formatsRoundTrip() {
+        for ms: Int64 in [0, 1_741_227_300_000, 1_741_227_300_123, 951_782_400_000] {
+            #expect(Timestamp.parse(Timestamp.format(ms)) == ms)
+        }
+        #expect(Timestamp.format(1_741_227_300_000) == "2025-03-06T02:15:00Z")
+    }
+
+    @Test func epochSecondsOrMilliseconds() {
+        #expect(Timestamp.fromEpoch(1_741_227_300) == 1_741_227_300_000)
+        #expect(Timestamp.fromEpoch(1_741_227_300_000) == 1_741_227_300_000)
+        #expect(Timestamp.fromEpoch(.nan) == nil)
+    }
+}
