@@ -1,9 +1,11 @@
-/// Turns the hits of one unit (a message, or all segments of one call) into alerts.
+/// Turns the hits of one unit (a message, or all segments of one call) into at most one alert.
 ///
 /// Per pack: the score is the sum, over distinct signals, of the highest score among the hits
-/// of that signal (two rules for one signal do not add up). A pack raises one alert when its
-/// score reaches its threshold (or `minScore` when set). Severity: `medium` from the threshold,
-/// `high` from 1.5x, `critical` from 2.5x.
+/// of that signal (two rules for one signal do not add up). A pack fires when its score reaches
+/// its threshold (or `minScore` when set). Severity: `medium` from the threshold, `high` from
+/// 1.5x, `critical` from 2.5x. When several packs fire on one unit, the one with the highest
+/// severity (then score) names the alert and the hits of every pack are its evidence: one
+/// finding, one alert.
 public struct Assessor: Sendable {
     public let ruleSet: RuleSet
     /// Overrides every pack's threshold when set.
@@ -32,29 +34,40 @@ public struct Assessor: Sendable {
 
     public func alerts(for hits: [Hit], in unit: Unit) -> [Alert] {
         guard !hits.isEmpty else { return [] }
-        var alerts: [Alert] = []
+        var best: (pack: CompiledPack, score: Int, threshold: Int, severity: Severity)?
         for (packIndex, pack) in ruleSet.packs.enumerated() {
-            let packHits = hits.filter { ruleSet.rules[$0.rule].packIndex == packIndex }
-            guard !packHits.isEmpty else { continue }
-            var best: [String: Int] = [:]
-            for hit in packHits {
+            var bySignal: [String: Int] = [:]
+            for hit in hits where ruleSet.rules[hit.rule].packIndex == packIndex {
                 let rule = ruleSet.rules[hit.rule]
-                best[rule.signal] = max(best[rule.signal] ?? 0, rule.score)
+                bySignal[rule.signal] = max(bySignal[rule.signal] ?? 0, rule.score)
             }
-            let score = best.values.reduce(0, +)
+            let score = bySignal.values.reduce(0, +)
             let threshold = minScore ?? pack.manifest.threshold
-            guard score >= threshold else { continue }
-            alerts.append(makeAlert(packHits, pack: pack, score: score, threshold: threshold, unit: unit))
+            guard score > 0, score >= threshold else { continue }
+            let severity = Assessor.severity(score: score, threshold: threshold)
+            if let current = best, (current.severity, current.score) >= (severity, score) { continue }
+            best = (pack, score, threshold, severity)
         }
-        return alerts
+        guard let best else { return [] }
+        return [makeAlert(hits, pack: best.pack, score: best.score, threshold: best.threshold, severity: best.severity, unit: unit)]
     }
 
-    private func makeAlert(_ hits: [Hit], pack: CompiledPack, score: Int, threshold: Int, unit: Unit) -> Alert {
+    static func severity(score: Int, threshold: Int) -> Severity {
+        score * 2 >= threshold * 5 ? .critical : (score * 2 >= threshold * 3 ? .high : .medium)
+    }
+
+    private func makeAlert(_ hits: [Hit], pack: CompiledPack, score: Int, threshold: Int, severity: Severity, unit: Unit) -> Alert {
         // One piece of evidence per rule (its first hit), in the order they occur.
+        // Two packs may carry rules for the same thing: the same signal on the same text is
+        // shown once.
         var seen = Set<Int>()
+        var shown = Set<String>()
         let ordered = hits.sorted { ($0.source.line, $0.span.lowerBound) < ($1.source.line, $1.span.lowerBound) }
             .filter { seen.insert($0.rule).inserted }
-        let top = ordered.max { a, b in
+            .filter { shown.insert("\($0.source)|\($0.span)|\(ruleSet.rules[$0.rule].signal)").inserted }
+        // The alert is named after the top rule of the pack that fired.
+        let top = ordered.filter { ruleSet.packs[ruleSet.rules[$0.rule].packIndex].manifest.name == pack.manifest.name }
+            .max { a, b in
             let ra = ruleSet.rules[a.rule], rb = ruleSet.rules[b.rule]
             return ra.score != rb.score ? ra.score < rb.score : a.rule > b.rule
         }!
@@ -64,7 +77,6 @@ public struct Assessor: Sendable {
             return Evidence(source: hit.source, time: hit.time, signal: r.signal, rule: r.id, excerpt: hit.excerpt,
                             span: hit.span, speaker: hit.speaker, recordID: hit.recordID)
         }
-        let severity: Severity = score * 2 >= threshold * 5 ? .critical : (score * 2 >= threshold * 3 ? .high : .medium)
         let advice = Assessor.pick(rule.advice, lang: unit.lang) ?? Assessor.pick(pack.manifest.advice, lang: unit.lang)
         var tags: [String] = []
         for hit in ordered { for tag in ruleSet.rules[hit.rule].tags where !tags.contains(tag) { tags.append(tag) } }

@@ -72,8 +72,12 @@ public struct LineReader {
                 guard start < buffer.count || skipping else { return nil }
                 lineNumber += 1
                 if skipping {
+                    // Consume the tail of the oversized line too, or it comes back as a line.
+                    let total = skippedBytes + buffer.count - start
                     skipping = false
-                    return .oversized(number: lineNumber, bytes: skippedBytes + buffer.count - start)
+                    skippedBytes = 0
+                    start = buffer.count
+                    return .oversized(number: lineNumber, bytes: total)
                 }
                 var end = buffer.count
                 if buffer[end - 1] == 0x0D { end -= 1 }
