@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+
+/// The README's first command, checked: the built-in packs on the bundled Corpus catch the scams
+/// (simplified, traditional, English, obfuscated) and stay silent on every hard negative.
+@Suite struct CorpusTests {
+    /// Categories whose messages are ordinary payment notices on their own (face-pay used, a
+    /// password-free charge): they are scams only as part of a sequence, which flows detect.
+    static let sequenceOnly: Set<String> = ["face-pay", "password-free-drain"]
+
+    struct Labelled {
+        var id: String
+        var truth: String
+        var category: String?
+        var label: String
+    }
+
+    static func labelled() throws -> [Labelled] {
+        let url = CLIRunner.packageRoot.appendingPathComponent("Corpus/messages.jsonl")
+        return try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map { line in
+            let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            return Labelled(id: o["id"] as! String, truth: o["truth"] as! String, category: o["category"] as? String,
+                            label: o["label"] as? String ?? "")
+        }
+    }
+
+    func alerts(_ path: String) throws -> [[String: Any]] {
+        let r = try CLIRunner.run(["scan", "--quiet", "--format", "ndjson", path], in: CLIRunner.packageRoot)
+        #expect(r.status == 0 || r.status == 1, "\(r.stderr)")
+        #expect(r.stderr.isEmpty, "the Corpus is clean input: \(r.stderr)")
+        return try r.stdout.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+    }
+
+    @Test func messages() throws {
+        let flagged = Set(try alerts("Corpus/messages.jsonl").compactMap { $0["record_id"] as? String })
+        let records = try Self.labelled()
+        let falseAlarms = records.filter { $0.truth == "benign" && flagged.contains($0.id) }
+        #expect(falseAlarms.isEmpty, "false alarms: \(falseAlarms.map(\.id))")
+        let spam = records.filter { $0.truth == "spam" }
+        #expect(spam.filter { flagged.contains($0.id) }.count * 20 <= spam.count, "more than 5% of spam called a scam")
+
+        func recall(_ subset: [Labelled]) -> Double {
+            Double(subset.filter { flagged.contains($0.id) }.count) / Double(max(1, subset.count))
+        }
+        let scams = records.filter { $0.truth == "scam" && !Self.sequenceOnly.contains($0.category ?? "") }
+        #expect(recall(scams) >= 0.9, "recall on Corpus scams \(recall(scams)); missed: \(scams.filter { !flagged.contains($0.id) }.map(\.id))")
+        #expect(recall(scams.filter { $0.label.contains("zh-hant") }) >= 0.9, "traditional Chinese")
+        #expect(recall(scams.filter { $0.label.contains("obfuscated") }) >= 0.85, "obfuscated spellings")
+    }
+
+    @Test func transcripts() throws {
+        let labels = try String(contentsOf: CLIRunner.packageRoot.appendingPathComponent("Corpus/transcripts/LABELS.tsv"), encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        let found = try alerts("Corpus/transcripts")
+        var alerted: [String: Int] = [:]
+        for a in found {
+            let file = ((a["source"] as! String).split(separator: "/").last!).split(separator: ":").first!
+            alerted[String(file), default: 0] += 1
+        }
+        #expect(labels.count >= 20)
+        for row in labels {
+            let (file, truth) = (row[0], row[1])
+            if truth == "scam" {
+                #expect(alerted[file] == 1, "\(file): a scam call raises exactly one alert")
+            } else {
+                #expect(alerted[file] == nil, "\(file): an ordinary call raised an alert")
+            }
+        }
+        // Evidence of a call points at the lines of the transcript.
+        let call = try #require(found.first { ($0["source"] as! String).contains("01-close-password-free") })
+        let evidence = call["evidence"] as! [[String: Any]]
+        #expect(Set(evidence.map { $0["source"] as! String }).count > 2, "evidence spans several lines of the call")
+    }
+}
