@@ -66,7 +66,8 @@ public struct Assessor: Sendable {
             .filter { seen.insert($0.rule).inserted }
             .filter { shown.insert("\($0.source)|\($0.span)|\(ruleSet.rules[$0.rule].signal)").inserted }
         // The alert is named after the top rule of the pack that fired.
-        let top = ordered.filter { ruleSet.packs[ruleSet.rules[$0.rule].packIndex].manifest.name == pack.manifest.name }
+        // (From all hits: the dedup above may have kept another pack's copy of a hit.)
+        let top = hits.filter { ruleSet.packs[ruleSet.rules[$0.rule].packIndex].manifest.name == pack.manifest.name }
             .max { a, b in
             let ra = ruleSet.rules[a.rule], rb = ruleSet.rules[b.rule]
             return ra.score != rb.score ? ra.score < rb.score : a.rule > b.rule
