@@ -8,7 +8,7 @@ public enum Severity: String, Sendable, Comparable, CaseIterable, Codable {
 }
 
 /// One piece of proof behind an alert: a rule that matched, where, and the matched text.
-public struct Evidence: Sendable, Hashable {
+public struct Evidence: Sendable, Hashable, Codable {
     public var source: SourcePosition
     public var time: Int64?
     public var signal: String
@@ -48,4 +48,10 @@ public struct Alert: Sendable {
     public var channel: String?
     public var lang: String
     public var tags: [String]
+    /// For flow alerts: the number of steps reached, the name of the last, and all their names.
+    public var step: Int?
+    public var stepName: String?
+    public var steps: [String] = []
+    /// For flow alerts: the attempt this alert belongs to (one alert per attempt per step).
+    public var attemptID: String?
 }

@@ -14,10 +14,18 @@ public final class MessageScan {
     public private(set) var failures: [RuleFailure] = []
 
     private var pending: (conversation: String, unit: Assessor.Unit, hits: [Hit])?
+    /// Flow signals collected for `flowAlerts()` (only when the rule set has flows).
+    private var signals: [SignalOccurrence] = []
+    private let extractor: SignalExtractor
+    private var lastTime: [String: Int64] = [:]
+    /// Whether to collect flow signals.
+    public var flowsEnabled: Bool
 
-    public init(ruleSet: RuleSet, minScore: Int? = nil) {
+    public init(ruleSet: RuleSet, minScore: Int? = nil, flows: Bool = true) {
         scanner = Scanner(ruleSet: ruleSet)
         assessor = Assessor(ruleSet: ruleSet, minScore: minScore)
+        extractor = SignalExtractor(ruleSet: ruleSet)
+        flowsEnabled = flows && !ruleSet.flows.isEmpty
     }
 
     /// Adds a record; returns the alerts of any unit it completes (possibly its own).
@@ -30,6 +38,7 @@ public final class MessageScan {
         }
         var hits: [Hit] = []
         let lang = scanner.scan(record, hits: &hits, failures: &failures)
+        if flowsEnabled { collectSignals(record, hits: hits, lang: lang) }
         if let conversation = record.conversation {
             if pending == nil {
                 let unit = Assessor.Unit(subject: record.subject, source: record.source, recordID: record.id,
@@ -49,6 +58,37 @@ public final class MessageScan {
 
     /// Ends the input: returns the alerts of the conversation in progress, if any.
     public func finish() -> [Alert] { flush() }
+
+    /// Runs the flows over every signal collected, grouped by subject and ordered by time (then
+    /// input order), and returns the flow alerts. Call once, after the last `finish()`.
+    public func flowAlerts(config: FlowConfig = FlowConfig()) -> [Alert] {
+        guard flowsEnabled else { return [] }
+        let engine = FlowEngine(flows: scanner.ruleSet.flows, config: config)
+        let ordered = signals.enumerated().sorted { a, b in
+            (a.element.subject, a.element.time, a.offset) < (b.element.subject, b.element.time, b.offset)
+        }
+        var alerts: [Alert] = []
+        for (_, occurrence) in ordered {
+            for action in engine.handle(occurrence) {
+                if case .alert(var alert) = action {
+                    alert.pack = scanner.ruleSet.packs[engine.flows.first { $0.id == alert.id }?.packIndex ?? 0].manifest.label
+                    alerts.append(alert)
+                }
+            }
+        }
+        signals.removeAll()
+        return alerts
+    }
+
+    /// Undated records take the time of the subject's previous record (or 0), so a dialogue in
+    /// one record, or undated lines of one conversation, advance flows in input order.
+    private func collectSignals(_ record: Record, hits: [Hit], lang: String) {
+        guard !hits.isEmpty || record.event != nil else { return }
+        let subject = SignalExtractor.subject(of: record)
+        let time = record.time ?? lastTime[subject] ?? 0
+        lastTime[subject] = time
+        signals += extractor.signals(for: record, hits: hits, lang: lang, time: time)
+    }
 
     private func flush() -> [Alert] {
         guard let current = pending else { return [] }

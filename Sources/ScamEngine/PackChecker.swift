@@ -96,4 +96,56 @@ public struct PackChecker {
             [String(repeating: piece, count: 3000) + "!", String(repeating: piece + " ", count: 1500) + "\u{1}"]
         }
     }
+
+    /// The outcome of one sequence fixture.
+    public struct SequenceResult: Sendable {
+        public var name: String
+        public var location: SourceLocation
+        public var pack: String
+        /// Flow alerts raised, as (flow, step, severity).
+        public var raised: [(flow: String, step: Int, severity: String)]
+        /// What was expected and missing, or raised and forbidden; empty when it passed.
+        public var problems: [String]
+        public var passed: Bool { problems.isEmpty }
+    }
+
+    /// Runs every sequence fixture (or those of the named packs) through a fresh live pipeline:
+    /// text rules, event rules and flows, record by record, exactly as `scamflow stream` does.
+    public func runSequences(packs: Set<String>? = nil) -> [SequenceResult] {
+        var results: [SequenceResult] = []
+        for (packIndex, sequence) in ruleSet.sequences {
+            let packName = ruleSet.packs[packIndex].manifest.name
+            if let packs, !packs.contains(packName) { continue }
+            let processor = StreamProcessor(ruleSet: ruleSet)
+            var raised: [(flow: String, step: Int, severity: String)] = []
+            for (i, fields) in sequence.records.enumerated() {
+                let source = SourcePosition(file: "\(sequence.location.file)#\(sequence.name)", line: i + 1)
+                for alert in processor.process(Record(fixture: fields, source: source)).alerts where alert.kind == .flow {
+                    raised.append((alert.id, alert.step ?? 0, alert.severity.rawValue))
+                }
+            }
+            var problems: [String] = []
+            for e in sequence.expect {
+                let ok = raised.contains { $0.flow == e.flow && (e.step == nil || $0.step == e.step) && (e.severity == nil || $0.severity == e.severity) }
+                if !ok {
+                    problems.append("expected \(e.flow)" + (e.step.map { " at step \($0)" } ?? "") + (e.severity.map { " (\($0))" } ?? "") + ", not raised")
+                }
+            }
+            for e in sequence.expectNot {
+                if let bad = raised.first(where: { $0.flow == e.flow && (e.step == nil || $0.step >= e.step!) }) {
+                    problems.append("must not raise \(e.flow)" + (e.step.map { " at step \($0) or later" } ?? "") + ", raised at step \(bad.step)")
+                }
+            }
+            results.append(SequenceResult(name: sequence.name, location: sequence.location, pack: packName, raised: raised, problems: problems))
+        }
+        return results
+    }
+
+    /// Diagnostics (`SF116`) for failed sequence fixtures.
+    public static func diagnostics(for results: [SequenceResult]) -> [Diagnostic] {
+        results.filter { !$0.passed }.map {
+            Diagnostic(.sequenceFailed, at: $0.location, "sequence `\($0.name)`: " + $0.problems.joined(separator: "; "),
+                       hint: "raised: " + ($0.raised.isEmpty ? "nothing" : $0.raised.map { "\($0.flow)@\($0.step)" }.joined(separator: ", ")))
+        }
+    }
 }

@@ -1,5 +1,5 @@
 /// Where a record came from: a file (or `-` for stdin) and a 1-based line, for evidence.
-public struct SourcePosition: Sendable, Hashable, CustomStringConvertible {
+public struct SourcePosition: Sendable, Hashable, Codable, CustomStringConvertible {
     public var file: String
     public var line: Int
 

@@ -45,10 +45,23 @@ public struct CompiledPack: Sendable {
 public final class RuleSet: Sendable {
     public let packs: [CompiledPack]
     public let rules: [CompiledRule]
+    public let eventRules: [CompiledEventRule]
+    public let flows: [CompiledFlow]
+    /// Sequence fixtures of the packs, with the index of their pack.
+    public let sequences: [(pack: Int, spec: SequenceSpec)]
+    /// Event rule indices by event name.
+    let eventRulesByName: [String: [Int]]
 
-    init(packs: [CompiledPack], rules: [CompiledRule]) {
+    init(packs: [CompiledPack], rules: [CompiledRule], eventRules: [CompiledEventRule] = [], flows: [CompiledFlow] = [],
+         sequences: [(pack: Int, spec: SequenceSpec)] = []) {
         self.packs = packs
         self.rules = rules
+        self.eventRules = eventRules
+        self.flows = flows
+        self.sequences = sequences
+        var byName: [String: [Int]] = [:]
+        for (i, rule) in eventRules.enumerated() { for name in rule.events { byName[name, default: []].append(i) } }
+        eventRulesByName = byName
     }
 
     /// Compiles packs. Later packs override earlier packs of the same name (so `--packs` can
@@ -68,6 +81,9 @@ public final class RuleSet: Sendable {
         }
         var packs: [CompiledPack] = []
         var rules: [CompiledRule] = []
+        var eventRules: [CompiledEventRule] = []
+        var flows: [CompiledFlow] = []
+        var sequences: [(pack: Int, spec: SequenceSpec)] = []
         var seen: [String: SourceLocation] = [:]
         for spec in chosen {
             diagnostics += spec.warnings
@@ -87,10 +103,82 @@ public final class RuleSet: Sendable {
                                           languages: rule.languages, match: match, unless: unless,
                                           packIndex: packs.count, spec: rule))
             }
+            for rule in spec.eventRules {
+                if let earlier = seen[rule.id] {
+                    diagnostics.append(Diagnostic(.duplicateID, at: rule.location, "duplicate rule id `\(rule.id)`",
+                                                  hint: "first defined at \(earlier); rule ids must be unique across packs", rule: rule.id))
+                    continue
+                }
+                seen[rule.id] = rule.location
+                if let compiled = compileEventRule(rule, packIndex: packs.count, into: &diagnostics) { eventRules.append(compiled) }
+            }
+            for flow in spec.flows {
+                if let earlier = seen[flow.id] {
+                    diagnostics.append(Diagnostic(.duplicateID, at: flow.location, "duplicate flow id `\(flow.id)`",
+                                                  hint: "first defined at \(earlier); ids must be unique across packs", rule: flow.id))
+                    continue
+                }
+                seen[flow.id] = flow.location
+                flows.append(CompiledFlow(spec: flow, packIndex: packs.count))
+            }
+            sequences += spec.sequences.map { (packs.count, $0) }
             packs.append(CompiledPack(manifest: spec.manifest, origin: spec.origin, rules: first..<rules.count))
         }
+        diagnostics += signalDiagnostics(rules: rules, eventRules: eventRules, flows: flows)
         if diagnostics.contains(where: { $0.severity == .error }) { return (nil, diagnostics) }
-        return (RuleSet(packs: packs, rules: rules), diagnostics)
+        return (RuleSet(packs: packs, rules: rules, eventRules: eventRules, flows: flows, sequences: sequences), diagnostics)
+    }
+
+    static func compileEventRule(_ rule: EventRuleSpec, packIndex: Int, into diagnostics: inout [Diagnostic]) -> CompiledEventRule? {
+        var conditions: [(String, [CompiledEventRule.Condition])] = []
+        var ok = true
+        for clause in rule.conditions {
+            var compiled: [CompiledEventRule.Condition] = []
+            for predicate in clause.predicates {
+                switch predicate {
+                case .matches(let pattern):
+                    if let regex = compilePattern(pattern, rule: rule.id, key: "where.\(clause.attribute)", into: &diagnostics) {
+                        compiled.append(.matches(regex))
+                    } else {
+                        ok = false
+                    }
+                case .oneOf(let list): compiled.append(.oneOf(Set(list)))
+                case .noneOf(let list): compiled.append(.noneOf(Set(list)))
+                case .range(let gt, let gte, let lt, let lte): compiled.append(.range(gt: gt, gte: gte, lt: lt, lte: lte))
+                case .equals(let b): compiled.append(.equals(b))
+                case .exists(let b): compiled.append(.exists(b))
+                case .sameAs(let other): compiled.append(.sameAs(other))
+                case .differsFrom(let other): compiled.append(.differsFrom(other))
+                }
+            }
+            conditions.append((clause.attribute, compiled))
+        }
+        guard ok else { return nil }
+        return CompiledEventRule(id: rule.id, title: rule.title, signal: rule.signal, events: Set(rule.events),
+                                 conditions: conditions, tags: rule.tags, packIndex: packIndex, location: rule.location)
+    }
+
+    /// Warnings about signals: flow steps that nothing emits (SF114), event rules no flow uses (SF115).
+    static func signalDiagnostics(rules: [CompiledRule], eventRules: [CompiledEventRule], flows: [CompiledFlow]) -> [Diagnostic] {
+        let emitted = Set(rules.map(\.signal)).union(eventRules.map(\.signal)).union(EventVocabulary.names)
+        var out: [Diagnostic] = []
+        var used = Set<String>()
+        for flow in flows {
+            for (step, spec) in zip(flow.steps, flow.spec.steps) {
+                used.formUnion(step.signals)
+                for signal in step.signals.sorted() where !emitted.contains(signal) {
+                    out.append(Diagnostic(.unknownSignal, .warning, at: spec.location,
+                                          "step `\(step.name)` of flow \(flow.id) waits for `\(signal)`, which no rule emits",
+                                          hint: "check the spelling, or add a rule with `signal: \(signal)`", rule: flow.id))
+                }
+            }
+            used.formUnion(flow.until)
+        }
+        for rule in eventRules where !used.contains(rule.signal) {
+            out.append(Diagnostic(.unusedSignal, .warning, at: rule.location, "event rule \(rule.id) emits `\(rule.signal)`, which no flow uses",
+                                  hint: "event rules only feed flows: name the signal in a flow step, or remove the rule", rule: rule.id))
+        }
+        return out
     }
 
     static func compilePattern(_ pattern: Located<String>, rule: String, key: String, into diagnostics: inout [Diagnostic]) -> Regex? {

@@ -38,6 +38,10 @@ public struct AlertEncoder: Sendable {
         w.string("kind", alert.kind.rawValue)
         w.string("id", alert.id)
         w.string("title", alert.title)
+        w.int("step", alert.step)
+        w.string("step_name", alert.stepName)
+        if !alert.steps.isEmpty { w.strings("steps", alert.steps) }
+        w.string("attempt_id", alert.attemptID)
         w.string("severity", alert.severity.rawValue)
         w.int("score", alert.score)
         w.int("threshold", alert.threshold)
@@ -75,7 +79,10 @@ public struct AlertEncoder: Sendable {
         case .medium: sevColored = c.wrap(sev, "33")
         case .low: sevColored = c.wrap(sev, "36")
         }
-        var s = "\(c.wrap(alert.source.description, "35"))  \(sevColored) score \(alert.score)/\(alert.threshold)  \(c.wrap(alert.id, "1"))  \(alert.title)\n"
+        let measure = alert.kind == .flow
+            ? "step \(alert.step ?? 0) \(alert.stepName ?? "") (\(alert.steps.joined(separator: " → ")))"
+            : "score \(alert.score)/\(alert.threshold)"
+        var s = "\(c.wrap(alert.source.description, "35"))  \(sevColored) \(measure)  \(c.wrap(alert.id, "1"))  \(alert.title)\n"
         var meta: [String] = []
         if let subject = alert.subject { meta.append("subject \(subject)") }
         if let time = alert.time { meta.append(Timestamp.format(time)) }
@@ -84,7 +91,8 @@ public struct AlertEncoder: Sendable {
         s += "    " + c.wrap(meta.joined(separator: "  "), "2") + "\n"
         for e in alert.evidence {
             let excerpt = (redact ? Redactor.redact(e.excerpt) : e.excerpt).replacingNewlines()
-            var where_ = e.source.line != alert.source.line || e.source.file != alert.source.file ? "line \(e.source.line) " : ""
+            var where_ = e.source.line != alert.source.line || e.source.file != alert.source.file
+                ? (e.source.file == alert.source.file ? "line \(e.source.line) " : "\(e.source) ") : ""
             if let speaker = e.speaker { where_ += "\(speaker) " }
             s += "    - \(where_)[\(e.span.lowerBound)..\(e.span.upperBound)] \(c.wrap("«" + excerpt + "»", "32"))  \(e.signal) (\(e.rule))\n"
         }

@@ -16,6 +16,11 @@ enum JSONRecordParser {
             return .issue(InputIssue(.malformedJSON, at: source, "the line is JSON but not an object",
                                      hint: "each line must be one JSON object such as {\"text\": \"...\"}"))
         }
+        return record(from: fields, source: source)
+    }
+
+    /// A record from a decoded JSON object with the design's Record fields.
+    static func record(from fields: [String: Any], source: SourcePosition) -> ReaderOutput {
         var record = Record(text: nil, source: source)
         record.text = string(fields["text"]) ?? string(fields["body"]) ?? string(fields["message"])
         if let t = fields["time"] ?? fields["@timestamp"] ?? fields["timestamp"] {

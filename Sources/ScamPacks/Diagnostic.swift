@@ -52,6 +52,12 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
     /// A pattern contains something that can never match normalized text (uppercase Latin,
     /// traditional Han characters): the text is lowercased and simplified before matching.
     case unreachableLiteral = "SF113"
+    /// A flow names a signal that no rule emits and that is not an event name.
+    case unknownSignal = "SF114"
+    /// An event rule's signal is used by no flow (text rules always count towards the score).
+    case unusedSignal = "SF115"
+    /// A sequence fixture does not raise the alerts it says it must (or raises one it must not).
+    case sequenceFailed = "SF116"
 }
 
 /// How bad a diagnostic is: errors make a pack unloadable, warnings do not.

@@ -36,22 +36,34 @@ public enum PackLoader {
         let languages = manifest?.languages ?? []
 
         var rules: [RuleSpec] = []
+        var eventRules: [EventRuleSpec] = []
         var firstSeen: [String: SourceLocation] = [:]
         let ruleFiles = files.filter { $0.path.hasPrefix("rules/") && ($0.path.hasSuffix(".yaml") || $0.path.hasSuffix(".yml")) }
         if ruleFiles.isEmpty {
             diagnostics.append(Diagnostic(.missingField, .warning, at: SourceLocation(file: display("rules")),
                                           "the pack has no rules/*.yaml", hint: "add rule files under rules/"))
         }
-        for file in ruleFiles {
-            for rule in readRules(file, display: display(file.path), packLanguages: languages, into: &diagnostics) {
-                if let earlier = firstSeen[rule.id] {
-                    diagnostics.append(Diagnostic(.duplicateID, at: rule.location, "duplicate rule id `\(rule.id)`",
-                                                  hint: "first defined at \(earlier); rule ids must be unique", rule: rule.id))
-                    continue
-                }
-                firstSeen[rule.id] = rule.location
-                rules.append(rule)
+        func unique(_ id: String, _ location: SourceLocation) -> Bool {
+            if let earlier = firstSeen[id] {
+                diagnostics.append(Diagnostic(.duplicateID, at: location, "duplicate id `\(id)`",
+                                              hint: "first defined at \(earlier); rule and flow ids must be unique", rule: id))
+                return false
             }
+            firstSeen[id] = location
+            return true
+        }
+        for file in ruleFiles {
+            let (text, events) = readRules(file, display: display(file.path), packLanguages: languages, into: &diagnostics)
+            rules += text.filter { unique($0.id, $0.location) }
+            eventRules += events.filter { unique($0.id, $0.location) }
+        }
+        var flows: [FlowSpec] = []
+        for file in files where file.path.hasPrefix("flows/") && (file.path.hasSuffix(".yaml") || file.path.hasSuffix(".yml")) {
+            flows += readFlows(file, display: display(file.path), into: &diagnostics).filter { unique($0.id, $0.location) }
+        }
+        var sequences: [SequenceSpec] = []
+        for file in files where file.path.hasPrefix("tests/") && (file.path.hasSuffix(".yaml") || file.path.hasSuffix(".yml")) {
+            sequences += readSequences(file, display: display(file.path), into: &diagnostics)
         }
         if let manifest, manifest.minEngine > Engine.version {
             diagnostics.append(Diagnostic(.engineTooOld, at: manifest.location,
@@ -61,7 +73,8 @@ public enum PackLoader {
         let errors = diagnostics.contains { $0.severity == .error }
         guard let manifest, !errors else { return Result(pack: nil, diagnostics: diagnostics) }
         let warnings = diagnostics.filter { $0.severity == .warning }
-        return Result(pack: PackSpec(manifest: manifest, rules: rules, origin: origin, warnings: warnings), diagnostics: diagnostics)
+        return Result(pack: PackSpec(manifest: manifest, rules: rules, eventRules: eventRules, flows: flows, sequences: sequences,
+                                     origin: origin, warnings: warnings), diagnostics: diagnostics)
     }
 
     static func parse(_ file: PackFile, display: String, into diagnostics: inout [Diagnostic]) -> Node? {
@@ -92,7 +105,16 @@ public enum PackLoader {
     }
 
     static func readManifest(_ file: PackFile, display: String, into diagnostics: inout [Diagnostic]) -> PackManifest? {
-        guard let node = parse(file, display: display, into: &diagnostics) else { return nil }
+        let reported = diagnostics.count
+        guard let node = parse(file, display: display, into: &diagnostics) else {
+            // An empty (or comments-only) pack.yaml parses to no node and no YAML error: without
+            // this the pack would be dropped with no error at all.
+            if diagnostics.count == reported {
+                diagnostics.append(Diagnostic(.missingField, at: SourceLocation(file: display), "pack.yaml is empty",
+                                              hint: "add name, version, threshold"))
+            }
+            return nil
+        }
         guard case .mapping(let mapping) = node else {
             diagnostics.append(Diagnostic(.wrongType, at: NodeReader.location(of: node, in: display), "pack.yaml must be a mapping"))
             return nil
@@ -138,31 +160,33 @@ public enum PackLoader {
                             advice: advice, location: r.location)
     }
 
-    static func readRules(_ file: PackFile, display: String, packLanguages: [String], into diagnostics: inout [Diagnostic]) -> [RuleSpec] {
-        guard let node = parse(file, display: display, into: &diagnostics) else { return [] }
+    static func readRules(_ file: PackFile, display: String, packLanguages: [String], into diagnostics: inout [Diagnostic]) -> ([RuleSpec], [EventRuleSpec]) {
+        guard let node = parse(file, display: display, into: &diagnostics) else { return ([], []) }
         guard case .sequence(let sequence) = node else {
             diagnostics.append(Diagnostic(.wrongType, at: NodeReader.location(of: node, in: display),
                                           "a rules file must be a YAML list of rules", hint: "start each rule with `- id: ...`"))
-            return []
+            return ([], [])
         }
         var rules: [RuleSpec] = []
+        var eventRules: [EventRuleSpec] = []
         for item in sequence {
             guard case .mapping(let mapping) = item else {
                 diagnostics.append(Diagnostic(.wrongType, at: NodeReader.location(of: item, in: display), "each rule must be a mapping"))
                 continue
             }
-            if let rule = readRule(mapping, file: display, packLanguages: packLanguages, into: &diagnostics) {
+            if mapping["event"] != nil {
+                if let rule = readEventRule(mapping, file: display, into: &diagnostics) { eventRules.append(rule) }
+            } else if let rule = readRule(mapping, file: display, packLanguages: packLanguages, into: &diagnostics) {
                 rules.append(rule)
             }
         }
-        return rules
+        return (rules, eventRules)
     }
 
     static func readRule(_ mapping: Node.Mapping, file: String, packLanguages: [String], into diagnostics: inout [Diagnostic]) -> RuleSpec? {
         var r = NodeReader(file: file, mapping: mapping, context: "rule")
         r.rejectUnknownKeys(allowed: ruleKeys, hints: [
-            "event": "event rules are not supported by this version of scamflow",
-            "where": "event rules are not supported by this version of scamflow",
+            "where": "`where` belongs to event rules, which have an `event:` key",
             "regex": "the pattern key is `match`",
             "pattern": "the pattern key is `match`",
         ])

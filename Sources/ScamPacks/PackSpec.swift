@@ -67,6 +67,10 @@ public struct RuleSpec: Sendable {
 public struct PackSpec: Sendable {
     public var manifest: PackManifest
     public var rules: [RuleSpec]
+    public var eventRules: [EventRuleSpec] = []
+    public var flows: [FlowSpec] = []
+    /// Sequence fixtures from `tests/`.
+    public var sequences: [SequenceSpec] = []
     public var origin: PackOrigin
     /// Warnings found while loading (errors make the load fail instead).
     public var warnings: [Diagnostic]

@@ -40,6 +40,7 @@ struct PackLint: ParsableCommand {
         if let ruleSet = loaded.ruleSet {
             let checker = PackChecker(ruleSet: ruleSet)
             diagnostics += PackChecker.diagnostics(for: checker.runExamples())
+            diagnostics += PackChecker.diagnostics(for: checker.runSequences())
             diagnostics += checker.backtrackingDiagnostics()
         } else {
             // Loading stopped at errors; show every warning found on the way too.
@@ -60,7 +61,7 @@ struct PackLint: ParsableCommand {
 struct PackTest: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test",
-        abstract: "Run every rule's examples and report failures like a test runner.",
+        abstract: "Run every rule's examples and every sequence fixture; report failures like a test runner.",
         discussion: "Exit 0 when all pass, 1 when an example fails, 2 when a pack does not load."
     )
 
@@ -97,7 +98,19 @@ struct PackTest: ParsableCommand {
                 console.out("      expected a match, got none\n")
             }
         }
-        console.out("\(results.count - failed) passed, \(failed) failed\n")
+        let sequences = PackChecker(ruleSet: ruleSet).runSequences()
+        for r in sequences {
+            if r.passed {
+                if verbose { console.out("ok    sequence \(r.pack): \(r.name)\n") }
+                continue
+            }
+            failed += 1
+            console.out("FAIL  sequence \(r.pack): \(r.name)  \(r.location)\n")
+            for problem in r.problems { console.out("      \(problem)\n") }
+            let raised = r.raised.map { "\($0.flow)@\($0.step) \($0.severity)" }
+            console.out("      raised: \(raised.isEmpty ? "nothing" : raised.joined(separator: ", "))\n")
+        }
+        console.out("\(results.count + sequences.count - failed) passed, \(failed) failed\n")
         console.flush()
         if failed > 0 { throw ExitCode(1) }
     }

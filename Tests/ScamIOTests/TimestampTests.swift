@@ -1,5 +1,6 @@
 import Testing
 @testable import ScamIO
+import ScamEngine
 
 @Suite struct TimestampTests {
     @Test(arguments: [

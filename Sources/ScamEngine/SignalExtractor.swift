@@ -1,0 +1,71 @@
+import PCRE2
+
+/// Turns a record and its rule hits into the signals flows consume: one per text hit, in the
+/// order the hits occur in the text, and for an event record its own name plus the signal of
+/// every event rule it satisfies.
+///
+/// One per thread (it owns a PCRE2 matcher for event-rule patterns).
+public final class SignalExtractor {
+    public let ruleSet: RuleSet
+    private let matcher = Matcher()
+
+    public init(ruleSet: RuleSet) { self.ruleSet = ruleSet }
+
+    /// The key flows track a record under: its subject, else its conversation, else the record
+    /// itself (so unrelated undated lines of a dump never chain into one flow).
+    public static func subject(of record: Record) -> String {
+        record.subject ?? record.conversation ?? record.source.description
+    }
+
+    /// Signals of `record`, at `time` (the record's time, or the caller's fallback for undated
+    /// records).
+    public func signals(for record: Record, hits: [Hit], lang: String, time: Int64) -> [SignalOccurrence] {
+        let subject = SignalExtractor.subject(of: record)
+        var out: [SignalOccurrence] = []
+        for hit in hits.sorted(by: { ($0.span.lowerBound, $0.rule) < ($1.span.lowerBound, $1.rule) }) {
+            let rule = ruleSet.rules[hit.rule]
+            let evidence = Evidence(source: hit.source, time: hit.time, signal: rule.signal, rule: rule.id, excerpt: hit.excerpt,
+                                    span: hit.span, speaker: hit.speaker, recordID: hit.recordID)
+            out.append(SignalOccurrence(subject: subject, signal: rule.signal, time: time, evidence: evidence, lang: lang))
+        }
+        if let rawName = record.event {
+            let name = EventNames.canonical(rawName)
+            let summary = SignalExtractor.describe(name, record.attrs)
+            func evidence(_ signal: String, _ rule: String) -> Evidence {
+                Evidence(source: record.source, time: record.time, signal: signal, rule: rule, excerpt: summary, span: 0..<0,
+                         speaker: nil, recordID: record.id)
+            }
+            out.append(SignalOccurrence(subject: subject, signal: name, time: time, evidence: evidence(name, "event"), lang: lang))
+            for index in ruleSet.eventRulesByName[name] ?? [] {
+                let rule = ruleSet.eventRules[index]
+                if rule.matches(record, matcher: matcher) {
+                    out.append(SignalOccurrence(subject: subject, signal: rule.signal, time: time, evidence: evidence(rule.signal, rule.id), lang: lang))
+                }
+            }
+        }
+        return out
+    }
+
+    /// `app.installed package=com.example.remote` : what an event shows as its excerpt.
+    static func describe(_ name: String, _ attrs: [String: AttributeValue]) -> String {
+        let parts = attrs.sorted { $0.key < $1.key }.prefix(6).map { "\($0.key)=\($0.value.text.prefix(60))" }
+        return ([name] + parts).joined(separator: " ")
+    }
+}
+
+/// Event names: lowercase `domain.action`, with the raw Android names readers may pass on.
+public enum EventNames {
+    static let aliases: [String: String] = [
+        "android.intent.action.package_added": "app.installed",
+        "android.intent.action.package_removed": "app.removed",
+        "android.intent.action.phone_state": "call.incoming",
+        "android.provider.telephony.sms_received": "sms.received",
+        "android.intent.action.user_present": "device.unlocked",
+        "android.intent.action.screen_on": "device.screen_on",
+    ]
+
+    public static func canonical(_ name: String) -> String {
+        let lower = name.lowercased()
+        return aliases[lower] ?? lower
+    }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import ScamEngine
+import ScamPacks
+
+/// `scamflow flows`: list the flows in force, or draw them.
+struct FlowsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "flows",
+        abstract: "List the scam flows in force, or draw them (--graph mermaid|dot)."
+    )
+
+    @Option(name: .customLong("packs"), help: ArgumentHelp("Add a pack folder. Repeatable.", valueName: "dir"))
+    var packDirectories: [String] = []
+
+    @Option(help: "Draw the flows: mermaid or dot.")
+    var graph: String?
+
+    @Argument(help: "Flow ids to show (default: all).")
+    var ids: [String] = []
+
+    mutating func validate() throws {
+        if let graph, !["mermaid", "dot"].contains(graph) { throw ValidationError("unknown --graph '\(graph)'; use mermaid or dot") }
+    }
+
+    func run() throws {
+        let console = Console.shared
+        let loaded = PackLoading.load(builtin: true, directories: packDirectories)
+        for d in loaded.diagnostics where d.severity == .error { console.err("\(d)\n") }
+        guard let ruleSet = loaded.ruleSet else { throw ExitCode(2) }
+        let flows = ruleSet.flows.filter { ids.isEmpty || ids.contains($0.id) }
+        if !ids.isEmpty, flows.count != ids.count {
+            console.err("scamflow: unknown flow id among \(ids.joined(separator: ", "))\n")
+            throw ExitCode(2)
+        }
+        switch graph {
+        case "mermaid": console.out(FlowGraph.mermaid(flows))
+        case "dot": console.out(FlowGraph.dot(flows))
+        default:
+            for flow in flows {
+                let steps = flow.steps.map(\.name).joined(separator: " → ")
+                console.out("\(flow.id)\t\(ruleSet.packs[flow.packIndex].manifest.label)\tmaxspan \(DurationText.format(flow.maxspan))\talert from step \(flow.alertFrom)\t\(steps)\n")
+            }
+        }
+        console.flush()
+    }
+}

@@ -1,0 +1,128 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import ScamEngine
+import ScamIO
+import ScamPacks
+
+/// `scamflow stream`: live device events and messages on stdin, alerts out the moment a flow
+/// advances.
+struct StreamCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stream",
+        abstract: "Read events and messages as JSON lines on stdin; write each alert the moment it is raised.",
+        discussion: """
+        Input lines: the Record of the design, CloudEvents (structured JSON) or ECS-style documents \
+        (@timestamp, event.action, device.id, message). A bad line is reported on stderr with its number and \
+        skipped. SIGHUP reloads the packs, keeping flow state (a pack that fails leaves the running one in place). \
+        SIGINT, SIGTERM and end of input finish the line in hand, flush, checkpoint and exit 0. With --state FILE \
+        the flow state is checkpointed (atomically) every --checkpoint-every seconds, after every alert and at \
+        exit, and resumed at start; replaying the same input from the start skips the records already counted.
+        """
+    )
+
+    @Option(name: .customLong("packs"), help: ArgumentHelp("Add a pack folder (or a folder of packs). Repeatable.", valueName: "dir"))
+    var packDirectories: [String] = []
+
+    @Flag(name: .customLong("no-builtin"), help: "Do not load the built-in packs.")
+    var noBuiltin = false
+
+    @Option(name: .customLong("min-score"), help: "Message alert threshold for every pack.")
+    var minScore: Int?
+
+    @Option(help: ArgumentHelp("Output format: ndjson (default) or text.", valueName: "format"))
+    var format: String = "ndjson"
+
+    @Option(help: ArgumentHelp("Checkpoint flow state to this file and resume from it.", valueName: "file"))
+    var state: String?
+
+    @Option(name: .customLong("checkpoint-every"), help: "Seconds between periodic checkpoints (with --state).")
+    var checkpointEvery: Double = 5
+
+    @Option(help: "Accept records up to this much older than the newest seen for their subject (e.g. 5m).")
+    var tolerance: String = "5m"
+
+    @Option(name: .customLong("idle-ttl"), help: "Forget a subject after this long without signals (event time, e.g. 24h).")
+    var idleTTL: String = "24h"
+
+    @Option(name: .customLong("max-subjects"), help: "Most subjects tracked at once; the least recently active are evicted beyond it.")
+    var maxSubjects: Int = 1_000_000
+
+    @Option(name: .customLong("max-line-bytes"), help: "Skip (and report) lines longer than this many bytes.")
+    var maxLineBytes: Int = 1 << 20
+
+    @Flag(help: "Only flow alerts (no alert for a single message reaching a pack threshold).")
+    var flowsOnly = false
+
+    @Flag(help: "Mask digits in excerpts.")
+    var redact = false
+
+    @Flag(name: .shortAndLong, help: "No summary at exit.")
+    var quiet = false
+
+    mutating func validate() throws {
+        guard AlertFormat(rawValue: format) != nil else { throw ValidationError("unknown --format '\(format)'; use ndjson or text") }
+        guard DurationText.parse(tolerance) != nil else { throw ValidationError("--tolerance is not a duration (e.g. 5m)") }
+        guard DurationText.parse(idleTTL) != nil else { throw ValidationError("--idle-ttl is not a duration (e.g. 24h)") }
+        guard maxSubjects > 0, maxLineBytes > 0, checkpointEvery > 0 else { throw ValidationError("limits must be positive") }
+    }
+
+    func run() throws {
+        let console = Console.shared
+        let loaded = PackLoading.load(builtin: !noBuiltin, directories: packDirectories)
+        for d in loaded.diagnostics where d.severity == .error { console.err("scamflow: \(d)\n") }
+        guard let ruleSet = loaded.ruleSet else {
+            console.err("scamflow: the packs have errors; not starting\n")
+            throw ExitCode(2)
+        }
+        var config = FlowConfig()
+        config.tolerance = DurationText.parse(tolerance)!
+        config.idleTTL = DurationText.parse(idleTTL)!
+        config.maxSubjects = maxSubjects
+        let session = StreamSession(
+            processor: StreamProcessor(ruleSet: ruleSet, minScore: minScore, config: config),
+            encoder: AlertEncoder(format: AlertFormat(rawValue: format)!, color: false, redact: redact),
+            statePath: state, flowsOnly: flowsOnly, quiet: quiet,
+            reloadPacks: { [noBuiltin, packDirectories] in PackLoading.load(builtin: !noBuiltin, directories: packDirectories) })
+        do {
+            try session.resume()
+        } catch {
+            console.err("scamflow: cannot resume from \(state ?? ""): \(error)\n")
+            throw ExitCode(2)
+        }
+        let signals = SignalWatcher()
+        signals.on(SIGHUP) { session.reload() }
+        signals.on(SIGINT) { session.terminate() }
+        signals.on(SIGTERM) { session.terminate() }
+        if state != nil { signals.every(checkpointEvery) { session.checkpoint() } }
+
+        var lines = LineReader(fd: 0, maxLineBytes: maxLineBytes)
+        while let line = lines.next() {
+            session.handle(line)
+        }
+        session.terminate()
+    }
+}
+
+/// Runs handlers for POSIX signals and timers on a private queue (never inside a signal
+/// handler), so they may take locks and do I/O.
+final class SignalWatcher: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "scamflow.signals")
+    private var sources: [DispatchSourceProtocol] = []
+
+    func on(_ signo: Int32, _ handler: @escaping @Sendable () -> Void) {
+        signal(signo, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: signo, queue: queue)
+        source.setEventHandler(handler: handler)
+        source.resume()
+        sources.append(source)
+    }
+
+    func every(_ seconds: Double, _ handler: @escaping @Sendable () -> Void) {
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(deadline: .now() + seconds, repeating: seconds)
+        timer.setEventHandler(handler: handler)
+        timer.resume()
+        sources.append(timer)
+    }
+}

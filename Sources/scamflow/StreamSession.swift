@@ -1,0 +1,216 @@
+import Foundation
+import ScamEngine
+import ScamIO
+import ScamPacks
+
+/// The state of one `scamflow stream` run, shared by the reading loop and the signal and timer
+/// handlers. Every access goes through `lock`, so a signal never interrupts a line half done:
+/// "finish the line in hand" is the lock.
+final class StreamSession: @unchecked Sendable {
+    private let lock = NSLock()
+    private let processor: StreamProcessor
+    private let encoder: AlertEncoder
+    private let statePath: String?
+    private let flowsOnly: Bool
+    private let quiet: Bool
+    private let reloadPacks: @Sendable () -> PackLoading.Loaded
+    private let console = Console.shared
+
+    // Counters for the summary.
+    private var alerts = 0
+    private var badLines = 0
+    private var late = 0
+    private var skippedReplay = 0
+    private let started = Date()
+
+    // Input position, for recognising a replay of the same input after a restart.
+    private var linesConsumed = 0
+    private var firstLineHash: String?
+    private var lastLineHash: String?
+    private var resumeFrom: StreamCheckpoint.Input?
+    private var replaying = false
+
+    init(processor: StreamProcessor, encoder: AlertEncoder, statePath: String?, flowsOnly: Bool, quiet: Bool,
+         reloadPacks: @escaping @Sendable () -> PackLoading.Loaded) {
+        self.processor = processor
+        self.encoder = encoder
+        self.statePath = statePath
+        self.flowsOnly = flowsOnly
+        self.quiet = quiet
+        self.reloadPacks = reloadPacks
+    }
+
+    /// Loads `--state` if the file exists.
+    func resume() throws {
+        guard let statePath, FileManager.default.fileExists(atPath: statePath) else { return }
+        let data = try Data(contentsOf: URL(fileURLWithPath: statePath))
+        let checkpoint = try JSONDecoder().decode(StreamCheckpoint.self, from: data)
+        let dropped = processor.engine.restore(checkpoint.flows)
+        resumeFrom = checkpoint.input
+        let attempts = processor.engine.activeAttempts
+        console.err("scamflow: resumed \(attempts) flow attempt\(attempts == 1 ? "" : "s") of \(processor.engine.trackedSubjects) subjects from \(statePath)"
+                    + (dropped > 0 ? " (\(dropped) of flows no longer loaded dropped)" : "") + "\n")
+    }
+
+    func handle(_ line: LineReader.Line) {
+        lock.lock()
+        defer { lock.unlock() }
+        switch line {
+        case .oversized(let number, let bytes):
+            consume(number: number, hash: "oversized:\(bytes)")
+            badLines += 1
+            console.err("scamflow: <stdin>:\(number): line too long (\(bytes) bytes); skipped\n")
+        case .readError(let number, let code):
+            console.err("scamflow: <stdin>:\(number): read error: \(String(cString: strerror(code)))\n")
+        case .text(let number, let bytes):
+            let (text, invalidAt) = TextDecoding.decode(bytes)
+            var hash = StableHash()
+            hash.add(text)
+            if consume(number: number, hash: hash.hex) { return }
+            if text.allSatisfy({ $0 == " " || $0 == "\t" }) { return }
+            if let invalidAt {
+                console.err("scamflow: <stdin>:\(number): invalid UTF-8 at byte \(invalidAt); repaired and processed\n")
+            }
+            switch StreamRecordParser.parse(text, source: SourcePosition(file: "<stdin>", line: number)) {
+            case .issue(let issue):
+                badLines += 1
+                console.err("scamflow: \(issue)\n")
+            case .record(let record):
+                let now = Int64(Date().timeIntervalSince1970 * 1000)
+                let result = processor.process(record, fallbackTime: now)
+                late += result.late
+                let out = flowsOnly ? result.alerts.filter { $0.kind == .flow } : result.alerts
+                guard !out.isEmpty else { return }
+                for alert in out { console.out(encoder.encode(alert)) }
+                console.flush()
+                alerts += out.count
+                // Written and flushed first, then checkpointed: a crash in between can repeat
+                // an alert, never lose one.
+                writeCheckpoint()
+            }
+        }
+        if processor.records % 10_000 == 0 { processor.engine.expire(at: processor.engine.now) }
+    }
+
+    /// Tracks the input position; returns true when the line was already counted by the
+    /// checkpoint we resumed from (the same input replayed from its start).
+    private func consume(number: Int, hash: String) -> Bool {
+        linesConsumed = number
+        if number == 1 {
+            firstLineHash = hash
+            if let resumeFrom, resumeFrom.firstLineHash == hash, resumeFrom.lines > 0 {
+                replaying = true
+                console.err("scamflow: input matches the checkpoint; skipping its first \(resumeFrom.lines) lines\n")
+            }
+        }
+        lastLineHash = hash
+        guard replaying, let resumeFrom else { return false }
+        if number < resumeFrom.lines { skippedReplay += 1; return true }
+        if number == resumeFrom.lines {
+            replaying = false
+            if hash != resumeFrom.lastLineHash {
+                console.err("scamflow: warning: line \(number) differs from the checkpoint's; the input may have changed\n")
+            }
+            skippedReplay += 1
+            return true
+        }
+        return false
+    }
+
+    func reload() {
+        let loaded = reloadPacks()
+        lock.lock()
+        defer { lock.unlock() }
+        guard let ruleSet = loaded.ruleSet else {
+            console.err("scamflow: reload failed; the running packs stay in force:\n")
+            for d in loaded.diagnostics where d.severity == .error { console.err("  \(d)\n") }
+            return
+        }
+        processor.reload(ruleSet)
+        let names = ruleSet.packs.map(\.manifest.label).joined(separator: ", ")
+        console.err("scamflow: reloaded packs (\(names)); \(processor.engine.activeAttempts) flow attempts kept\n")
+    }
+
+    func checkpoint() {
+        lock.lock()
+        defer { lock.unlock() }
+        processor.engine.expire(at: processor.engine.now)
+        writeCheckpoint()
+    }
+
+    /// Finishes: flush, checkpoint, summary, exit 0. Called at end of input and on SIGINT/SIGTERM.
+    func terminate() -> Never {
+        lock.lock()
+        console.flush()
+        writeCheckpoint()
+        if !quiet {
+            let seconds = Date().timeIntervalSince(started)
+            console.err(String(format: "scamflow: stream: %d records, %d alerts, %d bad lines, %d late signals, %d evictions, %d subjects tracked, %.1f s\n",
+                               processor.records, alerts, badLines, late, processor.engine.evictions, processor.engine.trackedSubjects, seconds)
+                        + (skippedReplay > 0 ? "  \(skippedReplay) lines skipped as already processed before the restart\n" : ""))
+        }
+        exit(0)
+    }
+
+    /// Writes the state file atomically: a temporary file in the same folder, fsync, rename.
+    private func writeCheckpoint() {
+        guard let statePath else { return }
+        let input: StreamCheckpoint.Input
+        if replaying, let resumeFrom {
+            input = resumeFrom
+        } else {
+            input = StreamCheckpoint.Input(lines: linesConsumed, firstLineHash: firstLineHash ?? resumeFrom?.firstLineHash ?? "",
+                                           lastLineHash: lastLineHash ?? resumeFrom?.lastLineHash ?? "")
+        }
+        let checkpoint = StreamCheckpoint(input: input, flows: processor.engine.snapshot())
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            try AtomicFile.write(try encoder.encode(checkpoint), to: statePath)
+        } catch {
+            console.err("scamflow: cannot write state to \(statePath): \(error)\n")
+        }
+    }
+}
+
+/// What `--state` holds: the input position and the flows' state.
+struct StreamCheckpoint: Codable {
+    struct Input: Codable {
+        /// Lines of the input consumed so far.
+        var lines: Int
+        /// Hash of the first line: recognises the same input replayed from its start.
+        var firstLineHash: String
+        /// Hash of the last line consumed.
+        var lastLineHash: String
+    }
+
+    var version = 1
+    var input: Input
+    var flows: FlowSnapshot
+}
+
+/// Atomic file replacement.
+enum AtomicFile {
+    static func write(_ data: Data, to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        let fd = open(temp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        var ok = data.withUnsafeBytes { raw -> Bool in
+            var offset = 0
+            while offset < raw.count {
+                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 { if errno == EINTR { continue }; return false }
+                offset += n
+            }
+            return true
+        }
+        ok = ok && fsync(fd) == 0
+        close(fd)
+        guard ok, rename(temp.path, url.path) == 0 else {
+            let code = errno
+            unlink(temp.path)
+            throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
+        }
+    }
+}
