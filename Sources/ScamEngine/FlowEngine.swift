@@ -51,7 +51,9 @@ public struct FlowConfig: Sendable, Codable, Equatable {
 /// - A `count` step is satisfied when `at_least` of its signal fall within its window.
 /// - An `until` signal cancels every attempt of the flow for the subject.
 /// - From `alert_from` steps on, each step reached raises exactly one alert for the attempt,
-///   with escalating severity and the evidence of every step.
+///   with escalating severity and the evidence of every step. No attempt may reach a step
+///   another live attempt of the same flow already holds, and a repeated first-step signal
+///   refreshes the attempt waiting at step 1: one scam, one alert per step.
 /// - Time is event time, never the wall clock: the engine is driven only by what it is given,
 ///   so it is deterministic and testable without I/O.
 ///
@@ -183,7 +185,23 @@ public final class FlowEngine {
             }
             best = i
         }
-        if best == nil, flow.steps[0].signals.contains(o.signal) {
+        if let b = best {
+            // Never let an attempt reach a step another live attempt of this flow already holds:
+            // that would report the same scam twice.
+            let target = state.attempts[b].reached + 1
+            if state.attempts.indices.contains(where: { $0 != b && state.attempts[$0].flow == f && state.attempts[$0].reached >= target }) {
+                return
+            }
+        } else if flow.steps[0].signals.contains(o.signal) {
+            // A repeated first-step signal refreshes the attempt waiting at step 1 (several rules
+            // can fire on one sentence); otherwise a new attempt starts, kept apart from the rest.
+            if let waiting = state.attempts.firstIndex(where: { $0.flow == f && $0.reached == 1 }) {
+                state.attempts[waiting].last = max(state.attempts[waiting].last, o.time)
+                if state.attempts[waiting].evidence.count < 4, !state.attempts[waiting].evidence.contains(where: { $0.rule == o.evidence.rule }) {
+                    state.attempts[waiting].evidence.append(o.evidence)
+                }
+                return
+            }
             let id = FlowEngine.attemptID(flow: flow.id, subject: o.subject, first: o.evidence)
             state.attempts.append(Attempt(flow: f, id: id, reached: 0, start: o.time, last: o.time, lang: o.lang))
             let same = state.attempts.indices.filter { state.attempts[$0].flow == f }
@@ -215,11 +233,9 @@ public final class FlowEngine {
             alertsRaised += 1
             actions.append(.alert(makeAlert(flow: flow, attempt: attempt, subject: o.subject)))
         }
-        if attempt.reached == flow.steps.count {
-            state.attempts.remove(at: i)
-        } else {
-            state.attempts[i] = attempt
-        }
+        // A finished attempt stays until its maxspan ends, so later signals of its last steps
+        // cannot start a duplicate.
+        state.attempts[i] = attempt
     }
 
     private func makeAlert(flow: CompiledFlow, attempt: Attempt, subject: String) -> Alert {

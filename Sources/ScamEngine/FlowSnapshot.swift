@@ -56,7 +56,7 @@ extension FlowEngine {
         for s in snapshot.subjects {
             var state = SubjectState(lastTime: s.lastTime)
             for a in s.attempts {
-                guard let f = index[a.flow], a.reached < flows[f].steps.count else { dropped += 1; continue }
+                guard let f = index[a.flow], a.reached <= flows[f].steps.count else { dropped += 1; continue }
                 var attempt = Attempt(flow: f, id: a.id, reached: a.reached, start: a.start, last: a.last, lang: a.lang)
                 attempt.alerted = a.alerted
                 attempt.evidence = a.evidence
