@@ -1,0 +1,157 @@
+import Foundation
+import Testing
+
+/// `scamflow stream` end to end: the seed scenarios' event streams, bad lines, signals, and
+/// resuming from `--state` after kill -9.
+@Suite(.serialized) struct StreamTests {
+    static let events = CLIRunner.packageRoot.appendingPathComponent("Corpus/events")
+
+    func alerts(_ stdout: String) throws -> [[String: Any]] {
+        try stdout.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+    }
+
+    func stream(_ file: String, _ extra: [String] = []) throws -> (alerts: [[String: Any]], result: CLIRunner.Result) {
+        let input = try Data(contentsOf: Self.events.appendingPathComponent(file))
+        let r = try CLIRunner.run(["stream", "-q"] + extra, in: CLIRunner.packageRoot, stdin: input)
+        return (try alerts(r.stdout), r)
+    }
+
+    @Test func closePasswordFreeAlertsAtToolingBeforeAnyPaymentAndEscalates() throws {
+        let (alerts, r) = try stream("scam-close-password-free.jsonl")
+        #expect(r.status == 0)
+        let flow = alerts.filter { $0["id"] as? String == "flow.close-password-free" }
+        #expect(flow.map { $0["step"] as! Int } == [2, 3, 4], "one alert per step reached, never duplicated")
+        #expect(flow.map { $0["severity"] as! String } == ["medium", "high", "critical"])
+        // The first flow alert comes from a line before the first payment event (line 13).
+        let firstLine = Int((flow[0]["source"] as! String).split(separator: ":").last!)!
+        #expect(firstLine < 13)
+        #expect(flow[0]["step_name"] as? String == "tooling")
+        let last = flow[2]["evidence"] as! [[String: Any]]
+        let steps = Set(last.map { $0["signal"] as! String })
+        #expect(steps.count >= 4, "evidence from every step: \(steps)")
+        #expect(Set(alerts.map { $0["alert_id"] as! String }).count == alerts.count, "alert ids are unique")
+    }
+
+    @Test func facePayAndDrainAlertOrdinaryDayIsSilent() throws {
+        #expect(try stream("scam-face-pay.jsonl").alerts.contains { $0["id"] as? String == "flow.face-pay-takeover" })
+        #expect(try stream("scam-password-free-drain.jsonl").alerts.contains { $0["id"] as? String == "flow.password-free-drain" })
+        #expect(try stream("scam-recovery-code.jsonl").alerts.contains { $0["id"] as? String == "flow.recovery-code-theft" },
+                "CloudEvents and ECS lines are read")
+        #expect(try stream("ordinary-day.jsonl").alerts.isEmpty)
+    }
+
+    @Test func badLinesAreReportedAndTheStreamGoesOn() throws {
+        let input = Data("{\"subject\":\"u\",\"text\":\"把验证码告诉我，我是平台客服\"}\nnot json\n{\"subject\":\"u\",\"text\":\"我是京东客服，把收到的验证码发给我\"}\n".utf8)
+        let r = try CLIRunner.run(["stream"], in: CLIRunner.packageRoot, stdin: input)
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("<stdin>:2: malformed JSON"))
+        #expect(r.stderr.contains("1 bad lines"))
+        #expect(try alerts(r.stdout).contains { ($0["source"] as? String) == "<stdin>:3" })
+    }
+
+    @Test func resumesAfterKill9WithoutLosingOrRepeatingAlerts() throws {
+        // Four scenarios on four subjects, one after the other.
+        var lines: [String] = []
+        for file in ["scam-close-password-free.jsonl", "scam-face-pay.jsonl", "scam-password-free-drain.jsonl", "scam-recovery-code.jsonl"] {
+            lines += try String(contentsOf: Self.events.appendingPathComponent(file), encoding: .utf8).split(separator: "\n").map(String.init)
+        }
+        let input = Data((lines.joined(separator: "\n") + "\n").utf8)
+        let clean = try alerts(CLIRunner.run(["stream", "-q"], in: CLIRunner.packageRoot, stdin: input).stdout).map { $0["alert_id"] as! String }
+        #expect(clean.count >= 6)
+
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scamflow-state-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let state = dir.appendingPathComponent("state.json").path
+
+        // First run: half the input, then kill -9 while it waits for more.
+        let process = Process()
+        process.executableURL = CLIRunner.binary
+        process.arguments = ["stream", "-q", "--state", state]
+        let stdin = Pipe()
+        let outURL = dir.appendingPathComponent("out1")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        process.standardInput = stdin
+        process.standardOutput = try FileHandle(forWritingTo: outURL)
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let half = lines.count / 2
+        stdin.fileHandleForWriting.write(Data((lines[..<half].joined(separator: "\n") + "\n").utf8))
+        var first: [String] = []
+        for _ in 0..<100 {  // wait (at most 10 s) until the alerts of the first half are out
+            Thread.sleep(forTimeInterval: 0.1)
+            first = try alerts(String(decoding: Data(contentsOf: outURL), as: UTF8.self)).map { $0["alert_id"] as! String }
+            if first.count >= 3 { break }
+        }
+        Thread.sleep(forTimeInterval: 0.3)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        first = try alerts(String(decoding: Data(contentsOf: outURL), as: UTF8.self)).map { $0["alert_id"] as! String }
+        #expect(!first.isEmpty && first.count < clean.count, "killed half-way")
+        #expect(FileManager.default.fileExists(atPath: state), "a checkpoint was written")
+
+        // Second run: the same input from the start, same state.
+        let second = try CLIRunner.run(["stream", "--state", state], in: CLIRunner.packageRoot, stdin: input)
+        #expect(second.status == 0)
+        #expect(second.stderr.contains("skipping its first"))
+        let rest = try alerts(second.stdout).map { $0["alert_id"] as! String }
+        #expect(Set(first).isDisjoint(with: rest), "no alert twice")
+        #expect((first + rest).sorted() == clean.sorted(), "together exactly the alerts of one clean run")
+
+        // The state holds no message text.
+        let saved = try String(contentsOf: URL(fileURLWithPath: state), encoding: .utf8)
+        #expect(!saved.contains("免密支付") && !saved.contains("验证码"))
+    }
+
+    @Test func sighupReloadsKeepingStateAndABrokenPackLeavesTheOldOneRunning() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scamflow-reload-\(UUID().uuidString)")
+        let pack = dir.appendingPathComponent("p")
+        try FileManager.default.createDirectory(at: pack.appendingPathComponent("rules"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "name: p\nversion: 1.0.0\nthreshold: 60\nlanguages: [zh]\n".write(to: pack.appendingPathComponent("pack.yaml"), atomically: true, encoding: .utf8)
+        func rules(_ pattern: String) throws {
+            try """
+            - {id: p.a, title: A, signal: request.sms_code, match: '\(pattern)', score: 60, examples: {match: ['x'], no_match: ['y']}}
+            """.write(to: pack.appendingPathComponent("rules/r.yaml"), atomically: true, encoding: .utf8)
+        }
+        try rules("甲乙丙")
+
+        let process = Process()
+        process.executableURL = CLIRunner.binary
+        process.arguments = ["stream", "--no-builtin", "--packs", pack.path]
+        let stdin = Pipe()
+        let outURL = dir.appendingPathComponent("out"), errURL = dir.appendingPathComponent("err")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        process.standardInput = stdin
+        process.standardOutput = try FileHandle(forWritingTo: outURL)
+        process.standardError = try FileHandle(forWritingTo: errURL)
+        try process.run()
+        func send(_ text: String) { stdin.fileHandleForWriting.write(Data("{\"subject\":\"u\",\"text\":\"\(text)\"}\n".utf8)) }
+        func waitFor(_ needle: String, in url: URL) -> Bool {
+            for _ in 0..<100 {
+                if (try? String(contentsOf: url, encoding: .utf8))?.contains(needle) == true { return true }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            return false
+        }
+        send("甲乙丙")
+        #expect(waitFor("p.a", in: outURL), "the first pack alerts")
+
+        try rules("(丁戊")   // broken
+        kill(process.processIdentifier, SIGHUP)
+        #expect(waitFor("reload failed", in: errURL))
+        send("甲乙丙 again")
+        #expect(waitFor("<stdin>:2", in: outURL), "the running pack stayed in force")
+
+        try rules("丁戊")
+        kill(process.processIdentifier, SIGHUP)
+        #expect(waitFor("reloaded packs", in: errURL))
+        send("丁戊")
+        #expect(waitFor("<stdin>:3", in: outURL), "the new pack is in force")
+
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "SIGTERM drains and exits 0")
+    }
+}
