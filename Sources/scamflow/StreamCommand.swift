@@ -60,6 +60,9 @@ struct StreamCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "No summary at exit.")
     var quiet = false
 
+    @Flag(name: .customLong("latency-report"), help: ArgumentHelp("At exit, print per-line processing latency (p50/p99/max), throughput and memory (for benchmarks).", visibility: .hidden))
+    var latencyReport = false
+
     mutating func validate() throws {
         guard AlertFormat(rawValue: format) != nil else { throw ValidationError("unknown --format '\(format)'; use ndjson or text") }
         guard DurationText.parse(tolerance) != nil else { throw ValidationError("--tolerance is not a duration (e.g. 5m)") }
@@ -82,7 +85,7 @@ struct StreamCommand: ParsableCommand {
         let session = StreamSession(
             processor: StreamProcessor(ruleSet: ruleSet, minScore: minScore, config: config),
             encoder: AlertEncoder(format: AlertFormat(rawValue: format)!, color: false, redact: redact),
-            statePath: state, flowsOnly: flowsOnly, quiet: quiet,
+            statePath: state, flowsOnly: flowsOnly, quiet: quiet, latencyReport: latencyReport,
             reloadPacks: { [noBuiltin, packDirectories] in PackLoading.load(builtin: !noBuiltin, directories: packDirectories) })
         do {
             try session.resume()

@@ -13,6 +13,9 @@ final class StreamSession: @unchecked Sendable {
     private let statePath: String?
     private let flowsOnly: Bool
     private let quiet: Bool
+    /// Per-line latency histogram in microseconds (index = µs, last bucket = overflow), when
+    /// `--latency-report` is on.
+    private var latencies: [Int]?
     private let reloadPacks: @Sendable () -> PackLoading.Loaded
     private let console = Console.shared
 
@@ -31,7 +34,8 @@ final class StreamSession: @unchecked Sendable {
     private var replaying = false
 
     init(processor: StreamProcessor, encoder: AlertEncoder, statePath: String?, flowsOnly: Bool, quiet: Bool,
-         reloadPacks: @escaping @Sendable () -> PackLoading.Loaded) {
+         latencyReport: Bool = false, reloadPacks: @escaping @Sendable () -> PackLoading.Loaded) {
+        latencies = latencyReport ? Array(repeating: 0, count: 100_001) : nil
         self.processor = processor
         self.encoder = encoder
         self.statePath = statePath
@@ -55,6 +59,14 @@ final class StreamSession: @unchecked Sendable {
     func handle(_ line: LineReader.Line) {
         lock.lock()
         defer { lock.unlock() }
+        guard latencies != nil else { return process(line) }
+        let start = DispatchTime.now().uptimeNanoseconds
+        process(line)
+        let micros = Int((DispatchTime.now().uptimeNanoseconds - start) / 1000)
+        latencies![min(micros, 100_000)] += 1
+    }
+
+    private func process(_ line: LineReader.Line) {
         switch line {
         case .oversized(let number, let bytes):
             consume(number: number, hash: "oversized:\(bytes)")
@@ -143,6 +155,7 @@ final class StreamSession: @unchecked Sendable {
         lock.lock()
         console.flush()
         writeCheckpoint()
+        if let latencies { console.err(latencyText(latencies)) }
         if !quiet {
             let seconds = Date().timeIntervalSince(started)
             console.err(String(format: "scamflow: stream: %d records, %d alerts, %d bad lines, %d late signals, %d evictions, %d subjects tracked, %.1f s\n",
@@ -150,6 +163,36 @@ final class StreamSession: @unchecked Sendable {
                         + (skippedReplay > 0 ? "  \(skippedReplay) lines skipped as already processed before the restart\n" : ""))
         }
         exit(0)
+    }
+
+    /// Percentiles of the per-line latency, throughput, and resident memory per tracked subject.
+    private func latencyText(_ histogram: [Int]) -> String {
+        let total = histogram.reduce(0, +)
+        func percentile(_ p: Double) -> Int {
+            let target = Int((Double(total) * p).rounded(.up))
+            var seen = 0
+            for (micros, n) in histogram.enumerated() {
+                seen += n
+                if seen >= target { return micros }
+            }
+            return histogram.count - 1
+        }
+        let seconds = Date().timeIntervalSince(started)
+        let rss = StreamSession.residentKiB()
+        let subjects = processor.engine.trackedSubjects
+        return String(format: "latency: %d lines, p50 %d µs, p99 %d µs, p99.9 %d µs, max %@ µs; %.0f lines/s over %.2f s; RSS %d KiB, %d subjects tracked, %d attempts\n",
+                      total, percentile(0.5), percentile(0.99), percentile(0.999),
+                      histogram.last! > 0 ? ">=100000" : "\(histogram.lastIndex { $0 > 0 } ?? 0)",
+                      Double(total) / max(seconds, 1e-9), seconds, rss, subjects, processor.engine.activeAttempts)
+    }
+
+    /// Resident set size of this process in KiB (Linux /proc; 0 elsewhere).
+    static func residentKiB() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "0") ?? 0
+        }
+        return 0
     }
 
     /// Writes the state file atomically: a temporary file in the same folder, fsync, rename.
