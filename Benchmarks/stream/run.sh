@@ -17,6 +17,6 @@ base=$(grep -o 'RSS [0-9]*' /tmp/scamflow-base.txt | grep -o '[0-9]*')
 taskset -c 0 $bin stream -q --latency-report < "$data" > /tmp/scamflow-stream-alerts.ndjson 2> /tmp/scamflow-stream.txt
 cat /tmp/scamflow-stream.txt
 rss=$(grep -o 'RSS [0-9]*' /tmp/scamflow-stream.txt | grep -o '[0-9]*')
-tracked=$(grep -o '[0-9]* subjects tracked' /tmp/scamflow-stream.txt | grep -o '^[0-9]*')
+tracked=$(grep -o 'peak [0-9]*' /tmp/scamflow-stream.txt | grep -o '[0-9]*')
 echo "alerts: $(wc -l < /tmp/scamflow-stream-alerts.ndjson)"
-echo "memory per tracked subject: $(( (rss - base) * 1024 / (tracked > 0 ? tracked : 1) )) bytes (RSS $rss KiB - baseline $base KiB over $tracked subjects)"
+echo "memory per tracked subject: $(( (rss - base) * 1024 / (tracked > 0 ? tracked : 1) )) bytes (RSS $rss KiB - baseline $base KiB over the peak of $tracked subjects tracked at once)"

@@ -72,6 +72,8 @@ public final class FlowEngine {
     public internal(set) var evictions = 0
     public internal(set) var lateSignals = 0
     public internal(set) var alertsRaised = 0
+    /// The most subjects tracked at once (for memory-per-subject figures).
+    public private(set) var peakSubjects = 0
 
     public init(flows: [CompiledFlow], config: FlowConfig = FlowConfig()) {
         self.flows = flows
@@ -122,6 +124,7 @@ public final class FlowEngine {
             let isNew = subjects[occurrence.subject] == nil
             subjects[occurrence.subject] = state
             if isNew && subjects.count > config.maxSubjects { actions += evict() }
+            peakSubjects = max(peakSubjects, subjects.count)
         }
         return actions
     }

@@ -180,10 +180,10 @@ final class StreamSession: @unchecked Sendable {
         let seconds = Date().timeIntervalSince(started)
         let rss = StreamSession.residentKiB()
         let subjects = processor.engine.trackedSubjects
-        return String(format: "latency: %d lines, p50 %d µs, p99 %d µs, p99.9 %d µs, max %@ µs; %.0f lines/s over %.2f s; RSS %d KiB, %d subjects tracked, %d attempts\n",
+        return String(format: "latency: %d lines, p50 %d µs, p99 %d µs, p99.9 %d µs, max %@ µs; %.0f lines/s over %.2f s; RSS %d KiB, %d subjects tracked (peak %d), %d attempts\n",
                       total, percentile(0.5), percentile(0.99), percentile(0.999),
                       histogram.last! > 0 ? ">=100000" : "\(histogram.lastIndex { $0 > 0 } ?? 0)",
-                      Double(total) / max(seconds, 1e-9), seconds, rss, subjects, processor.engine.activeAttempts)
+                      Double(total) / max(seconds, 1e-9), seconds, rss, subjects, processor.engine.peakSubjects, processor.engine.activeAttempts)
     }
 
     /// Resident set size of this process in KiB (Linux /proc; 0 elsewhere).
