@@ -61,6 +61,9 @@ public final class MessageScan {
 
     /// Runs the flows over every signal collected, grouped by subject and ordered by time (then
     /// input order), and returns the flow alerts. Call once, after the last `finish()`.
+    ///
+    /// A scan looks back at finished history, so each flow attempt is reported once, at the
+    /// furthest step it reached (a live stream reports every step as it happens).
     public func flowAlerts(config: FlowConfig = FlowConfig()) -> [Alert] {
         guard flowsEnabled else { return [] }
         let engine = FlowEngine(flows: scanner.ruleSet.flows, config: config)
@@ -72,7 +75,11 @@ public final class MessageScan {
             for action in engine.handle(occurrence) {
                 if case .alert(var alert) = action {
                     alert.pack = scanner.ruleSet.packs[engine.flows.first { $0.id == alert.id }?.packIndex ?? 0].manifest.label
-                    alerts.append(alert)
+                    if let earlier = alerts.firstIndex(where: { $0.attemptID == alert.attemptID }) {
+                        alerts[earlier] = alert
+                    } else {
+                        alerts.append(alert)
+                    }
                 }
             }
         }

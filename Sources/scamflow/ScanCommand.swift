@@ -128,6 +128,7 @@ struct ScanCommand: ParsableCommand {
             }
             reportedFailures = scan.failures.count
         }
+        if !console.broken { emit(scan.flowAlerts()) }
         console.flush()
         summary.records = scan.records
         summary.units = scan.units

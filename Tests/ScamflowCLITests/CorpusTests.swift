@@ -53,17 +53,24 @@ import Testing
             .split(separator: "\n").dropFirst().map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
         let found = try alerts("Corpus/transcripts")
         var alerted: [String: Int] = [:]
+        var flowAlerts: [String: [String]] = [:]
         for a in found {
-            let file = ((a["source"] as! String).split(separator: "/").last!).split(separator: ":").first!
-            alerted[String(file), default: 0] += 1
+            let file = String(((a["source"] as! String).split(separator: "/").last!).split(separator: ":").first!)
+            if a["kind"] as? String == "flow" {
+                flowAlerts[file, default: []].append(a["id"] as! String)
+            } else {
+                alerted[file, default: 0] += 1
+            }
         }
         #expect(labels.count >= 20)
         for row in labels {
             let (file, truth) = (row[0], row[1])
             if truth == "scam" {
-                #expect(alerted[file] == 1, "\(file): a scam call raises exactly one alert")
+                #expect(alerted[file] == 1, "\(file): a scam call raises exactly one message alert")
+                let flows = flowAlerts[file] ?? []
+                #expect(Set(flows).count == flows.count, "\(file): at most one alert per flow in a scan: \(flows)")
             } else {
-                #expect(alerted[file] == nil, "\(file): an ordinary call raised an alert")
+                #expect(alerted[file] == nil && flowAlerts[file] == nil, "\(file): an ordinary call raised an alert")
             }
         }
         // Evidence of a call points at the lines of the transcript.
