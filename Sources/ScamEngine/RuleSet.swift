@@ -85,16 +85,20 @@ public final class RuleSet: Sendable {
         var flows: [CompiledFlow] = []
         var sequences: [(pack: Int, spec: SequenceSpec)] = []
         var seen: [String: SourceLocation] = [:]
+        /// Rule and flow ids share one namespace across packs: the first definition wins.
+        func claim(_ id: String, at location: SourceLocation) -> Bool {
+            if let earlier = seen[id] {
+                diagnostics.append(Diagnostic(.duplicateID, at: location, "duplicate id `\(id)`",
+                                              hint: "first defined at \(earlier); rule and flow ids must be unique across packs", rule: id))
+                return false
+            }
+            seen[id] = location
+            return true
+        }
         for spec in chosen {
             diagnostics += spec.warnings
             let first = rules.count
-            for rule in spec.rules {
-                if let earlier = seen[rule.id] {
-                    diagnostics.append(Diagnostic(.duplicateID, at: rule.location, "duplicate rule id `\(rule.id)`",
-                                                  hint: "first defined at \(earlier); rule ids must be unique across packs", rule: rule.id))
-                    continue
-                }
-                seen[rule.id] = rule.location
+            for rule in spec.rules where claim(rule.id, at: rule.location) {
                 let match = compilePattern(rule.match, rule: rule.id, key: "match", into: &diagnostics)
                 let unless = rule.unless.flatMap { compilePattern($0, rule: rule.id, key: "unless", into: &diagnostics) }
                 guard let match, rule.unless == nil || unless != nil else { continue }
@@ -103,22 +107,10 @@ public final class RuleSet: Sendable {
                                           languages: rule.languages, match: match, unless: unless,
                                           packIndex: packs.count, spec: rule))
             }
-            for rule in spec.eventRules {
-                if let earlier = seen[rule.id] {
-                    diagnostics.append(Diagnostic(.duplicateID, at: rule.location, "duplicate rule id `\(rule.id)`",
-                                                  hint: "first defined at \(earlier); rule ids must be unique across packs", rule: rule.id))
-                    continue
-                }
-                seen[rule.id] = rule.location
+            for rule in spec.eventRules where claim(rule.id, at: rule.location) {
                 if let compiled = compileEventRule(rule, packIndex: packs.count, into: &diagnostics) { eventRules.append(compiled) }
             }
-            for flow in spec.flows {
-                if let earlier = seen[flow.id] {
-                    diagnostics.append(Diagnostic(.duplicateID, at: flow.location, "duplicate flow id `\(flow.id)`",
-                                                  hint: "first defined at \(earlier); ids must be unique across packs", rule: flow.id))
-                    continue
-                }
-                seen[flow.id] = flow.location
+            for flow in spec.flows where claim(flow.id, at: flow.location) {
                 flows.append(CompiledFlow(spec: flow, packIndex: packs.count))
             }
             sequences += spec.sequences.map { (packs.count, $0) }
