@@ -1,0 +1,34 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// libFuzzer targets for scamflow, kept out of the main package so its `swift build` and
+/// `swift test` never see them. Build and run with ./run.sh (see README.md).
+let package = Package(
+    name: "scamflow-fuzz",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "FuzzRecordReader", targets: ["FuzzRecordReader"]),
+        .executable(name: "FuzzPackLoader", targets: ["FuzzPackLoader"]),
+    ],
+    dependencies: [
+        .package(path: ".."),
+    ],
+    targets: [
+        .executableTarget(
+            name: "FuzzRecordReader",
+            dependencies: [
+                .product(name: "ScamIO", package: "main"),
+                .product(name: "ScamEngine", package: "main"),
+                .product(name: "ScamPacks", package: "main"),
+            ]
+        ),
+        .executableTarget(
+            name: "FuzzPackLoader",
+            dependencies: [
+                .product(name: "ScamPacks", package: "main"),
+                .product(name: "ScamEngine", package: "main"),
+                .product(name: "PCRE2", package: "main"),
+            ]
+        ),
+    ]
+)
