@@ -18,6 +18,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
         // The C boundary: a module map and a one-line shim over the system libpcre2-8.
@@ -28,8 +29,9 @@ let package = Package(
         ),
         // Safe Swift wrapper: compiled patterns (JIT), per-thread matchers, typed errors.
         .target(name: "PCRE2", dependencies: ["CPCRE2"]),
-        // Packs as data: YAML decoding with source positions, validation, diagnostics.
-        .target(name: "ScamPacks", dependencies: ["Yams"]),
+        // Packs as data: YAML decoding with source positions, validation, diagnostics; bundles,
+        // signatures (Ed25519) and the pack store.
+        .target(name: "ScamPacks", dependencies: ["Yams", .product(name: "Crypto", package: "swift-crypto")]),
         // Normalizer, compiled rule set, scanner, alert model.
         .target(name: "ScamEngine", dependencies: ["PCRE2", "ScamPacks"]),
         // Readers (records in) and encoders (alerts out).
