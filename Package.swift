@@ -55,6 +55,6 @@ let package = Package(
         .testTarget(name: "ScamPacksTests", dependencies: ["ScamPacks"]),
         .testTarget(name: "ScamEngineTests", dependencies: ["ScamEngine", "ScamBuiltins"]),
         .testTarget(name: "ScamIOTests", dependencies: ["ScamIO"]),
-        .testTarget(name: "ScamflowCLITests", dependencies: ["scamflow"], exclude: ["Golden"]),
+        .testTarget(name: "ScamflowCLITests", dependencies: ["scamflow", "ScamPacks"], exclude: ["Golden"]),
     ]
 )

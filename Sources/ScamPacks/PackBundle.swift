@@ -47,6 +47,14 @@ public struct PackBundle: Sendable {
     /// Builds an unsigned bundle from a loaded pack's files.
     /// - Throws: `BundleError` when a path cannot go into a bundle (see `isSafePath`).
     public static func build(manifest pack: PackManifest, files: [PackFile], builtWith: String) throws(BundleError) -> PackBundle {
+        try build(name: pack.name, version: pack.version.description, minEngine: pack.minEngine.description,
+                  description: pack.description, files: files, builtWith: builtWith)
+    }
+
+    /// Builds an unsigned bundle from files and the manifest's fields as given (nothing checks
+    /// that they agree with pack.yaml: installing does).
+    public static func build(name: String, version: String, minEngine: String, description: String = "",
+                             files: [PackFile], builtWith: String) throws(BundleError) -> PackBundle {
         var entries: [BundleManifest.Entry] = []
         var out: [File] = []
         for file in files.sorted(by: { $0.path < $1.path }) {
@@ -57,8 +65,8 @@ public struct PackBundle: Sendable {
             entries.append(.init(path: file.path, size: bytes.count, sha256: Hashing.sha256Hex(bytes)))
             out.append(File(path: file.path, bytes: bytes))
         }
-        let manifest = BundleManifest(name: pack.name, version: pack.version.description, minEngine: pack.minEngine.description,
-                                      description: pack.description, builtWith: builtWith, files: entries)
+        let manifest = BundleManifest(name: name, version: version, minEngine: minEngine,
+                                      description: description, builtWith: builtWith, files: entries)
         return PackBundle(manifest: manifest, manifestBytes: manifest.encoded(), files: out, signature: nil)
     }
 

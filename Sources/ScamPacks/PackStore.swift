@@ -227,11 +227,11 @@ public struct PackStore: Sendable {
             try createDirectory(root)
             try createDirectory(path(".staging"))
         } catch {
-            throw StoreError("cannot write to the pack store at \(root): \(StoreError.reason(error)); nothing was changed")
+            throw StoreError("cannot write to the pack store at \(root): \(StoreError.reason(error))")
         }
         let fd = open(path(".lock"), O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw StoreError("cannot write to the pack store at \(root): \(String(cString: strerror(errno))); nothing was changed")
+            throw StoreError("cannot write to the pack store at \(root): \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
         guard flock(fd, LOCK_EX) == 0 else { throw StoreError("cannot lock the pack store at \(root): \(String(cString: strerror(errno)))") }
@@ -260,7 +260,7 @@ public struct PackStore: Sendable {
             try write(InstallRecord.fileName, Array(try encoder.encode(record)))
         } catch {
             try? FileManager.default.removeItem(atPath: staging)
-            throw StoreError("cannot write to the pack store at \(root): \(StoreError.reason(error)); nothing was changed")
+            throw StoreError("cannot write to the pack store at \(root): \(StoreError.reason(error))")
         }
         return staging
     }

@@ -48,7 +48,10 @@ public enum Tar {
         var offset = 0
         while true {
             guard offset + blockSize <= bytes.count else {
-                throw TarError(offset: offset, message: bytes.count == 0 ? "empty file" : "truncated: the archive ends inside a header or before its end marker")
+                if offset == 0 {
+                    throw TarError(offset: 0, message: bytes.isEmpty ? "empty file" : "not a tar archive (\(bytes.count) bytes, less than one header)")
+                }
+                throw TarError(offset: offset, message: "truncated: the archive ends inside a header or before its end marker")
             }
             let block = bytes[offset..<offset + blockSize]
             if block.allSatisfy({ $0 == 0 }) {

@@ -86,8 +86,13 @@ enum PackFetch {
         case .networkConnectionLost: return "the connection closed before the download finished (cut short)"
         case .cannotFindHost: return "unknown host"
         case .badServerResponse: return "the server's answer is not valid HTTP"
-        case .unsupportedURL: return "unsupported URL"
-        default: return "\(urlError.localizedDescription) (URLError \(urlError.code.rawValue))"
+        // Only http(s) URLs get here: libcurl says "unsupported" when the answer is not HTTP.
+        case .unsupportedURL: return "the server's answer is not HTTP"
+        default:
+            let text = urlError.localizedDescription
+            // libcurl's CURLE_PARTIAL_FILE arrives as an unknown URLError with its own text.
+            if text.contains("transfer closed") || text.contains("remaining to read") { return "the download was cut short (\(text))" }
+            return "\(text) (URLError \(urlError.code.rawValue))"
         }
     }
 

@@ -39,18 +39,19 @@ struct PackInstall: ParsableCommand {
         for target in targets {
             do {
                 let origin: String, bytes: [UInt8]
-                if PackFetch.isURL(target) || target.contains("/") || FileManager.default.fileExists(atPath: target) {
+                var isDir: ObjCBool = false
+                let isFile = FileManager.default.fileExists(atPath: target, isDirectory: &isDir) && !isDir.boolValue
+                // A URL, a path, or a file here; else a pack name (even if a folder has that name).
+                if PackFetch.isURL(target) || target.contains("/") || isFile || !PackSources.isPackName(target) {
                     origin = PackFetch.isURL(target) ? target : PackPaths.absolute(target)
                     bytes = try PackFetch.bytes(at: target)
-                } else if PackSources.isPackName(target) {
+                } else {
                     if indexes == nil { indexes = PackUpdate.readIndexes(location.sources.list() + extraSources.map(PackSources.normalize)) }
                     let offers = indexes!.compactMap { s in s.index.newest(target).usable.map { (s, $0) } }
                     guard let (source, entry) = offers.max(by: { $0.1.semanticVersion < $1.1.semanticVersion }) else {
                         throw PackCommandFailure("no pack source offers \(target)" + (indexes!.isEmpty ? " (no source could be read; see `scamflow pack source list`)" : ""))
                     }
                     (origin, bytes) = try PackFetch.bundle(for: entry, in: source)
-                } else {
-                    throw PackCommandFailure("\(target): no such file, and not a pack name")
                 }
                 try PackInstall.install(bytes, origin: origin, with: installer)
             } catch {
