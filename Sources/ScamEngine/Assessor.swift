@@ -106,9 +106,15 @@ public struct Assessor: Sendable {
 public struct StableHash: Sendable {
     public private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
     public init() {}
-    public mutating func add(_ string: String) {
-        for byte in string.utf8 { value = (value ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        value = (value ^ 0xFF) &* 0x0000_0100_0000_01b3  // field separator
+    public mutating func add(_ string: String) { add(string.utf8) }
+
+    public mutating func add<S: Sequence<UInt8>>(_ bytes: S) {
+        var v = value
+        let done: Void? = bytes.withContiguousStorageIfAvailable { buffer in
+            for byte in buffer { v = (v ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        }
+        if done == nil { for byte in bytes { v = (v ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 } }
+        value = (v ^ 0xFF) &* 0x0000_0100_0000_01b3  // field separator
     }
     public var hex: String {
         let s = String(value, radix: 16)

@@ -75,15 +75,15 @@ final class StreamSession: @unchecked Sendable {
         case .readError(let number, let code):
             console.err("scamflow: <stdin>:\(number): read error: \(String(cString: strerror(code)))\n")
         case .text(let number, let bytes):
-            let (text, invalidAt) = TextDecoding.decode(bytes)
+            // Line hashes only matter for checkpoints.
             var hash = StableHash()
-            hash.add(text)
+            if statePath != nil { hash.add(bytes) }
             if consume(number: number, hash: hash.hex) { return }
-            if text.allSatisfy({ $0 == " " || $0 == "\t" }) { return }
-            if let invalidAt {
+            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+            if let invalidAt = TextDecoding.firstInvalidUTF8(bytes) {
                 console.err("scamflow: <stdin>:\(number): invalid UTF-8 at byte \(invalidAt); repaired and processed\n")
             }
-            switch StreamRecordParser.parse(text, source: SourcePosition(file: "<stdin>", line: number)) {
+            switch StreamRecordParser.parse(Array(bytes), source: SourcePosition(file: "<stdin>", line: number)) {
             case .issue(let issue):
                 badLines += 1
                 console.err("scamflow: \(issue)\n")
