@@ -34,8 +34,9 @@ struct LineParser {
                                           conversation: file)))
             }
         default:
-            // Plain text (the only other format read line by line here).
-            out.append(.record(Record(text: text, source: source, channel: channel, subject: subject)))
+            // Plain text (the only other format read line by line here): each line is its own
+            // message, so only an explicit --subject ties lines to one person (and to flows).
+            out.append(.record(Record(text: text, source: source, channel: channel, subject: options.subject)))
         }
         return out
     }

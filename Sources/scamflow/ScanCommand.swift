@@ -141,7 +141,9 @@ struct ScanCommand: ParsableCommand {
         summary.ruleFailures = scan.failures.count
         summary.seconds = Date().timeIntervalSince(started)
         if !quiet { console.err(summary.text(color: Console.colorWanted(color, terminal: console.stderrIsTerminal))) }
-        if strict && (summary.issueCount - (summary.issues[.unsupportedFile] ?? 0) > 0 || summary.ruleFailures > 0) { throw ExitCode(2) }
+        if strict && (summary.issueCount > 0 || summary.ruleFailures > 0) { throw ExitCode(2) }
+        // Nothing could be read at all: that is an error, not "nothing found".
+        if summary.records == 0, (summary.issues[.unreadable] ?? 0) > 0 { throw ExitCode(2) }
         if summary.alertCount > 0 { throw ExitCode(1) }
     }
 }

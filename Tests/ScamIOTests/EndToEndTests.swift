@@ -124,10 +124,10 @@ import Testing
     }
 
     @Test func badOptionsAreRefused() throws {
-        #expect(try Self.scan(["--tz", "Mars/Base", "-"]).status == 64)
-        #expect(try Self.scan(["--date-order", "ymd", "-"]).status == 64)
-        #expect(try Self.scan(["--map", "colour=red", "-"]).status == 64)
-        #expect(try Self.scan(["--call-start", "soon", "-"]).status == 64)
-        #expect(try Self.scan(["--input-format", "docx", "-"]).status == 64)
+        #expect(try Self.scan(["--tz", "Mars/Base", "-"]).status == 2, "usage errors exit 2, as documented")
+        #expect(try Self.scan(["--date-order", "ymd", "-"]).status == 2, "usage errors exit 2, as documented")
+        #expect(try Self.scan(["--map", "colour=red", "-"]).status == 2, "usage errors exit 2, as documented")
+        #expect(try Self.scan(["--call-start", "soon", "-"]).status == 2, "usage errors exit 2, as documented")
+        #expect(try Self.scan(["--input-format", "docx", "-"]).status == 2, "usage errors exit 2, as documented")
     }
 }
