@@ -53,8 +53,12 @@ struct AndroidSMSBackupReader {
                         guard emit(oversized(tag, "text")) else { return }
                         continue
                     }
+                    if mms!.bytes + text.utf8.count > context.options.maxLineBytes {
+                        guard emit(oversized(tag, "text")) else { return }
+                        continue
+                    }
                     mms!.texts.append(text)
-                    mms!.bytes += text.utf8.count
+                    mms!.bytes += text.utf8.count + 1
                 case "addr":
                     if tag["type"] == "137", let address = tag["address"], mms != nil { mms!.sender = address }
                 default:

@@ -91,17 +91,17 @@ struct IMessageReader {
             FROM message m ORDER BY m.ROWID
             """
         let rows = try Row.fetchCursor(db, sql: sql)
+        var index = 0
         while let row = try rows.next() {
-            let rowID: Int64 = row["rowid"]
-            let line = Int(clamping: rowID)
-            let itemType: Int64 = row["item_type"] ?? 0
-            let reaction: Int64 = row["reaction"] ?? 0
-            guard itemType == 0, reaction == 0 else { continue }
-            var text: String? = row["text"]
-            text = text?.replacingOccurrences(of: "\u{FFFC}", with: "")
+            // Values are converted without GRDB's failing subscripts: a damaged or odd database
+            // (a NULL or text ROWID, a number where text should be) must not stop the scan.
+            index += 1
+            let line = Int(clamping: Self.int(row, "rowid") ?? Int64(index))
+            guard (Self.int(row, "item_type") ?? 0) == 0, (Self.int(row, "reaction") ?? 0) == 0 else { continue }
+            var text = Self.string(row, "text")?.replacingOccurrences(of: "\u{FFFC}", with: "")
             if text?.trimmed().isEmpty ?? true {
                 text = nil
-                if let body: Data = row["body"], !body.isEmpty {
+                if let body = Data.fromDatabaseValue(row["body"] as DatabaseValue), !body.isEmpty {
                     guard let decoded = TypedStreamText.decode([UInt8](body)) else {
                         guard emit(context.issue(.undecodable, line: line, "the message has no text and its attributedBody (\(body.count) bytes) could not be decoded reliably",
                                                  hint: "the message was skipped")) else { return }
@@ -111,22 +111,36 @@ struct IMessageReader {
                 }
             }
             guard let text, !text.trimmed().isEmpty else { continue }
-            let fromMe: Int64 = row["from_me"] ?? 0
-            let service: String? = row["service"]
-            let handle: String? = row["handle"]
-            let chat: String? = row["chat"]
+            let service = Self.string(row, "service")
+            let handle = Self.string(row, "handle")
             let isSMS = service.map { $0 == "SMS" || $0 == "RCS" } ?? true
-            let record = Record(text: text, source: context.at(line), time: Self.time(row["date"]), channel: isSMS ? "sms" : "chat",
-                                subject: context.subject, peer: (handle?.isEmpty == false ? handle : nil) ?? chat,
-                                direction: fromMe != 0 ? "out" : "in", id: row["guid"])
+            let record = Record(text: text, source: context.at(line), time: Self.time(Self.int(row, "date")), channel: isSMS ? "sms" : "chat",
+                                subject: context.subject, peer: (handle?.isEmpty == false ? handle : nil) ?? Self.string(row, "chat"),
+                                direction: (Self.int(row, "from_me") ?? 0) != 0 ? "out" : "in", id: Self.string(row, "guid"))
             guard emit(.record(record)) else { return }
+        }
+    }
+
+    private static func int(_ row: Row, _ column: String) -> Int64? {
+        Int64.fromDatabaseValue(row[column] as DatabaseValue)
+    }
+
+    private static func string(_ row: Row, _ column: String) -> String? {
+        let value = row[column] as DatabaseValue
+        switch value.storage {
+        case .string(let s): return s
+        case .blob(let data): return String(data: data, encoding: .utf8)
+        case .int64(let n): return String(n)
+        case .double(let d): return String(d)
+        case .null: return nil
         }
     }
 
     /// Epoch milliseconds of an Apple date: seconds or nanoseconds since 2001-01-01; nil for 0.
     static func time(_ value: Int64?) -> Int64? {
         guard let value, value != 0 else { return nil }
-        if abs(value) > 100_000_000_000 {
+        guard value > -1_000_000_000_000_000_000, value < 1_000_000_000_000_000_000 else { return nil }
+        if value > 100_000_000_000 || value < -100_000_000_000 {
             return value / 1_000_000 + appleEpoch * 1000
         }
         return (value + appleEpoch) * 1000

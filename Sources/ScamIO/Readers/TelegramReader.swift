@@ -94,7 +94,7 @@ struct TelegramReader {
         var out: [ReaderOutput] = []
         let id = message["id"]?.string
         var time: Int64?
-        if let unix = message["date_unixtime"]?.number {
+        if let unix = message["date_unixtime"]?.number, abs(unix) < 100_000_000_000 {
             time = Int64(unix) * 1000
         } else if let date = message["date"]?.string {
             time = LocalTime.parse(date, zone: context.options.zone)

@@ -148,7 +148,7 @@ struct WeChatCSVReader {
 
     /// Epoch seconds when given, else a local time string in `--tz`.
     private func timeOf(_ epoch: String?, fallback: String?, line: Int, _ out: inout [ReaderOutput]) -> Int64? {
-        if let epoch, let seconds = Int64(epoch.trimmed()) { return seconds * 1000 }
+        if let epoch, let seconds = Int64(epoch.trimmed()), abs(seconds) < 100_000_000_000 { return seconds * 1000 }
         guard let text = fallback ?? epoch else { return nil }
         if let ms = LocalTime.parse(text, zone: context.options.zone) { return ms }
         out.append(context.issue(.badField, line: line, "time '\(text.prefix(40))' is not a time", hint: "the message was kept without a time", skipped: false))

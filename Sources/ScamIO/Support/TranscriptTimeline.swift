@@ -26,8 +26,8 @@ struct TranscriptTimeline {
         var out: [ReaderOutput] = []
         let name = id.map { "segment \($0)" } ?? "the segment"
         var start = start
-        if let s = start, s < 0 || !s.isFinite {
-            out.append(context.issue(.badTiming, line: line, "\(name) starts at a negative time (\(Self.clock(s)))",
+        if let s = start, s < 0 || !s.isFinite || s > 1e9 {
+            out.append(context.issue(.badTiming, line: line, s > 1e9 ? "\(name) starts \(s) seconds into the call" : "\(name) starts at a negative time (\(Self.clock(s)))",
                                      hint: "it was scanned without a time", skipped: false))
             start = nil
         }
@@ -74,7 +74,7 @@ struct TranscriptTimeline {
 
     /// `hh:mm:ss.mmm` (with a sign when negative).
     static func clock(_ seconds: Double) -> String {
-        guard seconds.isFinite else { return "\(seconds)" }
+        guard seconds.isFinite, abs(seconds) < 1e9 else { return "\(seconds) s" }
         let ms = Int((abs(seconds) * 1000).rounded())
         func p(_ v: Int, _ w: Int) -> String { String(repeating: "0", count: max(0, w - String(v).count)) + String(v) }
         return (seconds < 0 ? "-" : "") + "\(p(ms / 3_600_000, 2)):\(p(ms / 60_000 % 60, 2)):\(p(ms / 1000 % 60, 2)).\(p(ms % 1000, 3))"
