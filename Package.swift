@@ -18,6 +18,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
@@ -35,7 +36,7 @@ let package = Package(
         // Normalizer, compiled rule set, scanner, alert model.
         .target(name: "ScamEngine", dependencies: ["PCRE2", "ScamPacks"]),
         // Readers (records in) and encoders (alerts out).
-        .target(name: "ScamIO", dependencies: ["ScamEngine"]),
+        .target(name: "ScamIO", dependencies: ["ScamEngine", .product(name: "GRDB", package: "GRDB.swift")]),
         // The packs under Patterns/, embedded into the binary at build time.
         .target(name: "ScamBuiltins", dependencies: ["ScamPacks"], plugins: ["EmbedPacks"]),
         .executableTarget(name: "PackEmbedder"),
@@ -54,7 +55,12 @@ let package = Package(
         .testTarget(name: "PCRE2Tests", dependencies: ["PCRE2"]),
         .testTarget(name: "ScamPacksTests", dependencies: ["ScamPacks"]),
         .testTarget(name: "ScamEngineTests", dependencies: ["ScamEngine", "ScamBuiltins"]),
-        .testTarget(name: "ScamIOTests", dependencies: ["ScamIO"]),
+        .testTarget(
+            name: "ScamIOTests",
+            dependencies: ["ScamIO", "scamflow", .product(name: "GRDB", package: "GRDB.swift")],
+            exclude: ["Benchmark"],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(name: "ScamflowCLITests", dependencies: ["scamflow", "ScamPacks"], exclude: ["Golden"]),
     ]
 )

@@ -46,8 +46,10 @@ struct PackLint: ParsableCommand {
             diagnostics += PackChecker.diagnostics(for: checker.runSequences())
             diagnostics += checker.backtrackingDiagnostics()
         } else {
-            // Loading stopped at errors; show every warning found on the way too.
-            diagnostics = loaded.diagnostics
+            // Loading found errors: still compile what did load, so a bad regex is reported
+            // together with the typo that stopped the load.
+            let (_, more) = RuleSet.compile(loaded.partial)
+            for d in more where d.code != .duplicatePack && !diagnostics.contains(d) { diagnostics.append(d) }
         }
         diagnostics.sort { ($0.location, $0.code.rawValue) < ($1.location, $1.code.rawValue) }
         for d in diagnostics { console.out("\(d)\n") }

@@ -8,6 +8,8 @@ enum PackLoading {
     struct Loaded {
         var ruleSet: RuleSet?
         var diagnostics: [Diagnostic]
+        /// Whatever loaded of packs with errors (for lint's one-pass report).
+        var partial: [PackSpec] = []
     }
 
     /// - Parameters:
@@ -47,7 +49,9 @@ enum PackLoading {
             diagnostics += result.diagnostics.filter { $0.severity == .error }
             if let pack = result.pack { specs.append(pack) }
         }
-        guard !diagnostics.contains(where: { $0.severity == .error }) else { return Loaded(ruleSet: nil, diagnostics: diagnostics) }
+        guard !diagnostics.contains(where: { $0.severity == .error }) else {
+            return Loaded(ruleSet: nil, diagnostics: diagnostics, partial: results.compactMap(\.partial))
+        }
         let (ruleSet, compileDiagnostics) = RuleSet.compile(specs)
         return Loaded(ruleSet: ruleSet, diagnostics: diagnostics + compileDiagnostics)
     }

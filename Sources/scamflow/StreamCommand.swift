@@ -12,7 +12,7 @@ struct StreamCommand: ParsableCommand {
         commandName: "stream",
         abstract: "Read events and messages as JSON lines on stdin; write each alert the moment it is raised.",
         discussion: """
-        Input lines: the Record of the design, CloudEvents (structured JSON) or ECS-style documents \
+        Input lines: the Record (README, "What it reads"), CloudEvents (structured JSON) or ECS-style documents \
         (@timestamp, event.action, device.id, message). A bad line is reported on stderr with its number and \
         skipped. SIGHUP reloads the packs, keeping flow state (a pack that fails leaves the running one in place); \
         so does a change to the pack store (`pack install`, `update`, `rollback`, `remove`), checked every --watch-store seconds. \
