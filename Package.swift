@@ -18,6 +18,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
         // The C boundary: a module map and a one-line shim over the system libpcre2-8.
@@ -28,12 +30,13 @@ let package = Package(
         ),
         // Safe Swift wrapper: compiled patterns (JIT), per-thread matchers, typed errors.
         .target(name: "PCRE2", dependencies: ["CPCRE2"]),
-        // Packs as data: YAML decoding with source positions, validation, diagnostics.
-        .target(name: "ScamPacks", dependencies: ["Yams"]),
+        // Packs as data: YAML decoding with source positions, validation, diagnostics; bundles,
+        // signatures (Ed25519) and the pack store.
+        .target(name: "ScamPacks", dependencies: ["Yams", .product(name: "Crypto", package: "swift-crypto")]),
         // Normalizer, compiled rule set, scanner, alert model.
         .target(name: "ScamEngine", dependencies: ["PCRE2", "ScamPacks"]),
         // Readers (records in) and encoders (alerts out).
-        .target(name: "ScamIO", dependencies: ["ScamEngine"]),
+        .target(name: "ScamIO", dependencies: ["ScamEngine", .product(name: "GRDB", package: "GRDB.swift")]),
         // The packs under Patterns/, embedded into the binary at build time.
         .target(name: "ScamBuiltins", dependencies: ["ScamPacks"], plugins: ["EmbedPacks"]),
         .executableTarget(name: "PackEmbedder"),
@@ -52,7 +55,12 @@ let package = Package(
         .testTarget(name: "PCRE2Tests", dependencies: ["PCRE2"]),
         .testTarget(name: "ScamPacksTests", dependencies: ["ScamPacks"]),
         .testTarget(name: "ScamEngineTests", dependencies: ["ScamEngine", "ScamBuiltins"]),
-        .testTarget(name: "ScamIOTests", dependencies: ["ScamIO"]),
-        .testTarget(name: "ScamflowCLITests", dependencies: ["scamflow"], exclude: ["Golden"]),
+        .testTarget(
+            name: "ScamIOTests",
+            dependencies: ["ScamIO", "scamflow", .product(name: "GRDB", package: "GRDB.swift")],
+            exclude: ["Benchmark"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "ScamflowCLITests", dependencies: ["scamflow", "ScamPacks"], exclude: ["Golden"]),
     ]
 )

@@ -25,7 +25,14 @@ public struct Subject: Sendable {
 
     /// Byte offset of the first invalid UTF-8 sequence, or nil when all is valid.
     public static func firstInvalidUTF8<C: Collection<UInt8>>(_ bytes: C) -> Int? where C.Index == Int {
-        var i = bytes.startIndex
+        // Fast path: whole runs of ASCII, 8 bytes at a time, when the storage is contiguous.
+        let asciiPrefix = bytes.withContiguousStorageIfAvailable { buffer -> Int in
+            var k = 0
+            let raw = UnsafeRawBufferPointer(buffer)
+            while k + 8 <= raw.count, raw.loadUnaligned(fromByteOffset: k, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { k += 8 }
+            return k
+        } ?? 0
+        var i = bytes.startIndex + asciiPrefix
         let end = bytes.endIndex
         while i < end {
             let b0 = bytes[i]

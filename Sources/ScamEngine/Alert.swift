@@ -54,4 +54,13 @@ public struct Alert: Sendable {
     public var steps: [String] = []
     /// For flow alerts: the attempt this alert belongs to (one alert per attempt per step).
     public var attemptID: String?
+    /// Other packs whose threshold the same record reached (the alert is named by the one
+    /// with the highest severity, then score).
+    public var otherPacks: [PackScore] = []
+
+    public struct PackScore: Sendable, Equatable {
+        public var pack: String
+        public var score: Int
+        public var threshold: Int
+    }
 }

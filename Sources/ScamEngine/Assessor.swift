@@ -35,6 +35,7 @@ public struct Assessor: Sendable {
     public func alerts(for hits: [Hit], in unit: Unit) -> [Alert] {
         guard !hits.isEmpty else { return [] }
         var best: (pack: CompiledPack, score: Int, threshold: Int, severity: Severity)?
+        var fired: [(pack: CompiledPack, score: Int, threshold: Int, severity: Severity)] = []
         for (packIndex, pack) in ruleSet.packs.enumerated() {
             var bySignal: [String: Int] = [:]
             for hit in hits where ruleSet.rules[hit.rule].packIndex == packIndex {
@@ -45,11 +46,15 @@ public struct Assessor: Sendable {
             let threshold = minScore ?? pack.manifest.threshold
             guard score > 0, score >= threshold else { continue }
             let severity = Assessor.severity(score: score, threshold: threshold)
+            fired.append((pack, score, threshold, severity))
             if let current = best, (current.severity, current.score) >= (severity, score) { continue }
             best = (pack, score, threshold, severity)
         }
         guard let best else { return [] }
-        return [makeAlert(hits, pack: best.pack, score: best.score, threshold: best.threshold, severity: best.severity, unit: unit)]
+        var alert = makeAlert(hits, pack: best.pack, score: best.score, threshold: best.threshold, severity: best.severity, unit: unit)
+        alert.otherPacks = fired.filter { $0.pack.manifest.name != best.pack.manifest.name }
+            .map { Alert.PackScore(pack: $0.pack.manifest.label, score: $0.score, threshold: $0.threshold) }
+        return [alert]
     }
 
     static func severity(score: Int, threshold: Int) -> Severity {
@@ -58,13 +63,12 @@ public struct Assessor: Sendable {
 
     private func makeAlert(_ hits: [Hit], pack: CompiledPack, score: Int, threshold: Int, severity: Severity, unit: Unit) -> Alert {
         // One piece of evidence per rule (its first hit), in the order they occur.
-        // Two packs may carry rules for the same thing: the same signal on the same text is
-        // shown once.
+        // One piece of evidence per rule (its first hit), in the order they occur. Two packs
+        // may carry rules for the same thing: each keeps its own line, so every rule that
+        // matched, the named one included, is visible.
         var seen = Set<Int>()
-        var shown = Set<String>()
-        let ordered = hits.sorted { ($0.source.line, $0.span.lowerBound) < ($1.source.line, $1.span.lowerBound) }
+        let ordered = hits.sorted { ($0.source.line, $0.span.lowerBound, $0.rule) < ($1.source.line, $1.span.lowerBound, $1.rule) }
             .filter { seen.insert($0.rule).inserted }
-            .filter { shown.insert("\($0.source)|\($0.span)|\(ruleSet.rules[$0.rule].signal)").inserted }
         // The alert is named after the top rule of the pack that fired.
         // (From all hits: the dedup above may have kept another pack's copy of a hit.)
         let top = hits.filter { ruleSet.packs[ruleSet.rules[$0.rule].packIndex].manifest.name == pack.manifest.name }
@@ -106,9 +110,15 @@ public struct Assessor: Sendable {
 public struct StableHash: Sendable {
     public private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
     public init() {}
-    public mutating func add(_ string: String) {
-        for byte in string.utf8 { value = (value ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        value = (value ^ 0xFF) &* 0x0000_0100_0000_01b3  // field separator
+    public mutating func add(_ string: String) { add(string.utf8) }
+
+    public mutating func add<S: Sequence<UInt8>>(_ bytes: S) {
+        var v = value
+        let done: Void? = bytes.withContiguousStorageIfAvailable { buffer in
+            for byte in buffer { v = (v ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        }
+        if done == nil { for byte in bytes { v = (v ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 } }
+        value = (v ^ 0xFF) &* 0x0000_0100_0000_01b3  // field separator
     }
     public var hex: String {
         let s = String(value, radix: 16)

@@ -125,6 +125,15 @@ public struct PackChecker {
                 }
             }
             var problems: [String] = []
+            for e in sequence.expect + sequence.expectNot {
+                guard let flow = ruleSet.flows.first(where: { $0.id == e.flow }) else {
+                    problems.append("no flow `\(e.flow)` is loaded (a typo?)")
+                    continue
+                }
+                if let step = e.step, !(1...flow.steps.count).contains(step) {
+                    problems.append("flow `\(e.flow)` has \(flow.steps.count) steps, not \(step)")
+                }
+            }
             for e in sequence.expect {
                 let ok = raised.contains { $0.flow == e.flow && (e.step == nil || $0.step == e.step) && (e.severity == nil || $0.severity == e.severity) }
                 if !ok {

@@ -9,4 +9,9 @@ public enum TextDecoding {
         }
         return (String(decoding: bytes, as: UTF8.self), nil)
     }
+
+    /// Byte offset of the first invalid UTF-8 sequence, or nil when all is valid.
+    public static func firstInvalidUTF8<C: Collection<UInt8>>(_ bytes: C) -> Int? where C.Index == Int {
+        Subject.firstInvalidUTF8(bytes)
+    }
 }

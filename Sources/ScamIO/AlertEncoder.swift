@@ -59,13 +59,24 @@ public struct AlertEncoder: Sendable {
             ew.string("time", e.time.map(Timestamp.format))
             ew.string("signal", e.signal)
             ew.string("rule", e.rule)
-            ew.string("excerpt", redact ? Redactor.redact(e.excerpt) : e.excerpt)
+            // Empty after a restart: the state file never holds message text.
+            if !e.excerpt.isEmpty { ew.string("excerpt", redact ? Redactor.redact(e.excerpt) : e.excerpt) }
             ew.ints("span", [e.span.lowerBound, e.span.upperBound])
             ew.string("speaker", e.speaker)
             ew.string("record_id", e.recordID)
             items.append(ew.finished())
         }
         w.raw("evidence", "[" + items.joined(separator: ",") + "]")
+        if !alert.otherPacks.isEmpty {
+            let others = alert.otherPacks.map { p -> String in
+                var pw = JSONWriter()
+                pw.string("pack", p.pack)
+                pw.int("score", p.score)
+                pw.int("threshold", p.threshold)
+                return pw.finished()
+            }
+            w.raw("also", "[" + others.joined(separator: ",") + "]")
+        }
         return w.finished()
     }
 
@@ -94,7 +105,11 @@ public struct AlertEncoder: Sendable {
             var where_ = e.source.line != alert.source.line || e.source.file != alert.source.file
                 ? (e.source.file == alert.source.file ? "line \(e.source.line) " : "\(e.source) ") : ""
             if let speaker = e.speaker { where_ += "\(speaker) " }
-            s += "    - \(where_)[\(e.span.lowerBound)..\(e.span.upperBound)] \(c.wrap("«" + excerpt + "»", "32"))  \(e.signal) (\(e.rule))\n"
+            let span = e.span.isEmpty ? "" : "[\(e.span.lowerBound)..\(e.span.upperBound)] "
+            s += "    - \(where_)\(span)\(c.wrap("«" + excerpt + "»", "32"))  \(e.signal) (\(e.rule))\n"
+        }
+        if !alert.otherPacks.isEmpty {
+            s += "    also: " + alert.otherPacks.map { "\($0.pack) score \($0.score)/\($0.threshold)" }.joined(separator: ", ") + "\n"
         }
         if let advice = alert.advice { s += "    " + c.wrap("advice:", "1") + " \(advice)\n" }
         return s

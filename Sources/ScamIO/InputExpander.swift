@@ -2,12 +2,15 @@ import Foundation
 import ScamEngine
 
 /// Turns command-line inputs into the list of files to read: files as given, folders walked
-/// recursively in sorted order (only files with input extensions), `-` for stdin.
+/// recursively in sorted order (only files with input extensions, and of those only the ones
+/// whose content is a format scamflow reads: a `LABELS.tsv` or a stray `.db` beside the exports
+/// is counted as skipped, not reported as an error), `-` for stdin.
 public enum InputExpander {
     /// Extensions read when walking a folder.
-    public static let extensions: Set<String> = ["jsonl", "ndjson", "json", "txt", "log", "text"]
+    public static let extensions: Set<String> = ["jsonl", "ndjson", "json", "txt", "log", "text", "xml", "csv", "tsv", "srt",
+                                                 "vtt", "db", "sqlite", "sqlitedb"]
 
-    public static func expand(_ inputs: [String]) -> (files: [String], issues: [InputIssue]) {
+    public static func expand(_ inputs: [String], options: ReaderOptions = ReaderOptions()) -> (files: [String], issues: [InputIssue]) {
         var files: [String] = []
         var issues: [InputIssue] = []
         let fm = FileManager.default
@@ -30,7 +33,12 @@ public enum InputExpander {
                 guard fm.fileExists(atPath: path, isDirectory: &sub), !sub.boolValue else { continue }
                 if (relative as NSString).lastPathComponent.hasPrefix(".") { continue }
                 if extensions.contains((relative as NSString).pathExtension.lowercased()) {
-                    found.append(path)
+                    if options.format == nil, case .unknown(let reason, _) = detect(path, options: options) {
+                        issues.append(InputIssue(.unsupportedFile, at: SourcePosition(file: path, line: 0), "skipped: \(reason)",
+                                                 hint: "pass the file by name, with --input-format, to read it anyway", skipped: false))
+                    } else {
+                        found.append(path)
+                    }
                 } else {
                     issues.append(InputIssue(.unsupportedFile, at: SourcePosition(file: path, line: 0),
                                              "skipped: not a recognised input extension", hint: "pass the file by name to read it anyway",
@@ -40,5 +48,13 @@ public enum InputExpander {
             files += found.sorted()
         }
         return (files, issues)
+    }
+
+    /// The format of a file found in a folder, from its head.
+    private static func detect(_ path: String, options: ReaderOptions) -> FormatDetection {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return .format(.text) }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: FormatDetector.headSize)) ?? Data()
+        return FormatDetector.detect(path: path, head: [UInt8](head), options: options)
     }
 }

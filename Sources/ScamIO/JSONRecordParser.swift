@@ -4,7 +4,14 @@ import ScamEngine
 /// Parses one JSON line into a `Record`: the design's fields, plus the labelled-data fields
 /// (`id`) that evaluation files carry. Unknown keys are ignored.
 enum JSONRecordParser {
+    /// One JSON line: the design's Record, a CloudEvents envelope or an ECS document (the same
+    /// reader as `scamflow stream`, so a captured stream scans as it streamed).
     static func parse(_ line: String, source: SourcePosition) -> ReaderOutput {
+        StreamRecordParser.parse(Array(line.utf8), source: source)
+    }
+
+    /// The same through Foundation's parser (kept for callers holding `[String: Any]`).
+    static func parseWithFoundation(_ line: String, source: SourcePosition) -> ReaderOutput {
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: Data(line.utf8), options: [])

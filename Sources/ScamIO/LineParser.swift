@@ -8,6 +8,7 @@ struct LineParser {
     let file: String
     let channel: String?
     let subject: String?
+    var options = ReaderOptions()
 
     mutating func parse(_ bytes: ArraySlice<UInt8>, line: Int) -> [ReaderOutput] {
         let source = SourcePosition(file: file, line: line)
@@ -21,17 +22,21 @@ struct LineParser {
         switch format {
         case .jsonl:
             out.append(JSONRecordParser.parse(text, source: source))
-        case .text:
-            out.append(.record(Record(text: text, source: source, channel: channel, subject: subject)))
         case .transcript:
             if let segment = TranscriptLine.parse(text) {
-                out.append(.record(Record(text: segment.text, source: source, channel: "call", subject: subject,
-                                          speaker: segment.speaker, conversation: file)))
+                let speaker = options.speakerMap[segment.speaker] ?? segment.speaker
+                let time = options.callStart.flatMap { start in segment.offset.map { start + Int64($0) * 1000 } }
+                out.append(.record(Record(text: segment.text, source: source, time: time, channel: "call", subject: subject,
+                                          speaker: speaker, conversation: file)))
             } else {
                 // An unlabelled line continues the call: keep it, without a speaker.
                 out.append(.record(Record(text: text.trimmed(), source: source, channel: "call", subject: subject,
                                           conversation: file)))
             }
+        default:
+            // Plain text (the only other format read line by line here): each line is its own
+            // message, so only an explicit --subject ties lines to one person (and to flows).
+            out.append(.record(Record(text: text, source: source, channel: channel, subject: options.subject)))
         }
         return out
     }

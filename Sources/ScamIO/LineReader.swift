@@ -1,7 +1,7 @@
 import Foundation
 
-/// Reads a file descriptor line by line in fixed-size chunks, so memory stays bounded whatever
-/// the file size.
+/// Reads an input line by line in fixed-size chunks, so memory stays bounded whatever the file
+/// size.
 ///
 /// Invariants: lines are yielded in order with 1-based numbers; a trailing `\r` is removed; a
 /// line longer than `maxLineBytes` is never held in memory: it is reported as `.oversized` and
@@ -14,7 +14,7 @@ public struct LineReader {
     }
 
     public let maxLineBytes: Int
-    private let fd: Int32
+    private var source: ChunkSource
     private var buffer: [UInt8] = []
     private var start = 0
     private var lineNumber = 0
@@ -24,10 +24,17 @@ public struct LineReader {
     private var lookahead: [Line] = []
     private let chunkSize: Int
     /// Total bytes read so far.
-    public private(set) var bytesRead = 0
+    public var bytesRead: Int { source.bytesRead }
+    /// The number of the last line returned (or peeked).
+    public var lastLineNumber: Int { lineNumber }
 
     public init(fd: Int32, maxLineBytes: Int = 1 << 20, chunkSize: Int = 1 << 16) {
-        self.fd = fd
+        self.init(source: ChunkSource(fd: fd), maxLineBytes: maxLineBytes, chunkSize: chunkSize)
+    }
+
+    /// Lines of `source`, from its first byte (a head already read included).
+    public init(source: ChunkSource, maxLineBytes: Int = 1 << 20, chunkSize: Int = 1 << 16) {
+        self.source = source
         self.maxLineBytes = maxLineBytes
         self.chunkSize = chunkSize
     }
@@ -93,17 +100,14 @@ public struct LineReader {
             buffer.reserveCapacity(old + chunkSize)
             buffer.append(contentsOf: repeatElement(0, count: chunkSize))
             let n = buffer.withUnsafeMutableBytes { raw in
-                read(fd, raw.baseAddress! + old, chunkSize)
+                source.read(into: raw.baseAddress! + old, count: chunkSize)
             }
             if n < 0 {
-                let code = errno
-                if code == EINTR { buffer.removeSubrange(old...); continue }
                 buffer.removeSubrange(old...)
                 eof = true
-                return .readError(number: lineNumber + 1, errno: code)
+                return .readError(number: lineNumber + 1, errno: Int32(-n))
             }
             buffer.removeSubrange((old + n)...)
-            bytesRead += n
             if n == 0 { eof = true }
         }
     }

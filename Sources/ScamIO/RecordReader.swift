@@ -1,28 +1,15 @@
 import Foundation
 import ScamEngine
 
-/// Options that shape how input becomes records.
-public struct ReaderOptions: Sendable {
-    /// Force a format instead of detecting it.
-    public var format: InputFormat?
-    /// Lines longer than this are skipped and reported.
-    public var maxLineBytes: Int = 1 << 20
-    /// Channel for plain-text lines (which do not say); nil lets every rule apply.
-    public var channel: String?
-    /// Subject for records that do not name one (plain text, transcripts); default: the file name.
-    public var subject: String?
-
-    public init() {}
-}
-
 /// Reads one input (a file path, or `-` for stdin) into records, detecting its format.
 ///
 /// Every problem becomes a `ReaderOutput.issue` with its position, and reading goes on: a bad
-/// line never hides the lines after it.
+/// line never hides the lines after it. Memory is bounded by the detection head (64 KiB), one
+/// chunk and the largest single record (`maxLineBytes`), never by the size of the input.
 public struct RecordReader {
     public let path: String
     public let options: ReaderOptions
-    /// The format used (known after `read` starts).
+    /// The format used (known after `read` starts; nil when no format matched).
     public private(set) var format: InputFormat?
     public private(set) var bytesRead = 0
 
@@ -34,40 +21,73 @@ public struct RecordReader {
     /// Reads everything, calling `sink` for each output; `sink` returns false to stop early
     /// (stdout closed, say).
     public mutating func read(_ sink: (ReaderOutput) -> Bool) {
-        let display = path == "-" ? "<stdin>" : path
+        withoutActuallyEscaping(sink) { sink in
+            var emit = Emitter(sink)
+            read(&emit)
+        }
+    }
+
+    private mutating func read(_ emit: inout Emitter) {
+        let context = ReadContext(path: path, options: options)
         let fd: Int32 = path == "-" ? 0 : open(path, O_RDONLY)
         guard fd >= 0 else {
             let reason = String(cString: strerror(errno))
-            _ = sink(.issue(InputIssue(.unreadable, at: SourcePosition(file: display, line: 0), reason,
-                                       hint: "check the path and its permissions")))
+            emit(context.issue(.unreadable, line: 0, reason, hint: "check the path and its permissions"))
             return
         }
-        defer { if fd != 0 { close(fd) } }
-        var lines = LineReader(fd: fd, maxLineBytes: options.maxLineBytes)
-        let sample = lines.peek(20).compactMap { line -> String? in
-            if case .text(_, let bytes) = line { return String(decoding: bytes, as: UTF8.self) }
-            return nil
+        var closed = false
+        defer { if fd != 0 && !closed { close(fd) } }
+        var isDirectory: ObjCBool = false
+        if path != "-", FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            emit(context.issue(.unreadable, line: 0, "a folder, not a file", hint: "pass the folder itself to scan to walk it"))
+            return
         }
-        let format = options.format ?? InputFormat.detect(path: path, firstLines: sample)
-        self.format = format
-        let subject = options.subject ?? (path == "-" ? nil : (path as NSString).lastPathComponent)
-        var parser = LineParser(format: format, file: display, channel: options.channel, subject: subject)
-        defer { bytesRead = lines.bytesRead }
-        while let line = lines.next() {
-            switch line {
-            case .oversized(let number, let bytes):
-                guard sink(.issue(InputIssue(.oversizedLine, at: SourcePosition(file: display, line: number),
-                                             "\(bytes) bytes, over the limit of \(options.maxLineBytes)",
-                                             hint: "raise it with --max-line-bytes"))) else { return }
-            case .readError(let number, let code):
-                _ = sink(.issue(InputIssue(.unreadable, at: SourcePosition(file: display, line: number),
-                                           String(cString: strerror(code)), hint: "the rest of this file was not read")))
-                return
-            case .text(let number, let bytes):
-                for output in parser.parse(bytes, line: number) {
-                    guard sink(output) else { return }
-                }
+        let (source, head, failure) = ChunkSource.withHead(fd: fd, limit: FormatDetector.headSize)
+        if let failure {
+            bytesRead = head.count
+            emit(context.issue(.unreadable, line: 0, String(cString: strerror(failure)), hint: "check the file and its permissions"))
+            return
+        }
+        let detection = options.format.map(FormatDetection.format) ?? FormatDetector.detect(path: path, head: head, options: options)
+        guard case .format(let format) = detection else {
+            if case .unknown(let reason, let candidates) = detection {
+                let names = candidates.map { "\($0.rawValue) (\($0.summary))" }.joined(separator: ", ")
+                emit(context.issue(.unknownFormat, line: 0, "\(reason); it could be: \(names)",
+                                   hint: "force one with --input-format"))
             }
+            bytesRead = source.bytesRead
+            return
+        }
+        self.format = format
+        let limit = options.maxLineBytes
+        switch format {
+        case .jsonl, .text, .transcript:
+            var lines = LineReader(source: source, maxLineBytes: limit)
+            let reader = LineFormatReader(format: format, context: context)
+            reader.read(&lines, &emit)
+            bytesRead = lines.bytesRead
+        case .adb, .whatsapp, .srt, .vtt, .whisperTSV, .wechat, .csv:
+            var lines = LineReader(source: source, maxLineBytes: limit)
+            switch format {
+            case .adb: ADBContentReader(context: context).read(&lines, &emit)
+            case .whatsapp: WhatsAppReader(context: context, head: head).read(&lines, &emit)
+            case .srt, .vtt: SubtitleReader(context: context, webVTT: format == .vtt).read(&lines, &emit)
+            case .whisperTSV: WhisperTSVReader(context: context).read(&lines, &emit)
+            case .wechat: WeChatCSVReader(context: context).read(&lines, &emit)
+            default: MappedCSVReader(context: context).read(&lines, &emit)
+            }
+            bytesRead = lines.bytesRead
+        case .smsBackup, .telegram, .whisper:
+            var input = ByteInput(source: source)
+            switch format {
+            case .smsBackup: AndroidSMSBackupReader(context: context).read(&input, &emit)
+            case .telegram: TelegramReader(context: context).read(&input, &emit)
+            default: WhisperJSONReader(context: context).read(&input, &emit)
+            }
+            bytesRead = input.bytesRead
+        case .imessage:
+            if fd != 0 { close(fd); closed = true }
+            bytesRead = IMessageReader(context: context).read(head: head, &emit)
         }
     }
 }

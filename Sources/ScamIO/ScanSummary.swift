@@ -21,7 +21,14 @@ public struct ScanSummary: Sendable {
 
     public mutating func count(_ alert: Alert) { alerts[alert.severity, default: 0] += 1 }
 
+    /// Files in scanned folders that are not inputs (README.md, LABELS.tsv): listed, not errors.
+    public var skippedFiles: [String] = []
+
     public mutating func count(_ issue: InputIssue) {
+        if issue.kind == .unsupportedFile {
+            skippedFiles.append(issue.source.file)
+            return
+        }
         issues[issue.kind, default: 0] += 1
         if issue.skipped { skippedRecords += 1 }
     }
@@ -38,6 +45,10 @@ public struct ScanSummary: Sendable {
         if issueCount > 0 {
             let reasons = InputIssue.Kind.allCases.compactMap { k in issues[k].map { "\(k.rawValue): \($0)" } }
             lines.append("  input issues: \(issueCount) (\(reasons.joined(separator: "; "))); \(skippedRecords) skipped")
+        }
+        if !skippedFiles.isEmpty {
+            let names = skippedFiles.prefix(5).map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")
+            lines.append("  not read (not an input file type): \(skippedFiles.count) (\(names)\(skippedFiles.count > 5 ? ", ..." : ""))")
         }
         if ruleFailures > 0 { lines.append("  rule failures (match limit or error): \(ruleFailures)") }
         lines.append(String(format: "  %.2f MB in %.3f s (%.1f MB/s)", mb, seconds, rate))

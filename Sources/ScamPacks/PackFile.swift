@@ -18,11 +18,14 @@ public enum PackOrigin: Sendable, Hashable, CustomStringConvertible {
     case builtin
     /// A folder on disk given with `--packs`.
     case directory(String)
+    /// A version folder in the pack store (`scamflow pack install`).
+    case installed(String)
 
     public var description: String {
         switch self {
         case .builtin: return "built-in"
         case .directory(let path): return path
+        case .installed(let path): return "installed \(path)"
         }
     }
 }

@@ -145,6 +145,13 @@ extension PackLoader {
         } else {
             r.report(Diagnostic(.missingField, at: r.location, "flow has no `steps` list", hint: "list the steps in order, each with `name` and `any`", rule: flowID))
         }
+        if let maxspan {
+            for step in steps where (step.within ?? 0) > maxspan {
+                r.report(Diagnostic(.invalidValue, .warning, at: step.location,
+                                    "step `\(step.name)` allows \(DurationText.format(step.within!)) but the whole flow only \(DurationText.format(maxspan))",
+                                    hint: "raise `maxspan` or shorten `within`", rule: flowID))
+            }
+        }
         if steps.isEmpty == false, let alertFrom, !(1...steps.count).contains(alertFrom.value) {
             r.report(Diagnostic(.invalidValue, at: alertFrom.location, "`alert_from` must be between 1 and the number of steps (\(steps.count))", rule: flowID))
         }

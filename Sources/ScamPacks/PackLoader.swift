@@ -18,6 +18,9 @@ public enum PackLoader {
         public var pack: PackSpec?
         /// Every error and warning found, in file order.
         public var diagnostics: [Diagnostic]
+        /// What did load, even when there were errors: lint compiles it to report every
+        /// problem in one pass (a typo in one key does not hide a bad regex in another rule).
+        public var partial: PackSpec?
     }
 
     /// Loads a pack from its files.
@@ -30,7 +33,8 @@ public enum PackLoader {
 
         guard let manifestFile = files.first(where: { $0.path == "pack.yaml" }) else {
             return Result(pack: nil, diagnostics: [Diagnostic(.unreadable, at: SourceLocation(file: display("pack.yaml")),
-                                                              "the pack has no pack.yaml", hint: "add pack.yaml with name, version, threshold")])
+                                                              "the pack has no pack.yaml", hint: "add pack.yaml with name, version, threshold")],
+                          partial: nil)
         }
         let manifest = readManifest(manifestFile, display: display(manifestFile.path), into: &diagnostics)
         let languages = manifest?.languages ?? []
@@ -71,10 +75,14 @@ public enum PackLoader {
                                           hint: "upgrade scamflow, or use an older version of the pack"))
         }
         let errors = diagnostics.contains { $0.severity == .error }
-        guard let manifest, !errors else { return Result(pack: nil, diagnostics: diagnostics) }
         let warnings = diagnostics.filter { $0.severity == .warning }
-        return Result(pack: PackSpec(manifest: manifest, rules: rules, eventRules: eventRules, flows: flows, sequences: sequences,
-                                     origin: origin, warnings: warnings), diagnostics: diagnostics)
+        let stand = PackManifest(name: root.isEmpty ? "pack" : root, version: SemanticVersion(0, 0, 0), description: "", license: "",
+                                 minEngine: SemanticVersion(0, 0, 0), languages: languages, threshold: 60, advice: [:],
+                                 location: SourceLocation(file: display("pack.yaml")))
+        let spec = PackSpec(manifest: manifest ?? stand, rules: rules, eventRules: eventRules, flows: flows, sequences: sequences,
+                            origin: origin, warnings: warnings)
+        guard manifest != nil, !errors else { return Result(pack: nil, diagnostics: diagnostics, partial: spec) }
+        return Result(pack: spec, diagnostics: diagnostics, partial: spec)
     }
 
     static func parse(_ file: PackFile, display: String, into diagnostics: inout [Diagnostic]) -> Node? {

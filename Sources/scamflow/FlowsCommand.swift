@@ -29,7 +29,8 @@ struct FlowsCommand: ParsableCommand {
         guard let ruleSet = loaded.ruleSet else { throw ExitCode(2) }
         let flows = ruleSet.flows.filter { ids.isEmpty || ids.contains($0.id) }
         if !ids.isEmpty, flows.count != ids.count {
-            console.err("scamflow: unknown flow id among \(ids.joined(separator: ", "))\n")
+            let unknown = ids.filter { id in !flows.contains { $0.id == id } }
+            console.err("scamflow: no flow with id \(unknown.joined(separator: ", ")); `scamflow flows` lists them\n")
             throw ExitCode(2)
         }
         switch graph {

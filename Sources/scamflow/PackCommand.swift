@@ -3,12 +3,14 @@ import ScamBuiltins
 import ScamEngine
 import ScamPacks
 
-/// `scamflow pack`: check and inspect pattern packs.
+/// `scamflow pack`: check, test, build, sign, install, update and roll back pattern packs.
 struct PackCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pack",
-        abstract: "Check and inspect pattern packs.",
-        subcommands: [PackLint.self, PackTest.self, PackList.self]
+        abstract: "Check, test, build, sign, install, update and roll back pattern packs.",
+        subcommands: [PackLint.self, PackTest.self, PackBuild.self, PackKeygen.self, PackSign.self, PackVerify.self,
+                      PackInstall.self, PackUpdate.self, PackList.self, PackRemove.self, PackRollback.self,
+                      PackIndexCommand.self, PackTrust.self, PackSource.self]
     )
 }
 
@@ -17,10 +19,11 @@ struct PackFolders: ParsableArguments {
     @Argument(help: "Pack folders (or folders of packs). Default: the built-in packs.")
     var folders: [String] = []
 
-    /// Loads the named folders, or the built-in packs when none are named.
+    /// Loads the named folders (alone), or the packs in force (built-in and installed) when
+    /// none are named.
     func load() -> PackLoading.Loaded {
         folders.isEmpty ? PackLoading.load(builtin: true, directories: [])
-                        : PackLoading.load(builtin: false, directories: folders)
+                        : PackLoading.load(builtin: false, directories: folders, installed: false)
     }
 }
 
@@ -43,8 +46,10 @@ struct PackLint: ParsableCommand {
             diagnostics += PackChecker.diagnostics(for: checker.runSequences())
             diagnostics += checker.backtrackingDiagnostics()
         } else {
-            // Loading stopped at errors; show every warning found on the way too.
-            diagnostics = loaded.diagnostics
+            // Loading found errors: still compile what did load, so a bad regex is reported
+            // together with the typo that stopped the load.
+            let (_, more) = RuleSet.compile(loaded.partial)
+            for d in more where d.code != .duplicatePack && !diagnostics.contains(d) { diagnostics.append(d) }
         }
         diagnostics.sort { ($0.location, $0.code.rawValue) < ($1.location, $1.code.rawValue) }
         for d in diagnostics { console.out("\(d)\n") }
@@ -113,32 +118,5 @@ struct PackTest: ParsableCommand {
         console.out("\(results.count + sequences.count - failed) passed, \(failed) failed\n")
         console.flush()
         if failed > 0 { throw ExitCode(1) }
-    }
-}
-
-struct PackList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the packs in force and their rules.")
-
-    @Option(name: .customLong("packs"), help: ArgumentHelp("Add a pack folder. Repeatable.", valueName: "dir"))
-    var packDirectories: [String] = []
-
-    @Flag(help: "List every rule too.")
-    var rules = false
-
-    func run() throws {
-        let console = Console.shared
-        let loaded = PackLoading.load(builtin: true, directories: packDirectories)
-        for d in loaded.diagnostics { console.err("\(d)\n") }
-        guard let ruleSet = loaded.ruleSet else { throw ExitCode(2) }
-        for pack in ruleSet.packs {
-            let m = pack.manifest
-            console.out("\(m.name)\t\(m.version)\t\(pack.origin)\t\(pack.rules.count) rules\tthreshold \(m.threshold)\n")
-            if rules {
-                for rule in ruleSet.rules[pack.rules] {
-                    console.out("  \(rule.id)\t\(rule.signal)\t\(rule.score)\t\(rule.title)\n")
-                }
-            }
-        }
-        console.flush()
     }
 }

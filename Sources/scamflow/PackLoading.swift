@@ -2,21 +2,34 @@ import ScamBuiltins
 import ScamEngine
 import ScamPacks
 
-/// Loads the built-in packs and any `--packs` folders into one compiled rule set.
+/// Loads the built-in packs, the packs installed in the store and any `--packs` folders into one
+/// compiled rule set.
 enum PackLoading {
     struct Loaded {
         var ruleSet: RuleSet?
         var diagnostics: [Diagnostic]
+        /// Whatever loaded of packs with errors (for lint's one-pass report).
+        var partial: [PackSpec] = []
     }
 
     /// - Parameters:
     ///   - builtin: include the packs compiled into the binary.
     ///   - directories: pack folders, or folders of pack folders; later ones override earlier
-    ///     packs of the same name (and all override built-in packs).
-    static func load(builtin: Bool, directories: [String]) -> Loaded {
+    ///     packs of the same name (and all override built-in and installed packs).
+    ///   - installed: include the active packs of the store (default: when `builtin` is true, so
+    ///     `--no-builtin --packs DIR` means exactly the packs in DIR). An installed pack replaces
+    ///     the built-in pack of the same name, silently: that is what installing it asked for.
+    ///   - store: the store folder (default: `$SCAMFLOW_STORE`, else the XDG data folder).
+    static func load(builtin: Bool, directories: [String], installed: Bool? = nil, store: String? = nil) -> Loaded {
         var specs: [PackSpec] = []
         var diagnostics: [Diagnostic] = []
         var results: [PackLoader.Result] = builtin ? BuiltinPacks.load() : []
+        if installed ?? builtin {
+            let fromStore = PackStore(root: PackPaths.store(store)).loadActive()
+            let names = Set(fromStore.compactMap { $0.pack?.manifest.name })
+            results.removeAll { $0.pack.map { names.contains($0.manifest.name) } ?? false }
+            results += fromStore
+        }
         for directory in directories {
             let folders = PackDirectory.packFolders(at: directory)
             if folders.isEmpty {
@@ -36,7 +49,9 @@ enum PackLoading {
             diagnostics += result.diagnostics.filter { $0.severity == .error }
             if let pack = result.pack { specs.append(pack) }
         }
-        guard !diagnostics.contains(where: { $0.severity == .error }) else { return Loaded(ruleSet: nil, diagnostics: diagnostics) }
+        guard !diagnostics.contains(where: { $0.severity == .error }) else {
+            return Loaded(ruleSet: nil, diagnostics: diagnostics, partial: results.compactMap(\.partial))
+        }
         let (ruleSet, compileDiagnostics) = RuleSet.compile(specs)
         return Loaded(ruleSet: ruleSet, diagnostics: diagnostics + compileDiagnostics)
     }

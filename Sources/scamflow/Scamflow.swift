@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 
 /// The `scamflow` command: catch phone and payment scams in messages, transcripts and events.
@@ -13,6 +14,25 @@ struct Scamflow: ParsableCommand {
         version: "0.1.0",
         subcommands: [ScanCommand.self, StreamCommand.self, EvalCommand.self, PackCommand.self, FlowsCommand.self, NormalizeCommand.self]
     )
+}
+
+extension Scamflow {
+    /// Runs the command, mapping usage errors to exit code 2 (argument-parser uses 64): the
+    /// documented codes are 0, 1 and 2 only.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code.rawValue == 64 {
+                let message = fullMessage(for: error)
+                FileHandle.standardError.write(Data((message.isEmpty ? "" : message + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 enum ColorChoice: String, ExpressibleByArgument, CaseIterable {

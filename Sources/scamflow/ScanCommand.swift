@@ -9,9 +9,10 @@ struct ScanCommand: ParsableCommand {
         commandName: "scan",
         abstract: "Scan messages and call transcripts for scams.",
         discussion: """
-        Inputs are files, folders (read recursively: .jsonl .ndjson .json .txt .log .text files) or - for stdin. \
-        Each file's format is detected (JSON lines, one message a line, or a speaker-labelled transcript); \
-        --input-format overrides. Alerts go to stdout (ndjson when stdout is not a terminal), problems and the \
+        Inputs are files, folders (read recursively: .jsonl .ndjson .json .txt .log .text .xml .csv .tsv .srt .vtt \
+        .db files) or - for stdin. Each file's format is detected from its content and extension (JSON lines, plain \
+        text, transcripts, SMS Backup & Restore XML, adb content query output, WhatsApp, Telegram, WeChat CSV, \
+        iMessage chat.db, Whisper JSON/SRT/VTT/TSV, CSV); --input-format overrides. Alerts go to stdout (ndjson when stdout is not a terminal), problems and the \
         summary to stderr. Exit: 0 nothing found, 1 alerts raised, 2 error.
         """
     )
@@ -34,7 +35,7 @@ struct ScanCommand: ParsableCommand {
     @Option(help: "Colour in text output: auto, always, never.")
     var color: ColorChoice = .auto
 
-    @Option(name: .customLong("input-format"), help: "Input format: auto, jsonl, text, transcript.")
+    @Option(name: .customLong("input-format"), help: ArgumentHelp("Input format: auto, \(InputFormat.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "format"))
     var inputFormat: String = "auto"
 
     @Option(help: "Channel of plain-text lines (sms, chat, call, email); default: unknown, so every rule applies.")
@@ -45,6 +46,9 @@ struct ScanCommand: ParsableCommand {
 
     @Option(name: .customLong("max-line-bytes"), help: "Skip (and report) lines longer than this many bytes.")
     var maxLineBytes: Int = 1 << 20
+
+    @OptionGroup(title: "Reading exports")
+    var export: ExportArguments
 
     @Flag(help: "Mask digits (card, ID, phone numbers, codes) in excerpts.")
     var redact = false
@@ -60,8 +64,9 @@ struct ScanCommand: ParsableCommand {
             throw ValidationError("unknown --format '\(format)'; use ndjson or text")
         }
         if inputFormat != "auto", InputFormat(rawValue: inputFormat) == nil {
-            throw ValidationError("unknown --input-format '\(inputFormat)'; use auto, jsonl, text or transcript")
+            throw ValidationError("unknown --input-format '\(inputFormat)'; use auto, \(InputFormat.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        _ = try export.resolve(into: ReaderOptions())
         if maxLineBytes < 1 { throw ValidationError("--max-line-bytes must be positive") }
         if let channel, !["sms", "chat", "call", "email"].contains(channel) {
             throw ValidationError("unknown --channel '\(channel)'; use sms, chat, call or email")
@@ -92,6 +97,7 @@ struct ScanCommand: ParsableCommand {
         options.maxLineBytes = maxLineBytes
         options.channel = channel
         options.subject = subject
+        options = try export.resolve(into: options)
 
         var summary = ScanSummary()
         let scan = MessageScan(ruleSet: ruleSet, minScore: minScore)
@@ -102,7 +108,7 @@ struct ScanCommand: ParsableCommand {
                 console.out(encoder.encode(alert))
             }
         }
-        let expansion = InputExpander.expand(inputs.isEmpty ? ["-"] : inputs)
+        let expansion = InputExpander.expand(inputs.isEmpty ? ["-"] : inputs, options: options)
         for issue in expansion.issues {
             summary.count(issue)
             if issue.kind != .unsupportedFile { console.err("scamflow: \(issue)\n") }
@@ -135,7 +141,72 @@ struct ScanCommand: ParsableCommand {
         summary.ruleFailures = scan.failures.count
         summary.seconds = Date().timeIntervalSince(started)
         if !quiet { console.err(summary.text(color: Console.colorWanted(color, terminal: console.stderrIsTerminal))) }
-        if strict && (summary.issueCount - (summary.issues[.unsupportedFile] ?? 0) > 0 || summary.ruleFailures > 0) { throw ExitCode(2) }
+        if strict && (summary.issueCount > 0 || summary.ruleFailures > 0) { throw ExitCode(2) }
+        // Nothing could be read at all: that is an error, not "nothing found".
+        if summary.records == 0, (summary.issues[.unreadable] ?? 0) > 0 { throw ExitCode(2) }
         if summary.alertCount > 0 { throw ExitCode(1) }
+    }
+}
+
+/// `scan`'s options for exports (chats, phone backups, speech-to-text), each resolved into one
+/// `ReaderOptions` field before any file is read.
+struct ExportArguments: ParsableArguments {
+    @Option(help: ArgumentHelp("Your name in chat exports (WhatsApp, Telegram): your messages are outgoing.", valueName: "name"))
+    var me: String?
+
+    @Option(help: ArgumentHelp("Time zone of local times in exports: +08:00, UTC or Asia/Shanghai (default: this machine's).", valueName: "zone"))
+    var tz: String?
+
+    @Option(name: .customLong("date-order"), help: ArgumentHelp("Day and month order of WhatsApp dates: dmy, mdy or auto.", valueName: "order"))
+    var dateOrder: String = "auto"
+
+    @Option(name: .customLong("call-start"), help: ArgumentHelp("When the call began (2025-03-06T10:15:00+08:00, or local in --tz): transcript offsets become times.", valueName: "time"))
+    var callStart: String?
+
+    @Option(name: .customLong("speaker-map"), help: ArgumentHelp("Rename transcript speakers: SPEAKER_00=caller,SPEAKER_01=me.", valueName: "map"))
+    var speakerMap: String?
+
+    @Option(name: .customLong("map"), help: ArgumentHelp("CSV columns of record fields: text=body,time=date,peer=from (others by their usual names).", valueName: "map"))
+    var columnMap: String?
+
+    /// `options` with these settings, or a validation error naming the bad option.
+    func resolve(into options: ReaderOptions) throws -> ReaderOptions {
+        var options = options
+        if let me, !me.isEmpty { options.me = me }
+        if let tz {
+            guard let zone = TimeZoneSpec.parse(tz) else {
+                throw ValidationError("unknown --tz '\(tz)'; use an offset such as +08:00, UTC, or a zone name such as Asia/Shanghai")
+            }
+            options.timeZone = zone
+        }
+        guard let order = DateOrder(rawValue: dateOrder) else {
+            throw ValidationError("unknown --date-order '\(dateOrder)'; use dmy, mdy or auto")
+        }
+        options.dateOrder = order
+        if let callStart {
+            guard let ms = LocalTime.parse(callStart, zone: options.timeZone ?? .local) else {
+                throw ValidationError("--call-start '\(callStart)' is not a time; write 2025-03-06T10:15:00+08:00 or 2025-03-06 10:15:00")
+            }
+            options.callStart = ms
+        }
+        if let speakerMap {
+            var map: [String: String] = [:]
+            for pair in speakerMap.split(separator: ",") {
+                let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                    throw ValidationError("--speaker-map: '\(pair)' is not SPEAKER=name")
+                }
+                map[parts[0]] = parts[1]
+            }
+            options.speakerMap = map
+        }
+        if let columnMap {
+            do {
+                options.columnMap = try ColumnMap.parse(columnMap)
+            } catch {
+                throw ValidationError("--map: \(error.description)")
+            }
+        }
+        return options
     }
 }

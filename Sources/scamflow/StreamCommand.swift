@@ -12,9 +12,10 @@ struct StreamCommand: ParsableCommand {
         commandName: "stream",
         abstract: "Read events and messages as JSON lines on stdin; write each alert the moment it is raised.",
         discussion: """
-        Input lines: the Record of the design, CloudEvents (structured JSON) or ECS-style documents \
+        Input lines: the Record (README, "What it reads"), CloudEvents (structured JSON) or ECS-style documents \
         (@timestamp, event.action, device.id, message). A bad line is reported on stderr with its number and \
-        skipped. SIGHUP reloads the packs, keeping flow state (a pack that fails leaves the running one in place). \
+        skipped. SIGHUP reloads the packs, keeping flow state (a pack that fails leaves the running one in place); \
+        so does a change to the pack store (`pack install`, `update`, `rollback`, `remove`), checked every --watch-store seconds. \
         SIGINT, SIGTERM and end of input finish the line in hand, flush, checkpoint and exit 0. With --state FILE \
         the flow state is checkpointed (atomically) every --checkpoint-every seconds, after every alert and at \
         exit, and resumed at start; replaying the same input from the start skips the records already counted.
@@ -26,6 +27,12 @@ struct StreamCommand: ParsableCommand {
 
     @Flag(name: .customLong("no-builtin"), help: "Do not load the built-in packs.")
     var noBuiltin = false
+
+    @Option(help: ArgumentHelp("The pack store whose installed packs are loaded (default: $SCAMFLOW_STORE, else $XDG_DATA_HOME/scamflow/packs).", valueName: "dir"))
+    var store: String?
+
+    @Option(name: .customLong("watch-store"), help: ArgumentHelp("Seconds between checks of the pack store for changes (0: never).", valueName: "seconds"))
+    var watchStore: Double = 2
 
     @Option(name: .customLong("min-score"), help: "Message alert threshold for every pack.")
     var minScore: Int?
@@ -67,12 +74,13 @@ struct StreamCommand: ParsableCommand {
         guard AlertFormat(rawValue: format) != nil else { throw ValidationError("unknown --format '\(format)'; use ndjson or text") }
         guard DurationText.parse(tolerance) != nil else { throw ValidationError("--tolerance is not a duration (e.g. 5m)") }
         guard DurationText.parse(idleTTL) != nil else { throw ValidationError("--idle-ttl is not a duration (e.g. 24h)") }
-        guard maxSubjects > 0, maxLineBytes > 0, checkpointEvery > 0 else { throw ValidationError("limits must be positive") }
+        guard maxSubjects > 0, maxLineBytes > 0, checkpointEvery > 0, watchStore >= 0 else { throw ValidationError("limits must be positive") }
     }
 
     func run() throws {
         let console = Console.shared
-        let loaded = PackLoading.load(builtin: !noBuiltin, directories: packDirectories)
+        let storeWatcher = StoreWatcher(store: PackStore(root: PackPaths.store(store)))
+        let loaded = PackLoading.load(builtin: !noBuiltin, directories: packDirectories, store: store)
         for d in loaded.diagnostics where d.severity == .error { console.err("scamflow: \(d)\n") }
         guard let ruleSet = loaded.ruleSet else {
             console.err("scamflow: the packs have errors; not starting\n")
@@ -86,7 +94,7 @@ struct StreamCommand: ParsableCommand {
             processor: StreamProcessor(ruleSet: ruleSet, minScore: minScore, config: config),
             encoder: AlertEncoder(format: AlertFormat(rawValue: format)!, color: false, redact: redact),
             statePath: state, flowsOnly: flowsOnly, quiet: quiet, latencyReport: latencyReport,
-            reloadPacks: { [noBuiltin, packDirectories] in PackLoading.load(builtin: !noBuiltin, directories: packDirectories) })
+            reloadPacks: { [noBuiltin, packDirectories, store] in PackLoading.load(builtin: !noBuiltin, directories: packDirectories, store: store) })
         do {
             try session.resume()
         } catch {
@@ -98,6 +106,13 @@ struct StreamCommand: ParsableCommand {
         signals.on(SIGINT) { session.terminate() }
         signals.on(SIGTERM) { session.terminate() }
         if state != nil { signals.every(checkpointEvery) { session.checkpoint() } }
+        if !noBuiltin && watchStore > 0 {
+            signals.every(watchStore) {
+                guard let generation = storeWatcher.changed() else { return }
+                console.err("scamflow: the pack store changed (generation \(generation)); reloading\n")
+                session.reload()
+            }
+        }
 
         var lines = LineReader(fd: 0, maxLineBytes: maxLineBytes)
         while let line = lines.next() {
@@ -127,5 +142,27 @@ final class SignalWatcher: @unchecked Sendable {
         timer.setEventHandler(handler: handler)
         timer.resume()
         sources.append(timer)
+    }
+}
+
+/// Notices changes to the pack store by its generation counter, which every install, update,
+/// rollback and remove bumps as its last step. Only the signal queue calls `changed`.
+final class StoreWatcher: @unchecked Sendable {
+    private let store: PackStore
+    private var seen: String
+
+    /// Remembers the generation now, before the packs are loaded: a change made while they
+    /// load is picked up by the first check.
+    init(store: PackStore) {
+        self.store = store
+        seen = store.generation()
+    }
+
+    /// The new generation if it changed since the last call, else nil.
+    func changed() -> String? {
+        let now = store.generation()
+        guard now != seen else { return nil }
+        seen = now
+        return now
     }
 }

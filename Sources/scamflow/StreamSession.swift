@@ -46,9 +46,22 @@ final class StreamSession: @unchecked Sendable {
 
     /// Loads `--state` if the file exists.
     func resume() throws {
-        guard let statePath, FileManager.default.fileExists(atPath: statePath) else { return }
+        guard let statePath else { return }
+        // Fail now, not at the first checkpoint, if the state can never be written.
+        let folder = URL(fileURLWithPath: statePath).deletingLastPathComponent().path
+        let probe = (folder as NSString).appendingPathComponent(".scamflow-probe-\(getpid())")
+        guard FileManager.default.createFile(atPath: probe, contents: Data()) else {
+            throw StateError("cannot write in \(folder) (missing folder or no permission)")
+        }
+        unlink(probe)
+        guard FileManager.default.fileExists(atPath: statePath) else { return }
         let data = try Data(contentsOf: URL(fileURLWithPath: statePath))
-        let checkpoint = try JSONDecoder().decode(StreamCheckpoint.self, from: data)
+        let checkpoint: StreamCheckpoint
+        do {
+            checkpoint = try JSONDecoder().decode(StreamCheckpoint.self, from: data)
+        } catch {
+            throw StateError("the file is not a scamflow state file (or is damaged); move it away or pass another --state to start afresh")
+        }
         let dropped = processor.engine.restore(checkpoint.flows)
         resumeFrom = checkpoint.input
         let attempts = processor.engine.activeAttempts
@@ -69,21 +82,21 @@ final class StreamSession: @unchecked Sendable {
     private func process(_ line: LineReader.Line) {
         switch line {
         case .oversized(let number, let bytes):
-            consume(number: number, hash: "oversized:\(bytes)")
+            if consume(number: number, hash: "oversized:\(bytes)") { return }
             badLines += 1
             console.err("scamflow: <stdin>:\(number): line too long (\(bytes) bytes); skipped\n")
         case .readError(let number, let code):
             console.err("scamflow: <stdin>:\(number): read error: \(String(cString: strerror(code)))\n")
         case .text(let number, let bytes):
-            let (text, invalidAt) = TextDecoding.decode(bytes)
+            // Line hashes only matter for checkpoints.
             var hash = StableHash()
-            hash.add(text)
+            if statePath != nil { hash.add(bytes) }
             if consume(number: number, hash: hash.hex) { return }
-            if text.allSatisfy({ $0 == " " || $0 == "\t" }) { return }
-            if let invalidAt {
+            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+            if let invalidAt = TextDecoding.firstInvalidUTF8(bytes) {
                 console.err("scamflow: <stdin>:\(number): invalid UTF-8 at byte \(invalidAt); repaired and processed\n")
             }
-            switch StreamRecordParser.parse(text, source: SourcePosition(file: "<stdin>", line: number)) {
+            switch StreamRecordParser.parse(Array(bytes), source: SourcePosition(file: "<stdin>", line: number)) {
             case .issue(let issue):
                 badLines += 1
                 console.err("scamflow: \(issue)\n")
@@ -158,8 +171,10 @@ final class StreamSession: @unchecked Sendable {
         if let latencies { console.err(latencyText(latencies)) }
         if !quiet {
             let seconds = Date().timeIntervalSince(started)
-            console.err(String(format: "scamflow: stream: %d records, %d alerts, %d bad lines, %d late signals, %d evictions, %d subjects tracked, %.1f s\n",
-                               processor.records, alerts, badLines, late, processor.engine.evictions, processor.engine.trackedSubjects, seconds)
+            func n(_ count: Int, _ word: String) -> String { "\(count) \(word)\(count == 1 ? "" : "s")" }
+            console.err("scamflow: stream: \(n(processor.records, "record")), \(n(alerts, "alert")), \(n(badLines, "bad line")), "
+                        + "\(n(late, "late signal")), \(n(processor.engine.evictions, "eviction")), "
+                        + "\(n(processor.engine.trackedSubjects, "subject")) tracked, " + String(format: "%.1f s\n", seconds)
                         + (skippedReplay > 0 ? "  \(skippedReplay) lines skipped as already processed before the restart\n" : ""))
         }
         exit(0)
@@ -214,6 +229,12 @@ final class StreamSession: @unchecked Sendable {
             console.err("scamflow: cannot write state to \(statePath): \(error)\n")
         }
     }
+}
+
+/// A `--state` file that cannot be used.
+struct StateError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// What `--state` holds: the input position and the flows' state.

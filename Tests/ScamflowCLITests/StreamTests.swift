@@ -45,7 +45,7 @@ import Testing
         let r = try CLIRunner.run(["stream"], in: CLIRunner.packageRoot, stdin: input)
         #expect(r.status == 0)
         #expect(r.stderr.contains("<stdin>:2: malformed JSON"))
-        #expect(r.stderr.contains("1 bad lines"))
+        #expect(r.stderr.contains("1 bad line,"))
         #expect(try alerts(r.stdout).contains { ($0["source"] as? String) == "<stdin>:3" })
     }
 

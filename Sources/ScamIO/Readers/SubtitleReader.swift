@@ -1,0 +1,159 @@
+import Foundation
+import ScamEngine
+
+/// Reads SubRip (`.srt`) and WebVTT (`.vtt`) subtitles, as Whisper and WhisperX write them, as
+/// one call: a record per cue.
+///
+/// A cue is an optional number or id line, a time line `00:01:02,500 --> 00:01:04,000` (VTT:
+/// `.` before the milliseconds, hours optional, settings after), and text lines up to a blank
+/// line. The speaker comes from a WebVTT voice tag (`<v 坐席>`) or a label that starts the text
+/// (WhisperX's `[SPEAKER_00]: `); other tags are removed and entities decoded.
+///
+/// Invariants: a record's position is the line of its cue's first text line and its id the cue
+/// number; a cue without a valid time line is reported and skipped; times are checked by
+/// `TranscriptTimeline` (negative, reversed, overlapping).
+struct SubtitleReader {
+    let context: ReadContext
+    let webVTT: Bool
+
+    private enum State {
+        case header, between, cue(id: String?), text, skip
+    }
+
+    func read(_ lines: inout LineReader, _ emit: inout Emitter) {
+        var timeline = TranscriptTimeline(context: context)
+        var state: State = webVTT ? .header : .between
+        var cue: (id: String?, start: Double?, end: Double?, line: Int, text: [String], bytes: Int)?
+        var firstLine = true
+        func finish(_ emit: inout Emitter) -> Bool {
+            guard let c = cue.take(), !c.text.isEmpty else { return true }
+            var text = c.text.joined(separator: "\n")
+            var speaker: String?
+            if webVTT { (speaker, text) = Self.vttText(text) }
+            for output in timeline.segment(text: text, start: c.start, end: c.end, speaker: speaker, line: c.line, id: c.id) {
+                guard emit(output) else { return false }
+            }
+            return true
+        }
+        while let line = lines.next() {
+            let number: Int, text: String
+            switch line {
+            case .readError(let n, let code):
+                guard finish(&emit) else { return }
+                emit(context.readError(code, line: n))
+                return
+            case .oversized(let n, let bytes):
+                guard emit(context.issue(.oversizedLine, line: n, "\(bytes) bytes, over the limit of \(context.options.maxLineBytes)",
+                                         hint: "raise it with --max-line-bytes")) else { return }
+                continue
+            case .text(let n, let bytes):
+                let (decoded, invalid) = context.decode(bytes, line: n)
+                guard emit(invalid) else { return }
+                number = n
+                text = firstLine ? String(decoded.drop { $0 == "\u{FEFF}" }) : decoded
+                firstLine = false
+            }
+            let blank = text.trimmed().isEmpty
+            switch state {
+            case .header:
+                if blank { state = .between }
+            case .skip:
+                if blank { state = .between }
+            case .between:
+                if blank { continue }
+                if text.contains("-->") {
+                    state = timing(text, id: nil, line: number, &cue, &emit)
+                } else if webVTT, text.hasPrefix("NOTE") || text.hasPrefix("STYLE") || text.hasPrefix("REGION") {
+                    state = .skip
+                } else {
+                    state = .cue(id: text.trimmed())
+                }
+            case .cue(let id):
+                if text.contains("-->") {
+                    state = timing(text, id: id, line: number, &cue, &emit)
+                } else {
+                    guard emit(context.issue(.badTiming, line: number, "cue \(id ?? "") has no time line (`00:00:01,000 --> 00:00:02,000`): \(text.prefix(40))",
+                                             hint: "the cue was skipped")) else { return }
+                    state = blank ? .between : .skip
+                }
+            case .text:
+                if blank {
+                    guard finish(&emit) else { return }
+                    state = .between
+                } else if var c = cue {
+                    c.bytes += text.utf8.count
+                    if c.text.isEmpty { c.line = number }
+                    if c.bytes > context.options.maxLineBytes {
+                        cue = nil
+                        guard emit(context.issue(.oversizedLine, line: c.line, "the cue runs over \(context.options.maxLineBytes) bytes",
+                                                 hint: "raise it with --max-line-bytes")) else { return }
+                        state = .skip
+                        continue
+                    }
+                    c.text.append(text)
+                    cue = c
+                }
+            }
+            if emit.stopped { return }
+        }
+        _ = finish(&emit)
+    }
+
+    /// Starts a cue from its time line, or reports the line and skips the cue.
+    private func timing(_ text: String, id: String?, line: Int,
+                        _ cue: inout (id: String?, start: Double?, end: Double?, line: Int, text: [String], bytes: Int)?,
+                        _ emit: inout Emitter) -> State {
+        let parts = text.components(separatedBy: "-->")
+        let start = parts.first.flatMap { Self.seconds($0.trimmed()) }
+        let end = parts.count == 2 ? Self.seconds(String(parts[1].trimmed().prefix { $0 != " " && $0 != "\t" })) : nil
+        guard let start, let end else {
+            emit(context.issue(.badTiming, line: line, "not a cue time line: \(text.prefix(60))",
+                               hint: "write 00:00:01,000 --> 00:00:02,000; the cue was skipped"))
+            return .skip
+        }
+        cue = (id, start, end, line + 1, [], 0)
+        return .text
+    }
+
+    /// `[-]hh:mm:ss,mmm`, `hh:mm:ss.mmm`, `mm:ss.mmm` in seconds.
+    static func seconds(_ text: String) -> Double? {
+        var s = Substring(text)
+        let negative = s.first == "-"
+        if negative { s = s.dropFirst() }
+        let main = s.split(separator: ",", maxSplits: 1, omittingEmptySubsequences: false)
+        let pieces = (main.count == 2 ? main : s.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false))
+        guard (1...2).contains(pieces.count) else { return nil }
+        let clock = pieces[0].split(separator: ":", omittingEmptySubsequences: false)
+        guard (2...3).contains(clock.count), clock.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy { $0.isASCII && $0.isNumber } }) else { return nil }
+        var total = 0.0
+        for part in clock { total = total * 60 + Double(part)! }
+        if pieces.count == 2 {
+            let fraction = pieces[1]
+            guard !fraction.isEmpty, fraction.count <= 9, fraction.allSatisfy({ $0.isASCII && $0.isNumber }), let f = Double("0." + fraction) else { return nil }
+            total += f
+        }
+        return negative ? -total : total
+    }
+
+    /// The speaker of a WebVTT voice tag (`<v Name>`, `<v.loud Name>`) and the text without tags.
+    static func vttText(_ text: String) -> (String?, String) {
+        var speaker: String?
+        var out = ""
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "<") {
+            out += rest[..<open]
+            guard let close = rest[open...].firstIndex(of: ">") else { out += rest[open...]; rest = ""; break }
+            let tag = rest[rest.index(after: open)..<close]
+            if speaker == nil, tag.hasPrefix("v ") || tag.hasPrefix("v.") {
+                let name = tag.drop { $0 != " " }.trimmed()
+                if !name.isEmpty { speaker = name }
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        out += rest
+        for (entity, char) in [("&lt;", "<"), ("&gt;", ">"), ("&nbsp;", " "), ("&lrm;", ""), ("&rlm;", ""), ("&amp;", "&")] {
+            out = out.replacingOccurrences(of: entity, with: char)
+        }
+        return (speaker, out)
+    }
+}

@@ -1,0 +1,143 @@
+import ArgumentParser
+import Foundation
+import ScamBuiltins
+import ScamEngine
+import ScamPacks
+
+/// `scamflow pack list`: every pack scamflow knows of, and which one of each name is in force.
+struct PackList: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List the packs: built-in, installed (active and previous) and --packs folders, and which is in force.",
+        discussion: "Precedence, lowest first: built-in, installed, --packs. STATUS is `in force`, `overridden` (another pack of that name is in force) or `previous` (kept for `pack rollback`)."
+    )
+
+    @Option(name: .customLong("packs"), help: ArgumentHelp("Add a pack folder. Repeatable.", valueName: "dir"))
+    var packDirectories: [String] = []
+
+    @Flag(help: "List the rules of the packs in force too.")
+    var rules = false
+
+    @Flag(help: "One JSON object per pack, one a line.")
+    var json = false
+
+    @OptionGroup var location: StoreOptions
+
+    struct Row {
+        var name: String
+        var version: String
+        var kind: String
+        var status = "overridden"
+        var rules: Int?
+        var threshold: Int?
+        var signer = "-"
+        var keyID: String?
+        var trust: String?
+        var origin: String
+        var path: String?
+        var problem: String?
+        var spec: PackSpec?
+    }
+
+    func run() throws {
+        let console = Console.shared
+        let store = location.packStore
+        let trusted = Set(TrustStore(directory: (location.configDirectory as NSString).appendingPathComponent("trusted-keys")).keys().keys.map(\.keyID))
+        var rows: [Row] = []
+        func row(_ result: PackLoader.Result, name: String, version: String, kind: String, origin: String) -> Row {
+            var r = Row(name: name, version: version, kind: kind, origin: origin)
+            if let pack = result.pack {
+                r.rules = pack.rules.count + pack.eventRules.count
+                r.threshold = pack.manifest.threshold
+                r.spec = pack
+            } else {
+                r.problem = result.diagnostics.first { $0.severity == .error }.map(\.message) ?? "does not load"
+            }
+            return r
+        }
+        for result in BuiltinPacks.load() {
+            guard let m = result.pack?.manifest else { continue }
+            rows.append(row(result, name: m.name, version: m.version.description, kind: "built-in", origin: "built-in"))
+        }
+        for entry in store.entries() {
+            for (version, status) in [(entry.active, "active"), (entry.previous, "previous")] {
+                guard let version, !(status == "previous" && version.version == entry.active?.version) else { continue }
+                let result: PackLoader.Result
+                do {
+                    result = PackLoader.load(files: try store.verifiedFiles(of: version), root: version.path, origin: .installed(version.path))
+                } catch {
+                    result = .failed(error)
+                }
+                var r = row(result, name: entry.name, version: version.version, kind: "installed", origin: version.record?.origin ?? "?")
+                r.path = version.path
+                if status == "previous" { r.status = "previous" }
+                if let record = version.record {
+                    r.trust = record.trust
+                    r.keyID = record.signerKeyID
+                    switch record.trust {
+                    case "trusted":
+                        let id = record.signerKeyID ?? "?"
+                        r.signer = (record.signerName.map { $0.isEmpty ? id : "\($0) (\(id))" } ?? id) + (trusted.contains(id) ? "" : ", key no longer trusted")
+                    case "untrusted": r.signer = "untrusted key \(record.signerKeyID ?? "?")"
+                    default: r.signer = "unsigned"
+                    }
+                }
+                rows.append(r)
+            }
+        }
+        for directory in packDirectories {
+            for folder in PackDirectory.packFolders(at: directory) {
+                let result: PackLoader.Result
+                do {
+                    result = PackLoader.load(files: try PackDirectory.read(folder), root: folder, origin: .directory(folder))
+                } catch {
+                    result = .failed(error)
+                }
+                let name = result.pack?.manifest.name ?? (folder as NSString).lastPathComponent
+                rows.append(row(result, name: name, version: result.pack?.manifest.version.description ?? "?", kind: "folder", origin: folder))
+            }
+        }
+        // In force: the last row of each name in precedence order, previous versions aside.
+        var winner: [String: Int] = [:]
+        for (i, r) in rows.enumerated() where r.status != "previous" { winner[r.name] = i }
+        for i in winner.values { rows[i].status = "in force" }
+        let order = Dictionary(uniqueKeysWithValues: rows.map(\.name).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.sorted().enumerated().map { ($1, $0) })
+        rows = rows.enumerated().sorted { (order[$0.element.name]!, $0.offset) < (order[$1.element.name]!, $1.offset) }.map(\.element)
+
+        if json {
+            for r in rows { console.out(jsonLine(r)) }
+        } else {
+            var table = [["NAME", "VERSION", "KIND", "STATUS", "RULES", "SIGNER", "ORIGIN"]]
+            for r in rows {
+                table.append([r.name, r.version, r.kind, r.problem.map { "\(r.status), BROKEN: \($0)" } ?? r.status,
+                              r.rules.map(String.init) ?? "-", r.signer, r.origin])
+            }
+            let widths = (0..<6).map { c in table.map { $0[c].count }.max() ?? 0 }
+            for line in table {
+                console.out(zip(line.dropLast(), widths).map { $0.0.padding(toLength: $0.1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                            + "  " + line.last! + "\n")
+            }
+            if rules {
+                for r in rows where r.status == "in force" {
+                    guard let spec = r.spec else { continue }
+                    console.out("\n\(r.name) \(r.version) (threshold \(spec.manifest.threshold)):\n")
+                    for rule in spec.rules { console.out("  \(rule.id)\t\(rule.signal)\t\(rule.score)\t\(rule.title)\n") }
+                    for rule in spec.eventRules { console.out("  \(rule.id)\t\(rule.signal)\tevent\t\(rule.title)\n") }
+                }
+            }
+        }
+        console.flush()
+    }
+
+    func jsonLine(_ r: Row) -> String {
+        var object: [String: Any] = ["name": r.name, "version": r.version, "kind": r.kind, "status": r.status, "origin": r.origin, "signer": r.signer]
+        if let v = r.rules { object["rules"] = v }
+        if let v = r.threshold { object["threshold"] = v }
+        if let v = r.keyID { object["key_id"] = v }
+        if let v = r.trust { object["trust"] = v }
+        if let v = r.path { object["path"] = v }
+        if let v = r.problem { object["problem"] = v }
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+@testable import ScamIO
+
+@Suite struct FormatDetectionTests {
+    @Test(arguments: [
+        ("sms-backup/sms-20250306.xml", InputFormat.smsBackup),
+        ("sms-backup/calls-20250306.xml", .smsBackup),
+        ("adb/content-sms.txt", .adb),
+        ("adb/content-calls.txt", .adb),
+        ("whatsapp/WhatsApp Chat with 小区业主群.txt", .whatsapp),
+        ("whatsapp/_chat.txt", .whatsapp),
+        ("whatsapp/us-12h.txt", .whatsapp),
+        ("telegram/result.json", .telegram),
+        ("telegram/account-export.json", .telegram),
+        ("wechat/平安客服小周_utf8.csv", .wechat),
+        ("wechat/wxid_p2q3r4s5t6_0_5001.csv", .wechat),
+        ("whisper/call-20250306-1015.json", .whisper),
+        ("whisper/whisperx-call.json", .whisper),
+        ("whisper/whisper-cpp-call.json", .whisper),
+        ("whisper/call.srt", .srt),
+        ("whisper/call.vtt", .vtt),
+        ("whisper/call.tsv", .whisperTSV),
+        ("csv/messages.csv", .csv),
+    ])
+    func fixturesAreDetected(path: String, format: InputFormat) throws {
+        let head = Array(try Data(contentsOf: URL(fileURLWithPath: Fixtures.path(path))).prefix(FormatDetector.headSize))
+        #expect(FormatDetector.detect(path: path, head: head, options: ReaderOptions()) == .format(format))
+        // Content decides, not the name (a CSV of any kind needs its extension or --map).
+        if format != .csv {
+            #expect(FormatDetector.detect(path: "renamed", head: head, options: ReaderOptions()) == .format(format))
+        }
+    }
+
+    @Test(arguments: [
+        ("feed.xml", "<rss version=\"2.0\"><channel/></rss>", [InputFormat.smsBackup]),
+        ("export.json", "{\n  \"version\": 3,\n  \"items\": []\n}", [.telegram, .whisper, .jsonl]),
+        ("people.csv", "name,age\nAnn,31\n", [.csv, .wechat]),
+        ("movie.srt", "hello there\n", [.srt]),
+        ("sms.db", "not a database at all\n", [.imessage]),
+    ])
+    func unknownContentNamesTheCandidates(name: String, content: String, candidates: [InputFormat]) {
+        guard case .unknown(let reason, let found) = FormatDetector.detect(path: name, head: Array(content.utf8), options: ReaderOptions()) else {
+            Issue.record("detected a format for \(name)")
+            return
+        }
+        #expect(found == candidates)
+        #expect(!reason.isEmpty)
+    }
+
+    @Test func binaryAndUTF16() {
+        let binary: [UInt8] = [0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x01, 0x00] + Array(repeating: 0, count: 100)
+        #expect(FormatDetector.detect(path: "a.out", head: binary, options: ReaderOptions()) == .unknown(reason: "binary data, not text", candidates: InputFormat.allCases))
+        guard case .unknown(let reason, _) = FormatDetector.detect(path: "chat.txt", head: [0xFF, 0xFE, 0x41, 0x00], options: ReaderOptions()) else {
+            Issue.record("UTF-16 detected as a format")
+            return
+        }
+        #expect(reason.contains("UTF-16"))
+    }
+
+    @Test func lineFormatsAsBefore() {
+        #expect(FormatDetector.detect(path: "a.txt", head: Array("{\"text\":\"x\"}\n".utf8), options: ReaderOptions()) == .format(.jsonl))
+        #expect(FormatDetector.detect(path: "a.txt", head: Array("坐席：您好\n客户：喂\n".utf8), options: ReaderOptions()) == .format(.transcript))
+        #expect(FormatDetector.detect(path: "a.log", head: Array("hello\nworld\n".utf8), options: ReaderOptions()) == .format(.text))
+        #expect(FormatDetector.detect(path: "a.log", head: [], options: ReaderOptions()) == .format(.text))
+        var mapped = ReaderOptions()
+        mapped.columnMap = ColumnMap(columns: ["text": "b"])
+        #expect(FormatDetector.detect(path: "export", head: Array("a,b\n1,2\n".utf8), options: mapped) == .format(.csv))
+    }
+
+    @Test func timeZones() {
+        #expect(TimeZoneSpec.parse("+08:00")?.fixedOffset == 28_800)
+        #expect(TimeZoneSpec.parse("UTC-5")?.fixedOffset == -18_000)
+        #expect(TimeZoneSpec.parse("+0530")?.fixedOffset == 19_800)
+        #expect(TimeZoneSpec.parse("Asia/Shanghai")?.zone?.identifier == "Asia/Shanghai")
+        #expect(TimeZoneSpec.parse("Mars/Olympus") == nil)
+        #expect(TimeZoneSpec.parse("+25:00") == nil)
+        let newYork = TimeZoneSpec.parse("America/New_York")!
+        #expect(newYork.epochMillis(year: 2025, month: 1, day: 15, hour: 12) == Fixtures.ms("2025-01-15T17:00:00Z"))
+        #expect(newYork.epochMillis(year: 2025, month: 7, day: 15, hour: 12) == Fixtures.ms("2025-07-15T16:00:00Z"))
+        #expect(TimeZoneSpec.utc.epochMillis(year: 2025, month: 2, day: 29) == nil)
+        #expect(LocalTime.parse("2025/03/06 10:15", zone: TimeZoneSpec.parse("+08:00")!) == Fixtures.ms("2025-03-06T10:15:00+08:00"))
+        #expect(LocalTime.parse("2025-03-06T10:15:00Z", zone: TimeZoneSpec.parse("+08:00")!) == Fixtures.ms("2025-03-06T10:15:00Z"))
+        #expect(LocalTime.parse("1741227300", zone: .utc) == 1_741_227_300_000)
+    }
+}
+
+@Suite struct FolderWalkTests {
+    @Test func filesOfNoKnownFormatInAFolderAreSkippedQuietly() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scamflow-walk-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data("file\ttruth\ncall1.txt\tscam\n".utf8).write(to: dir.appendingPathComponent("LABELS.tsv"))
+        try Data("start\tend\ttext\n0\t1000\t喂\n".utf8).write(to: dir.appendingPathComponent("call.tsv"))
+        try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("sms-backup/calls-20250306.xml"))).write(to: dir.appendingPathComponent("calls.xml"))
+        let (files, issues) = InputExpander.expand([dir.path])
+        #expect(files.map { ($0 as NSString).lastPathComponent } == ["call.tsv", "calls.xml"])
+        #expect(issues.map(\.kind) == [.unsupportedFile] && issues[0].skipped == false)
+        // Named on the command line, the same file is read and its problem reported.
+        #expect(InputExpander.expand([dir.appendingPathComponent("LABELS.tsv").path]).files.count == 1)
+    }
+}
