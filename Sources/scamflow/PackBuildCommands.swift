@@ -90,6 +90,7 @@ struct PackBuild: ParsableCommand {
                 problems += PackChecker.diagnostics(for: checker.runExamples())
                 problems += PackChecker.diagnostics(for: checker.runSequences())
                 problems += checker.backtrackingDiagnostics()
+                problems += checker.unreachableTextRuleDiagnostics()
             }
             for d in problems { console.err("\(d)\n") }
             guard let ruleSet = loaded.ruleSet, !problems.contains(where: { $0.severity == .error }) else {
