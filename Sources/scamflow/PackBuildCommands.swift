@@ -90,6 +90,7 @@ struct PackBuild: ParsableCommand {
                 problems += PackChecker.diagnostics(for: checker.runExamples())
                 problems += PackChecker.diagnostics(for: checker.runSequences())
                 problems += checker.backtrackingDiagnostics()
+                problems += checker.unreachableTextRuleDiagnostics()
             }
             for d in problems { console.err("\(d)\n") }
             guard let ruleSet = loaded.ruleSet, !problems.contains(where: { $0.severity == .error }) else {
@@ -98,8 +99,10 @@ struct PackBuild: ParsableCommand {
             let signingKey = try key.map { path -> SigningKey in
                 do { return try SigningKey.load(path: path) } catch { throw PackCommandFailure("\(error)") }
             }
-            let files: [PackFile]
+            var files: [PackFile]
             do { files = try PackDirectory.read(folder) } catch { throw PackCommandFailure("\(error)") }
+            // What the loader reads, and nothing else (not a .github/ or an editor's backup).
+            files = files.filter { $0.path == "pack.yaml" || ["rules/", "flows/", "tests/"].contains(where: $0.path.hasPrefix) }
             var bundle = try PackBundle.build(manifest: ruleSet.packs[0].manifest, files: files, builtWith: "scamflow \(Engine.version)")
             if let signingKey { bundle = try bundle.signed(with: signingKey) }
             let path = output ?? bundle.suggestedFileName

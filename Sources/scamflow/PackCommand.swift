@@ -45,6 +45,7 @@ struct PackLint: ParsableCommand {
             diagnostics += PackChecker.diagnostics(for: checker.runExamples())
             diagnostics += PackChecker.diagnostics(for: checker.runSequences())
             diagnostics += checker.backtrackingDiagnostics()
+            diagnostics += checker.unreachableTextRuleDiagnostics()
         } else {
             // Loading found errors: still compile what did load, so a bad regex is reported
             // together with the typo that stopped the load.
