@@ -76,10 +76,12 @@ public enum InputFormat: String, Sendable, CaseIterable {
 extension StringProtocol {
     /// The text without leading and trailing spaces, tabs, ideographic spaces and BOMs.
     func trimmed() -> String {
-        var scalars = Substring(self).unicodeScalars[...]
         func blank(_ s: Unicode.Scalar) -> Bool {
             s == " " || s == "\t" || s == "\u{3000}" || s == "\u{FEFF}" || s == "\u{00A0}"
         }
+        // Most texts have nothing to trim: return them without rebuilding.
+        if let f = unicodeScalars.first, let l = unicodeScalars.last, !blank(f), !blank(l) { return String(self) }
+        var scalars = Substring(self).unicodeScalars[...]
         while let f = scalars.first, blank(f) { scalars.removeFirst() }
         while let l = scalars.last, blank(l) { scalars.removeLast() }
         return String(String.UnicodeScalarView(scalars))

@@ -14,7 +14,10 @@ import ScamEngine
 /// passed over.
 ///
 /// Invariants: the database is never written (read-only, with a 2 s busy timeout); messages
-/// are read with a cursor in `ROWID` order, so memory does not grow with the database; a
+/// are read with a cursor in `ROWID` order (the chat of each message comes from a join, for
+/// which SQLite builds a transient index when the database has none on
+/// `chat_message_join.message_id`, instead of a scan per message), so memory does not grow
+/// with the number of messages beyond that index; a
 /// record's position is `file:ROWID` and its id the message `guid`; a file that is not SQLite
 /// (an encrypted backup), a database that stays locked or lacks a `message` table is reported
 /// as one issue naming the cause.
@@ -87,16 +90,23 @@ struct IMessageReader {
                    \(column("date", "0")) AS date, \(column("is_from_me", "0")) AS from_me, \(column("service")) AS service,
                    \(column("item_type", "0")) AS item_type, \(column("associated_message_type", "0")) AS reaction,
                    \(hasHandle && columns.contains("handle_id") ? "(SELECT h.id FROM handle h WHERE h.ROWID = m.handle_id)" : "NULL") AS handle,
-                   \(hasChat ? "(SELECT c.chat_identifier FROM chat_message_join j JOIN chat c ON c.ROWID = j.chat_id WHERE j.message_id = m.ROWID LIMIT 1)" : "NULL") AS chat
-            FROM message m ORDER BY m.ROWID
+                   \(hasChat ? "c.chat_identifier" : "NULL") AS chat
+            FROM message m
+            \(hasChat ? "LEFT JOIN chat_message_join j ON j.message_id = m.ROWID LEFT JOIN chat c ON c.ROWID = j.chat_id" : "")
+            ORDER BY m.ROWID
             """
         let rows = try Row.fetchCursor(db, sql: sql)
         var index = 0
+        var previous: Int64?
         while let row = try rows.next() {
             // Values are converted without GRDB's failing subscripts: a damaged or odd database
             // (a NULL or text ROWID, a number where text should be) must not stop the scan.
             index += 1
-            let line = Int(clamping: Self.int(row, "rowid") ?? Int64(index))
+            let rowID = Self.int(row, "rowid")
+            // A message in two chats comes twice from the join (next to each other): read it once.
+            if let rowID, rowID == previous { continue }
+            previous = rowID
+            let line = Int(clamping: rowID ?? Int64(index))
             guard (Self.int(row, "item_type") ?? 0) == 0, (Self.int(row, "reaction") ?? 0) == 0 else { continue }
             var text = Self.string(row, "text")?.replacingOccurrences(of: "\u{FFFC}", with: "")
             if text?.trimmed().isEmpty ?? true {

@@ -56,7 +56,7 @@ struct WhatsAppReader {
             case .text(let number, let bytes):
                 let (text, invalid) = context.decode(bytes, line: number)
                 guard emit(invalid) else { return }
-                if let header = WhatsAppHeader.parse(text) {
+                if let header = WhatsAppHeader.parse(bytes: bytes) {
                     guard flush(&emit) else { return }
                     pending = Pending(line: number, header: header, text: header.text, bytes: bytes.count)
                     dropping = false
@@ -88,7 +88,8 @@ struct WhatsAppReader {
         var text = message.text
         if text.hasSuffix("<This message was edited>") { text = String(text.dropLast(25)).trimmed() }
         let trimmed = text.trimmed()
-        guard !trimmed.isEmpty, !Self.placeholders.contains(trimmed), !trimmed.hasPrefix("<attached: ") else { return [] }
+        guard !trimmed.isEmpty else { return [] }
+        if trimmed.utf8.count < 64, Self.placeholders.contains(trimmed) || trimmed.hasPrefix("<attached: ") { return [] }
         var out: [ReaderOutput] = []
         var time: Int64?
         if let date = header.date(order), let hour = header.hour24 {
@@ -114,14 +115,14 @@ struct WhatsAppReader {
         if context.options.dateOrder != .auto { return (context.options.dateOrder, nil) }
         var twelveHour = false
         var sawDate = false
-        func decide<S: StringProtocol>(_ line: S) -> DateOrder? {
-            guard let header = WhatsAppHeader.parse(line) else { return nil }
+        func decide(_ line: ArraySlice<UInt8>) -> DateOrder? {
+            guard let header = WhatsAppHeader.parse(bytes: line) else { return nil }
             sawDate = true
             if header.yearFirst { return .dmy }  // year first: the order does not matter
             if header.pm != nil { twelveHour = true }
             return header.decidedOrder
         }
-        for line in FormatDetector.lines(head, limit: .max) {
+        for line in head.split(separator: 0x0A) {
             if let order = decide(line) { return (order, nil) }
         }
         // Nothing decided in the head: read the rest of the file for a date that decides.
@@ -132,8 +133,7 @@ struct WhatsAppReader {
                 var lines = LineReader(fd: fd, maxLineBytes: context.options.maxLineBytes)
                 while let line = lines.next() {
                     guard case .text(_, let bytes) = line else { continue }
-                    guard let first = bytes.first, first == UInt8(ascii: "[") || (first >= 0x30 && first <= 0x39) || first == 0xE2 else { continue }
-                    if let order = decide(String(decoding: bytes, as: UTF8.self)) { return (order, nil) }
+                    if let order = decide(bytes) { return (order, nil) }
                 }
             }
         }
