@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "FuzzRecordReader", targets: ["FuzzRecordReader"]),
         .executable(name: "FuzzPackLoader", targets: ["FuzzPackLoader"]),
+        .executable(name: "FuzzReaders", targets: ["FuzzReaders"]),
     ],
     dependencies: [
         .package(path: ".."),
@@ -16,6 +17,15 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "FuzzRecordReader",
+            dependencies: [
+                .product(name: "ScamIO", package: "main"),
+                .product(name: "ScamEngine", package: "main"),
+                .product(name: "ScamPacks", package: "main"),
+            ]
+        ),
+        // The export readers (XML, JSON, CSV, WhatsApp, subtitles, SQLite) and their tokenizers.
+        .executableTarget(
+            name: "FuzzReaders",
             dependencies: [
                 .product(name: "ScamIO", package: "main"),
                 .product(name: "ScamEngine", package: "main"),

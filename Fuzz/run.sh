@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds and runs one libFuzzer target.
-#   ./run.sh [FuzzRecordReader|FuzzPackLoader] [seconds] [extra libFuzzer flags...]
+#   ./run.sh [FuzzRecordReader|FuzzPackLoader|FuzzReaders] [seconds] [extra libFuzzer flags...]
 # The working corpus is Corpus/<target>/ (ignored by git), seeded from Seeds/<name>/; crash
 # reproducers land in Artifacts/<target>/. Re-run one with:
 #   SWIFT_BACKTRACE=enable=no .build-fuzz/debug/<target> Artifacts/<target>/crash-...
@@ -12,7 +12,8 @@ shift $(( $# > 2 ? 2 : $# ))
 case "$target" in
     FuzzRecordReader) seeds=Seeds/RecordReader ;;
     FuzzPackLoader) seeds=Seeds/PackLoader ;;
-    *) echo "unknown target $target (FuzzRecordReader or FuzzPackLoader)" >&2; exit 2 ;;
+    FuzzReaders) seeds=Seeds/Readers ;;
+    *) echo "unknown target $target (FuzzRecordReader, FuzzPackLoader or FuzzReaders)" >&2; exit 2 ;;
 esac
 # Both flags are needed: --sanitize fuzzer alone does not link libFuzzer's main, and
 # -Xswiftc alone fails to link (see /work/shared/FACTS.md, "Fuzzing"). -O on top of the debug
