@@ -3,24 +3,59 @@ import PCRE2
 
 /// Text as the rules see it, with a map back to the original for evidence.
 ///
-/// Invariants: `subject` is valid UTF-8; `originStart.count == originEnd.count == subject.bytes.count`;
-/// for every normalized byte `i`, `originStart[i] < originEnd[i]` and both are offsets into the
-/// original text's UTF-8 on scalar boundaries, so any normalized range maps to a valid original range.
+/// Invariants: `subject` is valid UTF-8. The map is a list of segments of normalized bytes: in a
+/// *linear* segment every scalar came from one original scalar of the same UTF-8 width, and the
+/// original scalars are contiguous, so a byte maps by its offset; in an *atomic* segment every
+/// byte came from the same original scalar (an expansion such as `㎏` → `kg`, or a change of
+/// width such as `，` → `,`) and maps to all of it. Any normalized range therefore maps to a valid
+/// original range on scalar boundaries.
 public struct NormalizedText: Sendable {
     public let subject: Subject
-    let originStart: [Int32]
-    let originEnd: [Int32]
+    /// Segments, three values each: first normalized byte, first original byte, and the end of
+    /// the original scalar for an atomic segment (-1 for a linear one).
+    let segments: [Int32]
     /// Number of Han characters seen (drives language detection).
     public let hanCount: Int
 
     /// The original byte range of a normalized byte range.
     public func originalRange(of range: Range<Int>) -> Range<Int> {
-        guard !originStart.isEmpty else { return 0..<0 }
+        let count = subject.bytes.count
+        guard count > 0 else { return 0..<0 }
         if range.isEmpty {
-            let at = range.lowerBound < originStart.count ? Int(originStart[range.lowerBound]) : Int(originEnd[originEnd.count - 1])
+            let at = range.lowerBound < count ? originStart(range.lowerBound) : originEnd(count - 1)
             return at..<at
         }
-        return Int(originStart[range.lowerBound])..<Int(originEnd[range.upperBound - 1])
+        return originStart(range.lowerBound)..<originEnd(range.upperBound - 1)
+    }
+
+    /// Index (in units of 3) of the segment holding normalized byte `i`.
+    private func segment(_ i: Int) -> Int {
+        var lo = 0, hi = segments.count / 3 - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if Int(segments[mid * 3]) <= i { lo = mid } else { hi = mid - 1 }
+        }
+        return lo * 3
+    }
+
+    /// Start of the original scalar behind normalized byte `i`.
+    func originStart(_ i: Int) -> Int {
+        let k = segment(i)
+        if segments[k + 2] >= 0 { return Int(segments[k + 1]) }
+        var p = i
+        let bytes = subject.bytes
+        while p > Int(segments[k]), bytes[p] & 0xC0 == 0x80 { p -= 1 }
+        return Int(segments[k + 1]) + p - Int(segments[k])
+    }
+
+    /// End of the original scalar behind normalized byte `i`.
+    func originEnd(_ i: Int) -> Int {
+        let k = segment(i)
+        if segments[k + 2] >= 0 { return Int(segments[k + 2]) }
+        var q = i + 1
+        let bytes = subject.bytes
+        while q < bytes.count, bytes[q] & 0xC0 == 0x80 { q += 1 }
+        return Int(segments[k + 1]) + q - Int(segments[k])
     }
 
     /// `zh` when the text has Han characters, else `en`.
@@ -38,97 +73,224 @@ public struct NormalizedText: Sendable {
 /// NFKC is applied scalar by scalar (so every output byte maps to one original scalar); combining
 /// sequences are therefore not composed, which matters only for accented Latin.
 ///
-/// A `Normalizer` caches per-scalar mappings and is not thread-safe: use one per thread.
+/// ASCII and the main Han blocks take a table lookup each; other scalars are mapped once and
+/// cached. A `Normalizer` owns that cache and an output buffer, so it is not thread-safe: use one
+/// per thread.
 public final class Normalizer {
     /// The longest run of separators removed between two Han characters.
     public let maxSeparatorRun: Int
-    private var cache: [UInt32: [Unicode.Scalar]] = [:]
+    /// Cache of mapped scalars outside ASCII and the main Han blocks: BMP scalars by value
+    /// (0 = not yet mapped, else 1 + entry), others by dictionary.
+    private var bmpEntry: [Int32] = []
+    private var astralEntry: [UInt32: Int32] = [:]
+    /// Entries: (start, count) into `pool`; pool values carry `hanFlag` and `separatorFlag`.
+    private var entries: [(Int32, Int32)] = []
+    private var pool: [UInt32] = []
+    private static let hanFlag: UInt32 = 1 << 31
+    private static let separatorFlag: UInt32 = 1 << 30
+    private static let valueMask: UInt32 = (1 << 21) - 1
+
+    /// Output buffer, reused across texts.
+    private var buffer: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
 
     public init(maxSeparatorRun: Int = 3) {
         self.maxSeparatorRun = maxSeparatorRun
+        capacity = 4096
+        buffer = .allocate(capacity: capacity)
     }
 
+    deinit { buffer.deallocate() }
+
     public func normalize(_ text: String) -> NormalizedText {
-        var out: [UInt8] = []
-        var starts: [Int32] = []
-        var ends: [Int32] = []
-        out.reserveCapacity(text.utf8.count)
-        starts.reserveCapacity(text.utf8.count)
-        ends.reserveCapacity(text.utf8.count)
+        var text = text
+        return text.withUTF8 { normalize(validUTF8: $0) }
+    }
+
+    /// Separators held after a Han character until we know what follows them.
+    private struct Pending {
+        var value: UInt32
+        var start: Int32
+        var end: Int32
+        var linear: Bool
+    }
+
+    private func normalize(validUTF8 input: UnsafeBufferPointer<UInt8>) -> NormalizedText {
+        var count = 0
+        var segments: [Int32] = []
+        segments.reserveCapacity(48)
+        // The open segment: linear (next original byte expected) or atomic (its original scalar).
+        var linearNext: Int32 = -1
+        var atomicStart: Int32 = -1, atomicEnd: Int32 = -1
         var hanCount = 0
-        // Separators seen since the last Han character, held until we know what follows them.
-        var pending: [(scalar: Unicode.Scalar, start: Int32, end: Int32)] = []
+        var pending: [Pending] = []
         var lastWasHan = false
 
-        func emit(_ scalar: Unicode.Scalar, _ start: Int32, _ end: Int32) {
-            var buffer: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
-            let n = withUnsafeMutableBytes(of: &buffer) { raw -> Int in
-                var i = 0
-                UTF8.encode(scalar) { raw[i] = $0; i += 1 }
-                return i
+        func emit(_ value: UInt32, _ start: Int32, _ end: Int32, linear: Bool) {
+            let position = Int32(count)
+            let out = buffer
+            if value < 0x80 {
+                out[count] = UInt8(value); count += 1
+            } else if value < 0x800 {
+                out[count] = UInt8(0xC0 | value >> 6)
+                out[count + 1] = UInt8(0x80 | value & 0x3F); count += 2
+            } else if value < 0x10000 {
+                out[count] = UInt8(0xE0 | value >> 12)
+                out[count + 1] = UInt8(0x80 | (value >> 6) & 0x3F)
+                out[count + 2] = UInt8(0x80 | value & 0x3F); count += 3
+            } else {
+                out[count] = UInt8(0xF0 | value >> 18)
+                out[count + 1] = UInt8(0x80 | (value >> 12) & 0x3F)
+                out[count + 2] = UInt8(0x80 | (value >> 6) & 0x3F)
+                out[count + 3] = UInt8(0x80 | value & 0x3F); count += 4
             }
-            withUnsafeBytes(of: &buffer) { raw in
-                for i in 0..<n {
-                    out.append(raw[i])
-                    starts.append(start)
-                    ends.append(end)
-                }
+            if linear {
+                if linearNext == start { linearNext = end; return }
+                segments.append(position); segments.append(start); segments.append(-1)
+                linearNext = end
+                atomicStart = -1
+            } else {
+                if atomicStart == start && atomicEnd == end { return }
+                segments.append(position); segments.append(start); segments.append(end)
+                atomicStart = start; atomicEnd = end
+                linearNext = -1
             }
         }
 
         func flushPending() {
-            for p in pending { emit(p.scalar, p.start, p.end) }
+            for p in pending { emit(p.value, p.start, p.end, linear: p.linear) }
             pending.removeAll(keepingCapacity: true)
         }
 
-        var offset: Int32 = 0
-        for scalar in text.unicodeScalars {
-            let start = offset
-            let end = offset + Int32(UTF8.width(scalar))
-            offset = end
-            for mapped in map(scalar) {
-                if Normalizer.isHan(mapped) {
-                    hanCount += 1
-                    if lastWasHan && !pending.isEmpty && pending.count <= maxSeparatorRun {
-                        pending.removeAll(keepingCapacity: true)
-                    } else {
-                        flushPending()
-                    }
-                    emit(mapped, start, end)
-                    lastWasHan = true
-                } else if lastWasHan && Normalizer.isSeparator(mapped) {
-                    pending.append((mapped, start, end))
-                    if pending.count > maxSeparatorRun {
-                        flushPending()
-                        lastWasHan = false
-                    }
-                } else {
+        /// One normalized scalar `value` (with its flags) from the original scalar [start, end).
+        @inline(__always)
+        func process(_ value: UInt32, han: Bool, separator: Bool, _ start: Int32, _ end: Int32, linear: Bool) {
+            if han {
+                hanCount += 1
+                if lastWasHan && !pending.isEmpty && pending.count <= maxSeparatorRun {
+                    pending.removeAll(keepingCapacity: true)
+                } else if !pending.isEmpty {
                     flushPending()
-                    emit(mapped, start, end)
+                }
+                emit(value, start, end, linear: linear)
+                lastWasHan = true
+            } else if lastWasHan && separator {
+                pending.append(Pending(value: value, start: start, end: end, linear: linear))
+                if pending.count > maxSeparatorRun {
+                    flushPending()
                     lastWasHan = false
                 }
+            } else {
+                if !pending.isEmpty { flushPending() }
+                emit(value, start, end, linear: linear)
+                lastWasHan = false
             }
         }
-        flushPending()
-        return NormalizedText(subject: Subject(validUTF8: out), originStart: starts, originEnd: ends, hanCount: hanCount)
+
+        let n = input.count
+        var i = 0
+        let asciiSeparator = Normalizer.asciiSeparator
+        let hanTable = Normalizer.hanSimplified
+        while i < n {
+            // Room for the longest expansion of one scalar plus the pending separators.
+            if count + 256 + 4 * pending.count > capacity { grow(to: max(capacity * 2, count + 256 + 4 * pending.count)) }
+            let b0 = input[i]
+            let start = Int32(i)
+            if b0 < 0x80 {
+                i += 1
+                var v = UInt32(b0)
+                if v >= 0x41 && v <= 0x5A { v += 0x20 }
+                process(v, han: false, separator: asciiSeparator[Int(b0)], start, Int32(i), linear: true)
+                continue
+            }
+            // Valid UTF-8 (it came from a String): decode without checks.
+            let width: Int
+            var v: UInt32
+            if b0 < 0xE0 {
+                width = 2; v = UInt32(b0 & 0x1F) << 6 | UInt32(input[i + 1] & 0x3F)
+            } else if b0 < 0xF0 {
+                width = 3; v = UInt32(b0 & 0x0F) << 12 | UInt32(input[i + 1] & 0x3F) << 6 | UInt32(input[i + 2] & 0x3F)
+            } else {
+                width = 4
+                v = UInt32(b0 & 0x07) << 18 | UInt32(input[i + 1] & 0x3F) << 12 | UInt32(input[i + 2] & 0x3F) << 6 | UInt32(input[i + 3] & 0x3F)
+            }
+            i += width
+            let end = Int32(i)
+            if (0x4E00...0x9FFF).contains(v) || (0x3400...0x4DBF).contains(v) {
+                let simplified = hanTable[Int(v - 0x3400)]
+                if simplified != 0 { v = simplified }
+                process(v, han: Normalizer.isHan(v), separator: false, start, end,
+                        linear: Normalizer.utf8Width(v) == width)
+                continue
+            }
+            let (first, length) = mapped(v)
+            let linear = length == 1 && Normalizer.utf8Width(pool[Int(first)] & Normalizer.valueMask) == width
+            for k in Int(first)..<Int(first + length) {
+                let m = pool[k]
+                process(m & Normalizer.valueMask, han: m & Normalizer.hanFlag != 0, separator: m & Normalizer.separatorFlag != 0,
+                        start, end, linear: linear)
+            }
+        }
+        if !pending.isEmpty { flushPending() }
+        let bytes = [UInt8](UnsafeBufferPointer(start: buffer, count: count))
+        return NormalizedText(subject: Subject(validUTF8: bytes), segments: segments, hanCount: hanCount)
     }
 
-    /// The normalized scalars for one original scalar (empty when it is dropped).
+    private func grow(to newCapacity: Int) {
+        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        bigger.update(from: buffer, count: capacity)
+        buffer.deallocate()
+        buffer = bigger
+        capacity = newCapacity
+    }
+
+    static func utf8Width(_ v: UInt32) -> Int { v < 0x80 ? 1 : v < 0x800 ? 2 : v < 0x10000 ? 3 : 4 }
+
+    /// The normalized scalars for one original scalar outside ASCII and the main Han blocks, as
+    /// a range of `pool` (empty when it is dropped).
+    private func mapped(_ v: UInt32) -> (Int32, Int32) {
+        if v < 0x10000 {
+            if bmpEntry.isEmpty { bmpEntry = [Int32](repeating: 0, count: 0x10000) }
+            let e = bmpEntry[Int(v)]
+            if e != 0 { return entries[Int(e - 1)] }
+            let entry = fill(v)
+            bmpEntry[Int(v)] = Int32(entries.count)
+            return entry
+        }
+        if let e = astralEntry[v] { return entries[Int(e - 1)] }
+        let entry = fill(v)
+        astralEntry[v] = Int32(entries.count)
+        return entry
+    }
+
+    private func fill(_ v: UInt32) -> (Int32, Int32) {
+        let start = Int32(pool.count)
+        for s in Normalizer.slowMap(Unicode.Scalar(v)!) {
+            var value = s.value
+            if Normalizer.isHan(s) { value |= Normalizer.hanFlag }
+            if Normalizer.isSeparator(s) { value |= Normalizer.separatorFlag }
+            pool.append(value)
+        }
+        let entry = (start, Int32(pool.count) - start)
+        entries.append(entry)
+        return entry
+    }
+
+    /// Whether each ASCII byte is a separator.
+    private static let asciiSeparator: [Bool] = (0..<128).map { isSeparator(Unicode.Scalar(UInt8($0))) }
+
+    /// Simplified form of U+3400...U+9FFF (0 when unchanged), from `TraditionalToSimplified`.
+    private static let hanSimplified: [UInt32] = {
+        var table = [UInt32](repeating: 0, count: 0x9FFF - 0x3400 + 1)
+        for (traditional, simplified) in TraditionalToSimplified.table where (0x3400...0x9FFF).contains(traditional) {
+            table[Int(traditional - 0x3400)] = simplified
+        }
+        return table
+    }()
+
     @inline(__always)
-    private func map(_ scalar: Unicode.Scalar) -> [Unicode.Scalar] {
-        let v = scalar.value
-        if v < 0x80 {
-            if v >= 0x41 && v <= 0x5A { return [Unicode.Scalar(v + 0x20)!] }
-            return [scalar]
-        }
-        if (0x4E00...0x9FFF).contains(v) || (0x3400...0x4DBF).contains(v) {
-            if let simplified = TraditionalToSimplified.table[v] { return [Unicode.Scalar(simplified)!] }
-            return [scalar]
-        }
-        if let cached = cache[v] { return cached }
-        let result = Normalizer.slowMap(scalar)
-        cache[v] = result
-        return result
+    static func isHan(_ v: UInt32) -> Bool {
+        (0x4E00...0x9FFF).contains(v) || (0x3400...0x4DBF).contains(v) || (0x20000...0x2FA1F).contains(v)
     }
 
     /// Full mapping for scalars outside ASCII and the main Han blocks.
