@@ -51,6 +51,8 @@ public final class RuleSet: Sendable {
     public let sequences: [(pack: Int, spec: SequenceSpec)]
     /// Event rule indices by event name.
     let eventRulesByName: [String: [Int]]
+    /// Which rules can match a text, from the literals their patterns require.
+    public let prefilter: Prefilter
 
     init(packs: [CompiledPack], rules: [CompiledRule], eventRules: [CompiledEventRule] = [], flows: [CompiledFlow] = [],
          sequences: [(pack: Int, spec: SequenceSpec)] = []) {
@@ -62,6 +64,7 @@ public final class RuleSet: Sendable {
         var byName: [String: [Int]] = [:]
         for (i, rule) in eventRules.enumerated() { for name in rule.events { byName[name, default: []].append(i) } }
         eventRulesByName = byName
+        prefilter = Prefilter(patterns: rules.map(\.match.pattern), stated: rules.map(\.spec.prefilter))
     }
 
     /// Compiles packs. Later packs override earlier packs of the same name (so `--packs` can

@@ -22,19 +22,49 @@ public struct RuleFailure: Sendable, Error {
 }
 
 /// Runs a `RuleSet` over records. One per thread: it owns a PCRE2 matcher (match data, JIT
-/// stack) and a normalizer cache; the rule set itself is shared.
+/// stack), a normalizer cache and prefilter scratch space; the rule set itself is shared.
+///
+/// Each record is normalized once; the prefilter's one pass over the normalized bytes names the
+/// candidate rules, and only those run PCRE2 (a rule's `unless` runs only after its `match` hit).
+/// Hits come out in rule order, exactly as if every rule had run.
 public final class Scanner {
     public let ruleSet: RuleSet
+    /// The PCRE2 limits every match runs under.
+    public var limits: Matcher.Limits { matcher.limits }
     private let matcher: Matcher
     private let normalizer: Normalizer
+    private let scratch: Prefilter.Scratch
+    private let runtime: [RuleRuntime]
+    /// Every rule index, for scanning without the prefilter.
+    private let allRules: UnsafeBufferPointer<Int32>
     /// Excerpts longer than this are cut (with an ellipsis): alerts carry proof, not messages.
     public var maxExcerptScalars = 120
+    /// Whether to run only the prefilter's candidate rules (the default). Off, every rule runs
+    /// on every record: the reference the prefilter is tested against, and a benchmark baseline.
+    public var usesPrefilter = true
+    /// Rules that ran PCRE2, over all records scanned (for profiling the prefilter).
+    public private(set) var rulesRun = 0
+
+    /// What the hot loop needs of a rule, without copying the whole `CompiledRule`.
+    private struct RuleRuntime {
+        let match: Regex
+        let unless: Regex?
+        let channels: [String]
+        let languages: [String]
+    }
 
     public init(ruleSet: RuleSet, limits: Matcher.Limits = .default) {
         self.ruleSet = ruleSet
         matcher = Matcher(limits: limits)
         normalizer = Normalizer()
+        scratch = Prefilter.Scratch(for: ruleSet.prefilter)
+        runtime = ruleSet.rules.map { RuleRuntime(match: $0.match, unless: $0.unless, channels: $0.channels, languages: $0.languages) }
+        let all = UnsafeMutableBufferPointer<Int32>.allocate(capacity: max(1, ruleSet.rules.count))
+        for i in 0..<ruleSet.rules.count { all[i] = Int32(i) }
+        allRules = UnsafeBufferPointer(rebasing: all[0..<ruleSet.rules.count])
     }
+
+    deinit { allRules.deallocate() }
 
     /// Every rule hit in `record`, in rule order, and the rules that failed on it.
     /// - Returns: the record's language (given, or detected from its text).
@@ -43,16 +73,26 @@ public final class Scanner {
         guard let text = record.text, !text.isEmpty else { return record.lang ?? "en" }
         let normalized = normalizer.normalize(text)
         let language = record.lang ?? normalized.detectedLanguage
-        let original = Array(text.utf8)
-        for (index, rule) in ruleSet.rules.enumerated() where rule.applies(channel: record.channel, language: language) {
-            do {
-                guard let range = try matcher.firstMatch(rule.match, in: normalized.subject) else { continue }
-                if let unless = rule.unless, try matcher.firstMatch(unless, in: normalized.subject) != nil { continue }
-                let span = normalized.originalRange(of: range)
-                hits.append(Hit(rule: index, span: span, excerpt: excerpt(original, span), source: record.source,
-                                time: record.time, speaker: record.speaker, recordID: record.id))
-            } catch {
-                failures.append(RuleFailure(rule: rule.id, source: record.source, error: error))
+        let channel = record.channel
+        var original: [UInt8]?
+        normalized.subject.bytes.withUnsafeBufferPointer { bytes in
+            let candidates = usesPrefilter ? ruleSet.prefilter.candidates(in: bytes, scratch: scratch) : allRules
+            for candidate in candidates {
+                let index = Int(candidate)
+                let rule = runtime[index]
+                if let channel, !rule.channels.isEmpty, !rule.channels.contains(channel) { continue }
+                if !rule.languages.isEmpty, !rule.languages.contains(language) { continue }
+                rulesRun += 1
+                do throws(PCRE2Error) {
+                    guard let range = try matcher.firstMatch(rule.match, in: normalized.subject) else { continue }
+                    if let unless = rule.unless, try matcher.firstMatch(unless, in: normalized.subject) != nil { continue }
+                    let span = normalized.originalRange(of: range)
+                    if original == nil { original = Array(text.utf8) }
+                    hits.append(Hit(rule: index, span: span, excerpt: excerpt(original!, span), source: record.source,
+                                    time: record.time, speaker: record.speaker, recordID: record.id))
+                } catch {
+                    failures.append(RuleFailure(rule: ruleSet.rules[index].id, source: record.source, error: error))
+                }
             }
         }
         return language
@@ -63,9 +103,35 @@ public final class Scanner {
     public func matches(rule index: Int, text: String) throws(PCRE2Error) -> Range<Int>? {
         let rule = ruleSet.rules[index]
         let normalized = normalizer.normalize(text)
+        if usesPrefilter {
+            // Examples check what a scan does: a rule the prefilter would skip does not match
+            // (which is how a wrong `prefilter:` list shows up in `pack test`).
+            let candidate = normalized.subject.bytes.withUnsafeBufferPointer { bytes in
+                ruleSet.prefilter.candidates(in: bytes, scratch: scratch).contains(Int32(index))
+            }
+            guard candidate else { return nil }
+        }
         guard let range = try matcher.firstMatch(rule.match, in: normalized.subject) else { return nil }
         if let unless = rule.unless, try matcher.firstMatch(unless, in: normalized.subject) != nil { return nil }
         return normalized.originalRange(of: range)
+    }
+
+    /// The first rule (in rule order) whose `match` pattern matches the normalized `text`, among
+    /// the rules `allowed` (all when nil), ignoring `unless`, channels and languages: what
+    /// `grep -f` with the same patterns counts, for benchmarks side by side with rg and
+    /// pcre2grep. A rule that fails (match limit) counts as not matching.
+    public func firstMatchingRule(in text: String, allowed: [Bool]? = nil) -> Int? {
+        let normalized = normalizer.normalize(text)
+        return normalized.subject.bytes.withUnsafeBufferPointer { bytes -> Int? in
+            let candidates = usesPrefilter ? ruleSet.prefilter.candidates(in: bytes, scratch: scratch) : allRules
+            for candidate in candidates {
+                let index = Int(candidate)
+                if let allowed, !allowed[index] { continue }
+                rulesRun += 1
+                if (try? matcher.firstMatch(runtime[index].match, in: normalized.subject)) != nil { return index }
+            }
+            return nil
+        }
     }
 
     /// Normalized form of `text`, for `scamflow normalize` and debugging rules.

@@ -1,0 +1,264 @@
+/// A multi-pattern matcher over bytes: reports every pattern occurrence in one pass.
+///
+/// States are numbered breadth-first. The shallow states, where scanning spends nearly all its
+/// time, have full rows (a transition for every byte class, failure transitions folded in), so
+/// a byte costs one table load there; rows are kept to a budget so the hot table stays in the
+/// CPU cache. Deeper states keep only their children and a failure link: a byte that leaves
+/// the trie there follows failure links until a child matches or a shallow state takes over.
+/// Bytes that occur in no pattern share one class. Immutable after construction: one
+/// automaton serves any number of threads.
+///
+/// Invariants: a state number `s < denseCount` has its row at `dense[s * stride ..< (s + 1) *
+/// stride]`; transition targets are encoded (see `denseLimit`) and carry `matchFlag` when the
+/// target state ends a pattern; the patterns a state ends, including those that are proper
+/// suffixes of its path, are `outputs[outputStart[s] ..< outputStart[s + 1]]`.
+public struct AhoCorasick: Sendable {
+    static let matchFlag: UInt32 = 1 << 31
+    static let stateMask: UInt32 = ~matchFlag
+    /// Bytes of full rows at most (the rest of the states are sparse).
+    static let denseBudget = 1 << 20
+
+    /// Byte to class.
+    let classOf: [UInt8]
+    /// Number of classes: the length of a full row.
+    let stride: Int
+    /// Number of states with a full row: the first ones, breadth-first.
+    let denseCount: Int
+    let dense: [UInt32]
+    /// Children of the sparse states, sorted by class: `childStart[s - denseCount] ..<
+    /// childStart[s - denseCount + 1]`.
+    let childStart: [Int32]
+    let childClass: [UInt8]
+    let childTarget: [UInt32]
+    /// Failure links of the sparse states (encoded), by `s - denseCount`.
+    let fail: [UInt32]
+    /// Encoded states below this are full rows (`s * stride`); the others are sparse
+    /// (`denseLimit + s - denseCount`).
+    let denseLimit: Int
+    let outputStart: [Int32]
+    let outputs: [Int32]
+    /// Number of patterns.
+    public let patternCount: Int
+    /// Number of states (trie nodes).
+    public var stateCount: Int { outputStart.count - 1 }
+
+    /// - Parameter patterns: non-empty byte strings; duplicates are allowed (each reported).
+    public init(_ patterns: [[UInt8]]) {
+        patternCount = patterns.count
+        // Byte classes: one per byte used by a pattern, class 0 for every other byte.
+        var classes = [UInt8](repeating: 0, count: 256)
+        var used = [Bool](repeating: false, count: 256)
+        for p in patterns { for b in p { used[Int(b)] = true } }
+        var n = 1
+        if used.filter({ $0 }).count >= 255 {
+            for b in 0..<256 { classes[b] = UInt8(b) }
+            n = 256
+        } else {
+            for b in 0..<256 where used[b] { classes[b] = UInt8(n); n += 1 }
+        }
+        classOf = classes
+        stride = n
+
+        // Trie (children as (class, child) lists while building).
+        var children: [[(UInt8, Int32)]] = [[]]
+        var ends: [[Int32]] = [[]]
+        for (index, p) in patterns.enumerated() where !p.isEmpty {
+            var state = 0
+            for b in p {
+                let c = classes[Int(b)]
+                if let next = children[state].first(where: { $0.0 == c })?.1 {
+                    state = Int(next)
+                } else {
+                    children.append([])
+                    ends.append([])
+                    let next = Int32(children.count - 1)
+                    children[state].append((c, next))
+                    state = Int(next)
+                }
+            }
+            ends[state].append(Int32(index))
+        }
+
+        // Breadth-first numbering: shallow states first.
+        let count = children.count
+        var order: [Int32] = [0]
+        order.reserveCapacity(count)
+        var head = 0
+        while head < order.count {
+            for (_, child) in children[Int(order[head])].sorted(by: { $0.0 < $1.0 }) { order.append(child) }
+            head += 1
+        }
+        var id = [Int32](repeating: 0, count: count)
+        for (new, old) in order.enumerated() { id[Int(old)] = Int32(new) }
+        let kids: [[(UInt8, Int32)]] = order.map { old in
+            children[Int(old)].map { ($0.0, id[Int($0.1)]) }.sorted { $0.0 < $1.0 }
+        }
+        var out: [[Int32]] = order.map { ends[Int($0)] }
+
+        let denseCount = max(1, min(count, AhoCorasick.denseBudget / (n * 4)))
+        var dense = [UInt32](repeating: 0, count: denseCount * n)
+        var childStart: [Int32] = [0]
+        var childClass: [UInt8] = []
+        var childTarget: [UInt32] = []
+        var failLink = [Int32](repeating: 0, count: count)
+
+        /// The transition from a completed state (used while building, on shallower states).
+        func step(_ s: Int, _ c: Int) -> Int {
+            var s = s
+            while true {
+                if s < denseCount { return Int(dense[s * n + c]) }
+                if let hit = kids[s].first(where: { Int($0.0) == c }) { return Int(hit.1) }
+                s = Int(failLink[s])
+            }
+        }
+
+        // Breadth-first: a state's failure target is shallower, so it is complete before it.
+        for (c, child) in kids[0] { dense[Int(c)] = UInt32(child) }
+        for u in 0..<count {
+            let f = Int(failLink[u])
+            if u > 0 {
+                if !out[f].isEmpty { out[u] += out[f] }
+                if u < denseCount {
+                    // A full row: the failure state's row, with this state's children.
+                    for c in 0..<n { dense[u * n + c] = dense[f * n + c] }
+                    for (c, child) in kids[u] { dense[u * n + Int(c)] = UInt32(child) }
+                } else {
+                    for (c, child) in kids[u] {
+                        childClass.append(c)
+                        childTarget.append(UInt32(child))
+                    }
+                    childStart.append(Int32(childClass.count))
+                }
+            }
+            for (c, child) in kids[u] { failLink[Int(child)] = u == 0 ? 0 : Int32(step(f, Int(c))) }
+        }
+        // Encode states for scanning: a full-row state as the offset of its row (no multiply
+        // per byte), a sparse state after the last row; flag the targets that end a pattern.
+        let isEnd = out.map { !$0.isEmpty }
+        let denseLimit = denseCount * n
+        func encode(_ s: Int) -> UInt32 {
+            let v = UInt32(s < denseCount ? s * n : denseLimit + s - denseCount)
+            return isEnd[s] ? v | AhoCorasick.matchFlag : v
+        }
+        for i in dense.indices { dense[i] = encode(Int(dense[i])) }
+        for i in childTarget.indices { childTarget[i] = encode(Int(childTarget[i])) }
+        let sparseFail = (denseCount..<max(denseCount, count)).map { encode(Int(failLink[$0])) & AhoCorasick.stateMask }
+
+        var starts = [Int32](repeating: 0, count: count + 1)
+        var flat: [Int32] = []
+        for s in 0..<count {
+            starts[s] = Int32(flat.count)
+            flat += out[s]
+        }
+        starts[count] = Int32(flat.count)
+        self.denseCount = denseCount
+        self.dense = dense
+        self.childStart = childStart
+        self.childClass = childClass
+        self.childTarget = childTarget
+        self.fail = sparseFail
+        self.denseLimit = denseLimit
+        outputStart = starts
+        outputs = flat
+    }
+
+    /// The state number of an encoded state.
+    @inline(__always)
+    func number(_ v: Int) -> Int { v < denseLimit ? v / stride : v - denseLimit + denseCount }
+
+    /// Calls `body` with the index of every pattern occurrence in `bytes` (a pattern that
+    /// occurs several times is reported each time), in order of where the occurrences end.
+    public func forEachMatch(in bytes: UnsafeBufferPointer<UInt8>, _ body: (Int) -> Void) {
+        var state = 0
+        for b in bytes {
+            let next = transition(state, Int(classOf[Int(b)]))
+            state = Int(next & AhoCorasick.stateMask)
+            if next & AhoCorasick.matchFlag != 0 {
+                let s = number(state)
+                for k in Int(outputStart[s])..<Int(outputStart[s + 1]) { body(Int(outputs[k])) }
+            }
+        }
+    }
+
+    /// The target of encoded state `v` on class `c` (encoded, with `matchFlag`).
+    @inline(__always)
+    func transition(_ v: Int, _ c: Int) -> UInt32 {
+        var v = v
+        while v >= denseLimit {
+            let k = v - denseLimit
+            for i in Int(childStart[k])..<Int(childStart[k + 1]) where Int(childClass[i]) == c { return childTarget[i] }
+            v = Int(fail[k])
+        }
+        return dense[v + c]
+    }
+
+    /// The hot loop of the prefilter: marks each pattern found in `bytes` with `generation` in
+    /// `stamps` and appends it to `found` the first time (the caller sizes `found` to hold
+    /// every pattern once).
+    @inline(__always)
+    func collect(in bytes: UnsafeBufferPointer<UInt8>, stamps: UnsafeMutablePointer<UInt32>, generation: UInt32,
+                 found: UnsafeMutablePointer<Int32>, count: inout Int) {
+        guard !outputs.isEmpty, let base = bytes.baseAddress else { return }
+        var n = count
+        classOf.withUnsafeBufferPointer { classes in
+        dense.withUnsafeBufferPointer { dense in
+        childStart.withUnsafeBufferPointer { childStart in
+        childClass.withUnsafeBufferPointer { childClass in
+        childTarget.withUnsafeBufferPointer { childTarget in
+        fail.withUnsafeBufferPointer { fail in
+        outputStart.withUnsafeBufferPointer { outputStart in
+        outputs.withUnsafeBufferPointer { outputs in
+            let classes = classes.baseAddress!, dense = dense.baseAddress!
+            let denseLimit = self.denseLimit
+            var state = 0
+            var p = base
+            let end = base + bytes.count
+            while p < end {
+                let c = Int(classes[Int(p.pointee)])
+                p += 1
+                var next: UInt32
+                if state < denseLimit {
+                    next = dense[state &+ c]
+                } else {
+                    // Sparse: a child, or the failure chain down to a full row.
+                    var s = state
+                    next = 0
+                    search: while true {
+                        let k = s &- denseLimit
+                        var i = Int(childStart[k])
+                        let last = Int(childStart[k &+ 1])
+                        while i < last {
+                            if Int(childClass[i]) == c { next = childTarget[i]; break search }
+                            i &+= 1
+                        }
+                        s = Int(fail[k])
+                        if s < denseLimit { next = dense[s &+ c]; break }
+                    }
+                }
+                state = Int(next & AhoCorasick.stateMask)
+                if next & AhoCorasick.matchFlag != 0 {
+                    let number = self.number(state)
+                    for k in Int(outputStart[number])..<Int(outputStart[number + 1]) {
+                        let pattern = outputs[k]
+                        if stamps[Int(pattern)] != generation {
+                            stamps[Int(pattern)] = generation
+                            found[n] = pattern
+                            n += 1
+                        }
+                    }
+                }
+            }
+        }}}}}}}}
+        count = n
+    }
+
+    /// Indices of the patterns that occur in `bytes`, each once, in the order first seen.
+    public func matches(in bytes: [UInt8]) -> [Int] {
+        var seen = Set<Int>()
+        var found: [Int] = []
+        bytes.withUnsafeBufferPointer { buffer in
+            forEachMatch(in: buffer) { if seen.insert($0).inserted { found.append($0) } }
+        }
+        return found
+    }
+}
