@@ -30,14 +30,21 @@ public final class MessageScan {
 
     /// Adds a record; returns the alerts of any unit it completes (possibly its own).
     public func add(_ record: Record) -> [Alert] {
+        add(record, scanned: scanner.scan(record))
+    }
+
+    /// Adds a record whose rules another `Scanner` (on another thread, say) already ran:
+    /// records must still be added in input order.
+    public func add(_ record: Record, scanned: ScannedRecord) -> [Alert] {
         records += 1
         textBytes += record.text?.utf8.count ?? 0
         var out: [Alert] = []
         if let current = pending, current.conversation != record.conversation {
             out += flush()
         }
-        var hits: [Hit] = []
-        let lang = scanner.scan(record, hits: &hits, failures: &failures)
+        let hits = scanned.hits
+        let lang = scanned.lang
+        failures += scanned.failures
         if flowsEnabled { collectSignals(record, hits: hits, lang: lang) }
         if let conversation = record.conversation {
             if pending == nil {

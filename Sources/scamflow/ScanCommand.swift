@@ -59,6 +59,12 @@ struct ScanCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Do not print the summary.")
     var quiet = false
 
+    @Option(help: ArgumentHelp("Threads that scan (default: every core). Alerts come out in the same order whatever the number.", valueName: "n"))
+    var threads: Int?
+
+    @Flag(name: .customLong("no-prefilter"), help: .hidden)
+    var noPrefilter = false
+
     mutating func validate() throws {
         if let format, AlertFormat(rawValue: format) == nil {
             throw ValidationError("unknown --format '\(format)'; use ndjson or text")
@@ -68,6 +74,7 @@ struct ScanCommand: ParsableCommand {
         }
         _ = try export.resolve(into: ReaderOptions())
         if maxLineBytes < 1 { throw ValidationError("--max-line-bytes must be positive") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let channel, !["sms", "chat", "call", "email"].contains(channel) {
             throw ValidationError("unknown --channel '\(channel)'; use sms, chat, call or email")
         }
@@ -113,27 +120,39 @@ struct ScanCommand: ParsableCommand {
             summary.count(issue)
             if issue.kind != .unsupportedFile { console.err("scamflow: \(issue)\n") }
         }
+        // Records are scanned on every core; everything else happens here, in input order.
+        scan.scanner.usesPrefilter = !noPrefilter
+        let progress = ProgressBar(terminal: console.stderrIsTerminal && !quiet)
+        let pipeline = ParallelScanner<ScanItem, ScannedRecord?>(template: scan.scanner, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+                                                 recordOf: ScanItem.record) { item, scanned in
+            switch item {
+            case .output(.record(let record)):
+                emit(scan.add(record, scanned: scanned!))
+                progress.update(records: scan.records, bytes: scan.textBytes, alerts: summary.alertCount)
+            case .output(.issue(let issue)):
+                summary.count(issue)
+                console.err("scamflow: \(issue)\n")
+            case .fileEnd(let bytes):
+                emit(scan.finish())
+                summary.bytes += bytes
+                for failure in scan.failures.dropFirst(reportedFailures) {
+                    console.err("scamflow: \(failure.source): rule \(failure.rule) did not finish: \(failure.error.message)\n")
+                }
+                reportedFailures = scan.failures.count
+            }
+        }
         for path in expansion.files {
             guard !console.broken else { break }
             summary.files += 1
             var reader = RecordReader(path: path, options: options)
             reader.read { output in
-                switch output {
-                case .record(let record):
-                    emit(scan.add(record))
-                case .issue(let issue):
-                    summary.count(issue)
-                    console.err("scamflow: \(issue)\n")
-                }
+                pipeline.submit(.output(output))
                 return !console.broken
             }
-            emit(scan.finish())
-            summary.bytes += reader.bytesRead
-            for failure in scan.failures.dropFirst(reportedFailures) {
-                console.err("scamflow: \(failure.source): rule \(failure.rule) did not finish: \(failure.error.message)\n")
-            }
-            reportedFailures = scan.failures.count
+            pipeline.submit(.fileEnd(bytes: reader.bytesRead))
         }
+        pipeline.finish()
+        progress.finish()
         if !console.broken { emit(scan.flowAlerts()) }
         console.flush()
         summary.records = scan.records
