@@ -10,7 +10,7 @@ struct PackCommand: ParsableCommand {
         abstract: "Check, test, build, sign, install, update and roll back pattern packs.",
         subcommands: [PackLint.self, PackTest.self, PackBuild.self, PackKeygen.self, PackSign.self, PackVerify.self,
                       PackInstall.self, PackUpdate.self, PackList.self, PackRemove.self, PackRollback.self,
-                      PackIndexCommand.self, PackTrust.self, PackSource.self]
+                      PackIndexCommand.self, PackTrust.self, PackSource.self, PackExport.self]
     )
 }
 

@@ -12,7 +12,8 @@ struct Scamflow: ParsableCommand {
         (pack test: 1 = an example failed).
         """,
         version: "0.1.0",
-        subcommands: [ScanCommand.self, StreamCommand.self, EvalCommand.self, PackCommand.self, FlowsCommand.self, NormalizeCommand.self]
+        subcommands: [ScanCommand.self, StreamCommand.self, EvalCommand.self, PackCommand.self, FlowsCommand.self, NormalizeCommand.self,
+                      BenchCommand.self]
     )
 }
 

@@ -1,0 +1,130 @@
+import ArgumentParser
+import Foundation
+import ScamEngine
+import ScamIO
+
+/// `scamflow bench`: measurements for `Benchmarks/` (hidden from help; not a user feature).
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measurements for the benchmarks (pack load time; grep-like counts to compare with rg and pcre2grep).",
+        shouldDisplay: false,
+        subcommands: [BenchLoad.self, BenchGrep.self]
+    )
+}
+
+/// `scamflow bench load`: how long loading and compiling the packs takes.
+struct BenchLoad: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "load",
+        abstract: "Time loading the packs (YAML), compiling them (PCRE2 + JIT) and building the prefilter."
+    )
+
+    @Option(name: .customLong("packs"), help: ArgumentHelp("Add a pack folder. Repeatable.", valueName: "dir"))
+    var packDirectories: [String] = []
+
+    @Flag(name: .customLong("no-builtin"), help: "Leave out the built-in packs.")
+    var noBuiltin = false
+
+    @Option(name: [.customShort("n"), .customLong("repeat")], help: "Repetitions (the median is shown).")
+    var repeat_: Int = 5
+
+    func run() throws {
+        let console = Console.shared
+        var totals: [Double] = [], prefilters: [Double] = []
+        var ruleSet: RuleSet?
+        for _ in 0..<max(1, repeat_) {
+            let start = DispatchTime.now()
+            let loaded = PackLoading.load(builtin: !noBuiltin, directories: packDirectories, installed: false)
+            totals.append(Self.ms(since: start))
+            guard let set = loaded.ruleSet else {
+                for d in loaded.diagnostics { console.err("\(d)\n") }
+                throw ExitCode(2)
+            }
+            ruleSet = set
+            let p = DispatchTime.now()
+            _ = Prefilter(patterns: set.rules.map(\.match.pattern), stated: set.rules.map(\.spec.prefilter))
+            prefilters.append(Self.ms(since: p))
+        }
+        guard let ruleSet else { return }
+        let prefilter = ruleSet.prefilter
+        console.out(String(format: "packs %d, rules %d (%d always run), literals %d, automaton states %d\n",
+                           ruleSet.packs.count, ruleSet.rules.count, prefilter.alwaysCount, prefilter.literals.count,
+                           prefilter.stateCount))
+        console.out(String(format: "load and compile: %.1f ms (median of %d), of which prefilter %.1f ms\n",
+                           Self.median(totals), totals.count, Self.median(prefilters)))
+        console.flush()
+    }
+
+    static func ms(since start: DispatchTime) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
+    }
+
+    static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+}
+
+/// `scamflow bench grep`: count the lines any rule's `match` pattern matches, like `rg -c -f`.
+struct BenchGrep: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "grep",
+        abstract: "Count the lines of files that any rule's match pattern matches (after normalization), like rg -c -f.",
+        discussion: """
+        Ignores unless, channels, languages and scores: the same question rg and pcre2grep answer with the \
+        patterns of `scamflow pack export --patterns`, on the same lines. --for rg keeps only the rules whose \
+        pattern rg can run.
+        """
+    )
+
+    @Argument(help: "Files.")
+    var files: [String] = []
+
+    @Option(name: .customLong("packs"), help: ArgumentHelp("Add a pack folder. Repeatable.", valueName: "dir"))
+    var packDirectories: [String] = []
+
+    @Flag(name: .customLong("no-builtin"), help: "Leave out the built-in packs.")
+    var noBuiltin = false
+
+    @Option(name: .customLong("for"), help: "Only the rules this tool can run: pcre2 (all), pcre2grep, rg.")
+    var tool: PatternDialect.Tool = .pcre2
+
+    @Option(help: "Threads (default: every core).")
+    var threads: Int?
+
+    @Flag(name: .customLong("no-prefilter"), help: "Run every rule on every line.")
+    var noPrefilter = false
+
+    func run() throws {
+        let console = Console.shared
+        let loaded = PackLoading.load(builtin: !noBuiltin, directories: packDirectories, installed: false)
+        guard let ruleSet = loaded.ruleSet else {
+            for d in loaded.diagnostics where d.severity == .error { console.err("\(d)\n") }
+            throw ExitCode(2)
+        }
+        let allowed = ruleSet.rules.map { PatternDialect.unsupported($0.match.pattern, by: tool) == nil }
+        let template = Scanner(ruleSet: ruleSet)
+        template.usesPrefilter = !noPrefilter
+        var count = 0
+        let pipeline = ParallelScanner<String, Bool>(
+            template: template, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+            batchItems: 1024, weight: { $0.utf8.count },
+            process: { scanner, line in scanner.firstMatchingRule(in: line, allowed: allowed) != nil },
+            deliver: { _, matched in if matched { count += 1 } })
+        for path in files {
+            let fd = open(path, O_RDONLY)
+            guard fd >= 0 else {
+                console.err("scamflow: \(path): \(String(cString: strerror(errno)))\n")
+                throw ExitCode(2)
+            }
+            defer { close(fd) }
+            var lines = LineReader(fd: fd, maxLineBytes: Int(Int32.max), chunkSize: 1 << 20)
+            count = 0
+            while let line = lines.next() {
+                if case .text(_, let bytes) = line, !bytes.isEmpty { pipeline.submit(TextDecoding.decode(bytes).text) }
+            }
+            pipeline.flush()
+            console.out(files.count > 1 ? "\(path):\(count)\n" : "\(count)\n")
+        }
+        pipeline.finish()
+        console.flush()
+    }
+}
