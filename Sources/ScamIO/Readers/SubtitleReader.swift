@@ -61,7 +61,7 @@ struct SubtitleReader {
                 if blank { state = .between }
             case .between:
                 if blank { continue }
-                if text.contains("-->") {
+                if Self.hasArrow(text) {
                     state = timing(text, id: nil, line: number, &cue, &emit)
                 } else if webVTT, text.hasPrefix("NOTE") || text.hasPrefix("STYLE") || text.hasPrefix("REGION") {
                     state = .skip
@@ -69,7 +69,7 @@ struct SubtitleReader {
                     state = .cue(id: text.trimmed())
                 }
             case .cue(let id):
-                if text.contains("-->") {
+                if Self.hasArrow(text) {
                     state = timing(text, id: id, line: number, &cue, &emit)
                 } else {
                     guard emit(context.issue(.badTiming, line: number, "cue \(id ?? "") has no time line (`00:00:01,000 --> 00:00:02,000`): \(text.prefix(40))",
@@ -103,9 +103,11 @@ struct SubtitleReader {
     private func timing(_ text: String, id: String?, line: Int,
                         _ cue: inout (id: String?, start: Double?, end: Double?, line: Int, text: [String], bytes: Int)?,
                         _ emit: inout Emitter) -> State {
-        let parts = text.components(separatedBy: "-->")
-        let start = parts.first.flatMap { Self.seconds($0.trimmed()) }
-        let end = parts.count == 2 ? Self.seconds(String(parts[1].trimmed().prefix { $0 != " " && $0 != "\t" })) : nil
+        let utf8 = Array(text.utf8)
+        guard let arrow = Self.arrow(in: utf8) else { return .skip }
+        let start = Self.seconds(String(decoding: utf8[..<arrow], as: UTF8.self).trimmed())
+        let after = String(decoding: utf8[(arrow + 3)...], as: UTF8.self).trimmed()
+        let end = after.contains("-->") ? nil : Self.seconds(String(after.prefix { $0 != " " && $0 != "\t" }))
         guard let start, let end else {
             emit(context.issue(.badTiming, line: line, "not a cue time line: \(text.prefix(60))",
                                hint: "write 00:00:01,000 --> 00:00:02,000; the cue was skipped"))
@@ -113,6 +115,22 @@ struct SubtitleReader {
         }
         cue = (id, start, end, line + 1, [], 0)
         return .text
+    }
+
+    /// The offset of the first `-->` in a line's UTF-8.
+    static func arrow(in utf8: [UInt8]) -> Int? {
+        guard utf8.count >= 3 else { return nil }
+        for i in 0...(utf8.count - 3) where utf8[i] == 0x2D && utf8[i + 1] == 0x2D && utf8[i + 2] == 0x3E { return i }
+        return nil
+    }
+
+    static func hasArrow(_ text: String) -> Bool {
+        var dashes = 0
+        for b in text.utf8 {
+            if b == 0x3E, dashes >= 2 { return true }
+            dashes = b == 0x2D ? dashes + 1 : 0
+        }
+        return false
     }
 
     /// `[-]hh:mm:ss,mmm`, `hh:mm:ss.mmm`, `mm:ss.mmm` in seconds.
@@ -139,6 +157,7 @@ struct SubtitleReader {
     static func vttText(_ text: String) -> (String?, String) {
         var speaker: String?
         var out = ""
+        guard text.utf8.contains(UInt8(ascii: "<")) || text.utf8.contains(UInt8(ascii: "&")) else { return (nil, text) }
         var rest = Substring(text)
         while let open = rest.firstIndex(of: "<") {
             out += rest[..<open]
@@ -151,6 +170,7 @@ struct SubtitleReader {
             rest = rest[rest.index(after: close)...]
         }
         out += rest
+        guard out.utf8.contains(UInt8(ascii: "&")) else { return (speaker, out) }
         for (entity, char) in [("&lt;", "<"), ("&gt;", ">"), ("&nbsp;", " "), ("&lrm;", ""), ("&rlm;", ""), ("&amp;", "&")] {
             out = out.replacingOccurrences(of: entity, with: char)
         }
