@@ -59,41 +59,61 @@ public struct AhoCorasick: Sendable {
         classOf = classes
         stride = n
 
-        // Trie (children as (class, child) lists while building).
-        var children: [[(UInt8, Int32)]] = [[]]
-        var ends: [[Int32]] = [[]]
+        // Trie: transitions in a hash map keyed by state and class; patterns ending at a state
+        // chained through `nextEnd`.
+        var edges: [Int: Int32] = [:]
+        edges.reserveCapacity(patterns.reduce(0) { $0 + $1.count })
+        var firstEnd: [Int32] = [-1]
+        var nextEnd = [Int32](repeating: -1, count: patterns.count)
         for (index, p) in patterns.enumerated() where !p.isEmpty {
             var state = 0
             for b in p {
-                let c = classes[Int(b)]
-                if let next = children[state].first(where: { $0.0 == c })?.1 {
+                let key = state << 8 | Int(classes[Int(b)])
+                if let next = edges[key] {
                     state = Int(next)
                 } else {
-                    children.append([])
-                    ends.append([])
-                    let next = Int32(children.count - 1)
-                    children[state].append((c, next))
-                    state = Int(next)
+                    let next = firstEnd.count
+                    edges[key] = Int32(next)
+                    firstEnd.append(-1)
+                    state = next
                 }
             }
-            ends[state].append(Int32(index))
+            nextEnd[index] = firstEnd[state]
+            firstEnd[state] = Int32(index)
+        }
+        let count = firstEnd.count
+        // Children of each trie state, sorted by class (CSR).
+        var childCount = [Int32](repeating: 0, count: count + 1)
+        for key in edges.keys { childCount[key >> 8] += 1 }
+        var trieStart = [Int32](repeating: 0, count: count + 1)
+        for s in 0..<count { trieStart[s + 1] = trieStart[s] + childCount[s] }
+        var fill = trieStart
+        var trieEdges = [(UInt8, Int32)](repeating: (0, 0), count: edges.count)
+        for (key, child) in edges {
+            let parent = key >> 8
+            trieEdges[Int(fill[parent])] = (UInt8(key & 0xFF), child)
+            fill[parent] += 1
+        }
+        for s in 0..<count where childCount[s] > 1 {
+            trieEdges[Int(trieStart[s])..<Int(trieStart[s + 1])].sort { $0.0 < $1.0 }
         }
 
         // Breadth-first numbering: shallow states first.
-        let count = children.count
         var order: [Int32] = [0]
         order.reserveCapacity(count)
         var head = 0
         while head < order.count {
-            for (_, child) in children[Int(order[head])].sorted(by: { $0.0 < $1.0 }) { order.append(child) }
+            let s = Int(order[head])
+            for e in Int(trieStart[s])..<Int(trieStart[s + 1]) { order.append(trieEdges[e].1) }
             head += 1
         }
         var id = [Int32](repeating: 0, count: count)
         for (new, old) in order.enumerated() { id[Int(old)] = Int32(new) }
-        let kids: [[(UInt8, Int32)]] = order.map { old in
-            children[Int(old)].map { ($0.0, id[Int($0.1)]) }.sorted { $0.0 < $1.0 }
+        /// Children of the state numbered `u`, as (class, number).
+        @inline(__always) func children(_ u: Int) -> ArraySlice<(UInt8, Int32)> {
+            let old = Int(order[u])
+            return trieEdges[Int(trieStart[old])..<Int(trieStart[old + 1])]
         }
-        var out: [[Int32]] = order.map { ends[Int($0)] }
 
         let denseCount = max(1, min(count, AhoCorasick.denseBudget / (n * 4)))
         var dense = [UInt32](repeating: 0, count: denseCount * n)
@@ -101,56 +121,59 @@ public struct AhoCorasick: Sendable {
         var childClass: [UInt8] = []
         var childTarget: [UInt32] = []
         var failLink = [Int32](repeating: 0, count: count)
+        var outputStart = [Int32](repeating: 0, count: count + 1)
+        var outputs: [Int32] = []
 
         /// The transition from a completed state (used while building, on shallower states).
-        func step(_ s: Int, _ c: Int) -> Int {
+        func step(_ s: Int, _ c: UInt8) -> Int {
             var s = s
             while true {
-                if s < denseCount { return Int(dense[s * n + c]) }
-                if let hit = kids[s].first(where: { Int($0.0) == c }) { return Int(hit.1) }
+                if s < denseCount { return Int(dense[s * n + Int(c)]) }
+                if let hit = children(s).first(where: { $0.0 == c }) { return Int(id[Int(hit.1)]) }
                 s = Int(failLink[s])
             }
         }
 
         // Breadth-first: a state's failure target is shallower, so it is complete before it.
-        for (c, child) in kids[0] { dense[Int(c)] = UInt32(child) }
+        for (c, child) in children(0) { dense[Int(c)] = UInt32(id[Int(child)]) }
         for u in 0..<count {
             let f = Int(failLink[u])
+            // Patterns ending here: its own, then those of its failure state (its suffixes).
+            outputStart[u] = Int32(outputs.count)
+            var e = firstEnd[Int(order[u])]
+            while e >= 0 { outputs.append(e); e = nextEnd[Int(e)] }
             if u > 0 {
-                if !out[f].isEmpty { out[u] += out[f] }
+                // (Index by index: appending a slice of the array itself would copy it whole.)
+                for k in Int(outputStart[f])..<Int(outputStart[f + 1]) { outputs.append(outputs[k]) }
+            }
+            if u > 0 {
                 if u < denseCount {
                     // A full row: the failure state's row, with this state's children.
-                    for c in 0..<n { dense[u * n + c] = dense[f * n + c] }
-                    for (c, child) in kids[u] { dense[u * n + Int(c)] = UInt32(child) }
+                    dense.withUnsafeMutableBufferPointer { d in
+                        (d.baseAddress! + u * n).update(from: d.baseAddress! + f * n, count: n)
+                        for (c, child) in children(u) { d[u * n + Int(c)] = UInt32(id[Int(child)]) }
+                    }
                 } else {
-                    for (c, child) in kids[u] {
+                    for (c, child) in children(u) {
                         childClass.append(c)
-                        childTarget.append(UInt32(child))
+                        childTarget.append(UInt32(id[Int(child)]))
                     }
                     childStart.append(Int32(childClass.count))
                 }
             }
-            for (c, child) in kids[u] { failLink[Int(child)] = u == 0 ? 0 : Int32(step(f, Int(c))) }
+            for (c, child) in children(u) { failLink[Int(id[Int(child)])] = u == 0 ? 0 : Int32(step(f, c)) }
+            outputStart[u + 1] = Int32(outputs.count)
         }
         // Encode states for scanning: a full-row state as the offset of its row (no multiply
         // per byte), a sparse state after the last row; flag the targets that end a pattern.
-        let isEnd = out.map { !$0.isEmpty }
         let denseLimit = denseCount * n
         func encode(_ s: Int) -> UInt32 {
             let v = UInt32(s < denseCount ? s * n : denseLimit + s - denseCount)
-            return isEnd[s] ? v | AhoCorasick.matchFlag : v
+            return outputStart[s + 1] > outputStart[s] ? v | AhoCorasick.matchFlag : v
         }
-        for i in dense.indices { dense[i] = encode(Int(dense[i])) }
+        dense.withUnsafeMutableBufferPointer { d in for i in d.indices { d[i] = encode(Int(d[i])) } }
         for i in childTarget.indices { childTarget[i] = encode(Int(childTarget[i])) }
         let sparseFail = (denseCount..<max(denseCount, count)).map { encode(Int(failLink[$0])) & AhoCorasick.stateMask }
-
-        var starts = [Int32](repeating: 0, count: count + 1)
-        var flat: [Int32] = []
-        for s in 0..<count {
-            starts[s] = Int32(flat.count)
-            flat += out[s]
-        }
-        starts[count] = Int32(flat.count)
         self.denseCount = denseCount
         self.dense = dense
         self.childStart = childStart
@@ -158,8 +181,8 @@ public struct AhoCorasick: Sendable {
         self.childTarget = childTarget
         self.fail = sparseFail
         self.denseLimit = denseLimit
-        outputStart = starts
-        outputs = flat
+        self.outputStart = outputStart
+        self.outputs = outputs
     }
 
     /// The state number of an encoded state.

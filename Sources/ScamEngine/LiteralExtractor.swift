@@ -62,7 +62,7 @@ public enum LiteralExtractor {
         do {
             let node = try parser.parseAlternation()
             guard parser.atEnd else { return .always }
-            return node.requirement
+            return finished(node.requirement)
         } catch {
             return .always
         }
@@ -72,7 +72,7 @@ public enum LiteralExtractor {
     /// the normalized text (lowercased, Han simplified like the patterns).
     public static func stated(_ literals: [String]) -> LiteralRequirement {
         let bytes = literals.map { Array(Normalizer.simplifyHan(in: $0).lowercased().utf8) }
-        return clause(bytes)
+        return finished(clause(bytes))
     }
 
     // MARK: - Combining
@@ -104,23 +104,113 @@ public enum LiteralExtractor {
     /// A requirement from a set of strings one of which occurs: cut, minimized, and nothing
     /// when a string is empty.
     static func clause(_ strings: [[UInt8]]) -> LiteralRequirement {
-        if strings.isEmpty || strings.contains(where: \.isEmpty) { return .always }
+        if strings.isEmpty || strings.contains(where: { $0.isEmpty }) { return .always }
+        if strings.count == 1 { return .anyOf([strings[0].count > maxLiteralBytes ? Array(strings[0].prefix(maxLiteralBytes)) : strings[0]]) }
         let cut = strings.map { $0.count > maxLiteralBytes ? Array($0.prefix(maxLiteralBytes)) : $0 }
-        return .anyOf(minimize(cut))
+        return .anyOf(unique(cut))
+    }
+
+    /// Minimizes every literal set once the whole pattern is known (not at every level).
+    static func finished(_ r: LiteralRequirement) -> LiteralRequirement {
+        switch r {
+        case .always: return .always
+        case .anyOf(let l): return .anyOf(minimize(l))
+        case .all(let p): return .all(p.map(finished))
+        case .either(let p): return .either(p.map(finished))
+        }
     }
 
     /// Drops strings that contain another string of the set: if the longer occurs, so does the
     /// shorter. Sorted for a stable result.
+    /// Shorter first, then by bytes: a cheap total order (no hashing of byte arrays).
+    static func shorterFirst(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        if a.count != b.count { return a.count < b.count }
+        if a.isEmpty { return false }
+        return a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in memcmp(x.baseAddress!, y.baseAddress!, a.count) < 0 } }
+    }
+
+    /// The distinct strings of `strings`, shorter first.
+    static func unique(_ strings: [[UInt8]]) -> [[UInt8]] {
+        if strings.count <= 1 { return strings }
+        var out: [[UInt8]] = []
+        out.reserveCapacity(strings.count)
+        for s in strings.sorted(by: shorterFirst) where out.last != s { out.append(s) }
+        return out
+    }
+
     static func minimize(_ strings: [[UInt8]]) -> [[UInt8]] {
         if strings.count <= 1 { return strings }
-        let sorted = strings.sorted { a, b in
-            if a.count != b.count { return a.count < b.count }
-            if a.isEmpty { return false }
-            return a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in memcmp(x.baseAddress!, y.baseAddress!, a.count) < 0 } }
-        }
+        let sorted = strings.sorted(by: shorterFirst)
+        // Kept strings by packed value, so each new string checks its substrings by lookup
+        // (literals are at most `maxLiteralBytes` long; longer ones fall back to a scan).
+        var keptKeys = Set<PackedBytes>()
+        var keptLengths: [Int] = []
         var kept: [[UInt8]] = []
-        for s in sorted where kept.last != s && !kept.contains(where: { contains(s, $0) }) { kept.append(s) }
-        return kept.sorted { $0.lexicographicallyPrecedes($1) }
+        for s in sorted {
+            if let last = kept.last, last == s { continue }
+            var covered = false
+            // Only a strictly shorter string can be inside `s` (an equal one was skipped above);
+            // `kept` is sorted shorter first.
+            let shorter = kept.firstIndex { $0.count >= s.count } ?? kept.count
+            if shorter == 0 {
+                covered = false
+            } else if shorter < 48 {
+                // Few candidates: scanning them is cheaper than hashing substrings.
+                covered = kept[..<shorter].contains { contains(s, $0) }
+            } else if s.count <= PackedBytes.capacity {
+                if keptKeys.isEmpty {
+                    // Many candidates: from now on, look substrings up.
+                    for k in kept where k.count <= PackedBytes.capacity {
+                        k.withUnsafeBufferPointer { keptKeys.insert(PackedBytes($0, 0, k.count)) }
+                        if !keptLengths.contains(k.count) { keptLengths.append(k.count) }
+                    }
+                }
+                s.withUnsafeBufferPointer { b in
+                    for l in keptLengths where l < b.count {
+                        for start in 0...(b.count - l) where keptKeys.contains(PackedBytes(b, start, l)) {
+                            covered = true
+                            return
+                        }
+                    }
+                }
+            } else {
+                covered = kept.contains { contains(s, $0) }
+            }
+            guard !covered else { continue }
+            kept.append(s)
+            // (Strings too long to pack are not looked up: keeping a few redundant ones is harmless.)
+            if !keptKeys.isEmpty && s.count <= PackedBytes.capacity {
+                s.withUnsafeBufferPointer { keptKeys.insert(PackedBytes($0, 0, s.count)) }
+                if !keptLengths.contains(s.count) { keptLengths.append(s.count) }
+            }
+        }
+        return kept.sorted(by: lexicographic)
+    }
+
+    /// Byte order, a prefix before its extensions (what `lexicographicallyPrecedes` gives),
+    /// without the generic overhead.
+    static func lexicographic(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        let n = min(a.count, b.count)
+        if n > 0 {
+            let c = a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in memcmp(x.baseAddress!, y.baseAddress!, n) } }
+            if c != 0 { return c < 0 }
+        }
+        return a.count < b.count
+    }
+
+    /// Up to 16 bytes and their length packed into two words: a hashable key without allocation.
+    struct PackedBytes: Hashable {
+        static let capacity = 15
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+
+        init(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ length: Int) {
+            for k in 0..<length {
+                let v = UInt64(b[start + k])
+                if k < 8 { low |= v << UInt64(8 * k) } else { high |= v << UInt64(8 * (k - 8)) }
+            }
+            high |= UInt64(length) << 56
+        }
     }
 
     static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
@@ -162,12 +252,14 @@ public enum LiteralExtractor {
                 out.append(x + y)
             }
         }
-        return Array(Set(out))
+        return unique(out)
     }
 
     /// Concatenation: runs of exact pieces multiply into longer literals; every run and every
     /// inexact piece is a factor that any match contains.
     static func sequence(_ items: [Node]) -> Node {
+        if items.isEmpty { return .empty }
+        if items.count == 1 { return items[0] }
         var factors: [LiteralRequirement] = []
         var run: [[UInt8]]? = [[]]
         var exact = true
@@ -196,7 +288,7 @@ public enum LiteralExtractor {
     static func alternation(_ branches: [Node]) -> Node {
         if branches.count == 1 { return branches[0] }
         if branches.allSatisfy({ $0.exact != nil }) {
-            let union = Array(Set(branches.flatMap { $0.exact! }))
+            let union = unique(branches.flatMap { $0.exact! })
             if union.count <= maxSetSize { return Node(exact: union) }
         }
         return Node(exact: nil, inexact: either(branches.map(\.requirement)))
@@ -206,7 +298,7 @@ public enum LiteralExtractor {
     static func repeated(_ node: Node, min: Int, max: Int?) -> Node {
         if min == 0 {
             if max == 1, let e = node.exact, e.count < maxSetSize {
-                return Node(exact: Array(Set(e + [[]])))
+                return Node(exact: unique(e + [[]]))
             }
             return .unknown
         }
@@ -256,7 +348,7 @@ public enum LiteralExtractor {
             }
         }
         var out = others
-        if !literals.isEmpty { out.insert(.anyOf(minimize(literals)), at: 0) }
+        if !literals.isEmpty { out.insert(.anyOf(unique(literals)), at: 0) }
         return out.count == 1 ? out[0] : .either(out)
     }
 
@@ -627,7 +719,7 @@ public enum LiteralExtractor {
                 guard let e = node.exact else { return .unknown }
                 set += e
             }
-            return Node(exact: Array(Set(set)))
+            return Node(exact: unique(set))
         }
     }
 }

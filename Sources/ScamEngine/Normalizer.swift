@@ -280,7 +280,7 @@ public final class Normalizer {
     private static let asciiSeparator: [Bool] = (0..<128).map { isSeparator(Unicode.Scalar(UInt8($0))) }
 
     /// Simplified form of U+3400...U+9FFF (0 when unchanged), from `TraditionalToSimplified`.
-    private static let hanSimplified: [UInt32] = {
+    static let hanSimplified: [UInt32] = {
         var table = [UInt32](repeating: 0, count: 0x9FFF - 0x3400 + 1)
         for (traditional, simplified) in TraditionalToSimplified.table where (0x3400...0x9FFF).contains(traditional) {
             table[Int(traditional - 0x3400)] = simplified
@@ -341,10 +341,23 @@ public final class Normalizer {
     /// Simplified form of the Han characters in a pattern, leaving everything else untouched,
     /// so a pattern written in traditional characters matches normalized text.
     public static func simplifyHan(in pattern: String) -> String {
+        // Most patterns are written in simplified characters already: return them as they are.
+        guard pattern.unicodeScalars.contains(where: { simplified($0.value) != nil }) else { return pattern }
         var out = String.UnicodeScalarView()
         for s in pattern.unicodeScalars {
-            if let simplified = TraditionalToSimplified.table[s.value] { out.append(Unicode.Scalar(simplified)!) } else { out.append(s) }
+            if let simplified = simplified(s.value) { out.append(Unicode.Scalar(simplified)!) } else { out.append(s) }
         }
         return String(out)
+    }
+
+    /// The simplified form of a traditional character, nil for any other scalar.
+    @inline(__always)
+    static func simplified(_ v: UInt32) -> UInt32? {
+        if v < 0x3400 { return nil }
+        if v <= 0x9FFF {
+            let s = hanSimplified[Int(v - 0x3400)]
+            return s == 0 ? nil : s
+        }
+        return TraditionalToSimplified.table[v]
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The literal prefilter of a rule set: which rules can possibly match a normalized text.
 ///
 /// Every rule's `match` pattern gets a `LiteralRequirement` (extracted from the pattern, or
@@ -40,13 +42,28 @@ public final class Prefilter: Sendable {
     /// Number of states of the automaton.
     public var stateCount: Int { automaton.stateCount }
 
+    /// Each rule's `unless` program (`code[unlessStart[rule]...]`), or -1 when the rule has no
+    /// `unless` or nothing is proven about it (it must run).
+    let unlessStart: [Int32]
+
     /// - Parameters:
     ///   - patterns: each rule's `match` pattern as compiled (Han simplified).
     ///   - stated: each rule's `prefilter:` literals (used when nothing is proven).
-    public init(patterns: [String], stated: [[String]]) {
+    ///   - unless: each rule's `unless` pattern as compiled, if any: its literals ride along in
+    ///     the same automaton, so an `unless` whose literals are absent is never run.
+    ///   - extracted: requirements already extracted, by pattern (see `BackgroundExtraction`).
+    public init(patterns: [String], stated: [[String]], unless: [String?] = [], extracted: [String: LiteralRequirement] = [:]) {
+        // Packs repeat patterns (a shared `unless` in many rules): extract each once.
+        var extracted = extracted
+        func requirement(of pattern: String) -> LiteralRequirement {
+            if let known = extracted[pattern] { return known }
+            let r = LiteralExtractor.requirement(of: pattern)
+            extracted[pattern] = r
+            return r
+        }
         var requirements: [LiteralRequirement] = []
         for (i, pattern) in patterns.enumerated() {
-            var requirement = LiteralExtractor.requirement(of: pattern)
+            var requirement = requirement(of: pattern)
             if case .always = requirement, i < stated.count, !stated[i].isEmpty {
                 requirement = LiteralExtractor.stated(stated[i])
             }
@@ -54,7 +71,9 @@ public final class Prefilter: Sendable {
         }
         self.requirements = requirements
         ruleCount = patterns.count
-        var index: [[UInt8]: Int32] = [:]
+        // Literals are short (cut to `LiteralExtractor.maxLiteralBytes`): index them packed.
+        var index: [LiteralExtractor.PackedBytes: Int32] = [:]
+        var longIndex: [[UInt8]: Int32] = [:]
         var literals: [[UInt8]] = []
         var leavesOf: [[Int32]] = []
         var leafRule: [Int32] = []
@@ -72,12 +91,14 @@ public final class Prefilter: Sendable {
                 code.append(Prefilter.opLeaf)
                 code.append(leaf)
                 for literal in list {
+                    let packed = literal.count <= LiteralExtractor.PackedBytes.capacity
+                        ? literal.withUnsafeBufferPointer { LiteralExtractor.PackedBytes($0, 0, literal.count) } : nil
                     let id: Int32
-                    if let known = index[literal] {
+                    if let known = packed.flatMap({ index[$0] }) ?? (packed == nil ? longIndex[literal] : nil) {
                         id = known
                     } else {
                         id = Int32(literals.count)
-                        index[literal] = id
+                        if let packed { index[packed] = id } else { longIndex[literal] = id }
                         literals.append(literal)
                         leavesOf.append([])
                     }
@@ -111,6 +132,18 @@ public final class Prefilter: Sendable {
             }
             for leaf in triggers { leafRule[Int(leaf)] = Int32(rule) }
         }
+        // `unless` programs: leaves that trigger nothing, evaluated only after a match.
+        var unlessStart: [Int32] = []
+        for rule in 0..<patterns.count {
+            let requirement = rule < unless.count ? unless[rule].map(requirement(of:)) : nil
+            guard let requirement, requirement != .always else {
+                unlessStart.append(-1)
+                continue
+            }
+            unlessStart.append(Int32(code.count))
+            _ = emit(requirement, rule: rule)
+        }
+        self.unlessStart = unlessStart
         var leafStart: [Int32] = [0]
         var leafList: [Int32] = []
         for leaves in leavesOf {
@@ -231,6 +264,17 @@ public final class Prefilter: Sendable {
         return UnsafeBufferPointer(start: scratch.candidates, count: n)
     }
 
+    /// Whether the `unless` pattern of `rule` can match the text last passed to `candidates`
+    /// with `scratch` (false only when its required literals are absent from that text).
+    public func unlessMayMatch(_ rule: Int, scratch: Scratch) -> Bool {
+        let start = unlessStart[rule]
+        guard start >= 0 else { return true }
+        return code.withUnsafeBufferPointer { code in
+            var pc = Int(start)
+            return Prefilter.holds(code.baseAddress!, &pc, scratch.leafStamp, scratch.generation)
+        }
+    }
+
     /// Candidate rule indices of a normalized text, ascending (for tests and tools).
     public func candidates(in text: [UInt8]) -> [Int] {
         let scratch = Scratch(for: self)
@@ -253,5 +297,53 @@ public final class Prefilter: Sendable {
             return !all
         }
         return all
+    }
+}
+
+/// Literal requirements of many patterns, extracted on other threads while the caller does
+/// other work (compiling the same patterns with PCRE2); `results()` waits for them.
+///
+/// Patterns are given as written: their Han characters are simplified here, as for PCRE2, and
+/// the results are keyed by the simplified pattern, which is what `Prefilter` looks up.
+public final class BackgroundExtraction: @unchecked Sendable {
+    private var extracted: [String: LiteralRequirement] = [:]
+    private let group = DispatchGroup()
+
+    public init(patterns: [String]) {
+        group.enter()
+        DispatchQueue.global().async { [self] in
+            let distinct = Array(Set(patterns.map(Normalizer.simplifyHan(in:))))
+            let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, distinct.count))
+            let found = [Mutex<[(String, LiteralRequirement)]>]((0..<parts).map { _ in Mutex([]) })
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                var local: [(String, LiteralRequirement)] = []
+                for k in stride(from: part, to: distinct.count, by: parts) {
+                    local.append((distinct[k], LiteralExtractor.requirement(of: distinct[k])))
+                }
+                found[part].withLock { $0 = local }
+            }
+            var all: [String: LiteralRequirement] = [:]
+            for part in found { part.withLock { for (p, r) in $0 { all[p] = r } } }
+            extracted = all
+            group.leave()
+        }
+    }
+
+    /// The requirements, by simplified pattern (waits until they are all extracted).
+    public func results() -> [String: LiteralRequirement] {
+        group.wait()
+        return extracted
+    }
+}
+
+/// A value behind a lock.
+final class Mutex<Value>: @unchecked Sendable {
+    private var value: Value
+    private let lock = NSLock()
+    init(_ value: Value) { self.value = value }
+    func withLock<T>(_ body: (inout Value) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
     }
 }

@@ -85,7 +85,8 @@ public final class Scanner {
                 rulesRun += 1
                 do throws(PCRE2Error) {
                     guard let range = try matcher.firstMatch(rule.match, in: normalized.subject) else { continue }
-                    if let unless = rule.unless, try matcher.firstMatch(unless, in: normalized.subject) != nil { continue }
+                    if let unless = rule.unless, !usesPrefilter || ruleSet.prefilter.unlessMayMatch(index, scratch: scratch),
+                       try matcher.firstMatch(unless, in: normalized.subject) != nil { continue }
                     let span = normalized.originalRange(of: range)
                     if original == nil { original = Array(text.utf8) }
                     hits.append(Hit(rule: index, span: span, excerpt: excerpt(original!, span), source: record.source,

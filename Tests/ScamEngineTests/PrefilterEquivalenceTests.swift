@@ -6,8 +6,8 @@ import Testing
 
 /// The prefilter changes nothing but speed: on the Corpus, on every rule's examples and on the
 /// labelled sets of `../shared/eval` (when present), every rule whose `match` pattern matches a
-/// text is a candidate of that text, and scanning with the prefilter on and off gives the same
-/// hits, rule by rule.
+/// text is a candidate of that text (and every `unless` that matches is allowed to run), and
+/// scanning with the prefilter on and off gives the same hits, rule by rule.
 @Suite struct PrefilterEquivalenceTests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -78,10 +78,15 @@ import Testing
                 let candidates = Set(normalized.subject.bytes.withUnsafeBufferPointer {
                     ruleSet.prefilter.candidates(in: $0, scratch: scratch).map(Int.init)
                 })
-                for (i, rule) in ruleSet.rules.enumerated() where !candidates.contains(i) {
-                    if (try? matcher.firstMatch(rule.match, in: normalized.subject)) != nil {
+                for (i, rule) in ruleSet.rules.enumerated() {
+                    if !candidates.contains(i), (try? matcher.firstMatch(rule.match, in: normalized.subject)) != nil {
                         local.append("\(sample.origin): \(rule.id) matches but the prefilter skipped it "
                                      + "(requirement \(ruleSet.prefilter.requirements[i]))")
+                    }
+                    // The same for `unless`, whose literals are found in the same pass.
+                    if let unless = rule.unless, !ruleSet.prefilter.unlessMayMatch(i, scratch: scratch),
+                       (try? matcher.firstMatch(unless, in: normalized.subject)) != nil {
+                        local.append("\(sample.origin): the unless of \(rule.id) matches but the prefilter ruled it out")
                     }
                 }
                 // Whole scans agree.
@@ -122,17 +127,5 @@ import Testing
         // literals for all of them (extracted or stated).
         let always = ruleSet.rules.indices.filter { ruleSet.prefilter.requirements[$0] == .always }.map { ruleSet.rules[$0].id }
         #expect(always.isEmpty, "rules without a prefilter: \(always)")
-    }
-}
-
-/// A lock around a value, for collecting results from `concurrentPerform`.
-final class Mutex<Value>: @unchecked Sendable {
-    private var value: Value
-    private let lock = NSLock()
-    init(_ value: Value) { self.value = value }
-    func withLock<T>(_ body: (inout Value) -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&value)
     }
 }
