@@ -74,16 +74,38 @@ public enum InputFormat: String, Sendable, CaseIterable {
 }
 
 extension StringProtocol {
-    /// The text without leading and trailing spaces, tabs, ideographic spaces and BOMs.
+    /// The text without leading and trailing spaces, tabs, ideographic spaces, no-break spaces
+    /// and BOMs (worked out on the UTF-8 bytes: it runs on every line of every export).
     func trimmed() -> String {
-        func blank(_ s: Unicode.Scalar) -> Bool {
-            s == " " || s == "\t" || s == "\u{3000}" || s == "\u{FEFF}" || s == "\u{00A0}"
+        let whole = String(self)
+        let u = whole.utf8
+        var start = u.startIndex
+        var end = u.endIndex
+        func byte(_ i: String.Index, _ offset: Int) -> UInt8? {
+            guard let j = u.index(i, offsetBy: offset, limitedBy: offset < 0 ? u.startIndex : u.endIndex), j < u.endIndex, j >= u.startIndex else { return nil }
+            return u[j]
         }
-        // Most texts have nothing to trim: return them without rebuilding.
-        if let f = unicodeScalars.first, let l = unicodeScalars.last, !blank(f), !blank(l) { return String(self) }
-        var scalars = Substring(self).unicodeScalars[...]
-        while let f = scalars.first, blank(f) { scalars.removeFirst() }
-        while let l = scalars.last, blank(l) { scalars.removeLast() }
-        return String(String.UnicodeScalarView(scalars))
+        while start < end {
+            let b = u[start]
+            let width: Int
+            if b == 0x20 || b == 0x09 { width = 1 }
+            else if b == 0xC2, byte(start, 1) == 0xA0 { width = 2 }
+            else if b == 0xE3, byte(start, 1) == 0x80, byte(start, 2) == 0x80 { width = 3 }
+            else if b == 0xEF, byte(start, 1) == 0xBB, byte(start, 2) == 0xBF { width = 3 }
+            else { break }
+            start = u.index(start, offsetBy: width)
+        }
+        while end > start {
+            let last = u.index(before: end)
+            let b = u[last]
+            let width: Int
+            if b == 0x20 || b == 0x09 { width = 1 }
+            else if b == 0xA0, last > start, byte(last, -1) == 0xC2 { width = 2 }
+            else if b == 0x80, u.distance(from: start, to: last) >= 2, byte(last, -1) == 0x80, byte(last, -2) == 0xE3 { width = 3 }
+            else if b == 0xBF, u.distance(from: start, to: last) >= 2, byte(last, -1) == 0xBB, byte(last, -2) == 0xEF { width = 3 }
+            else { break }
+            end = u.index(end, offsetBy: -width)
+        }
+        return start == u.startIndex && end == u.endIndex ? whole : String(whole[start..<end])
     }
 }

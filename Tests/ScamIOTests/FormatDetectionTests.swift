@@ -68,6 +68,15 @@ import Testing
         #expect(FormatDetector.detect(path: "export", head: Array("a,b\n1,2\n".utf8), options: mapped) == .format(.csv))
     }
 
+    @Test func trimming() {
+        #expect("\u{3000} 你好 \u{00A0}\t".trimmed() == "你好")
+        #expect("\u{FEFF}a b".trimmed() == "a b")
+        #expect(" \u{3000}\u{00A0} ".trimmed() == "")
+        #expect("é\u{00A0}".trimmed() == "é" && "x".trimmed() == "x" && "".trimmed() == "")
+        #expect("  ab  ".dropFirst().trimmed() == "ab")
+        #expect(SubtitleReader.seconds(" 00:00:02,000 ") == 2 && SubtitleReader.seconds("1:02.5") == 62.5 && SubtitleReader.seconds("12") == nil)
+    }
+
     @Test func timeZones() {
         #expect(TimeZoneSpec.parse("+08:00")?.fixedOffset == 28_800)
         #expect(TimeZoneSpec.parse("UTC-5")?.fixedOffset == -18_000)

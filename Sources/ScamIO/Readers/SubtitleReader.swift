@@ -105,9 +105,9 @@ struct SubtitleReader {
                         _ emit: inout Emitter) -> State {
         let utf8 = Array(text.utf8)
         guard let arrow = Self.arrow(in: utf8) else { return .skip }
-        let start = Self.seconds(String(decoding: utf8[..<arrow], as: UTF8.self).trimmed())
-        let after = String(decoding: utf8[(arrow + 3)...], as: UTF8.self).trimmed()
-        let end = after.contains("-->") ? nil : Self.seconds(String(after.prefix { $0 != " " && $0 != "\t" }))
+        let start = Self.seconds(bytes: utf8[..<arrow])
+        let rest = utf8[(arrow + 3)...].drop { $0 == 0x20 || $0 == 0x09 }
+        let end = Self.arrow(in: Array(rest)) != nil ? nil : Self.seconds(bytes: rest.prefix { $0 != 0x20 && $0 != 0x09 })
         guard let start, let end else {
             emit(context.issue(.badTiming, line: line, "not a cue time line: \(text.prefix(60))",
                                hint: "write 00:00:01,000 --> 00:00:02,000; the cue was skipped"))
@@ -133,24 +133,47 @@ struct SubtitleReader {
         return false
     }
 
-    /// `[-]hh:mm:ss,mmm`, `hh:mm:ss.mmm`, `mm:ss.mmm` in seconds.
-    static func seconds(_ text: String) -> Double? {
-        var s = Substring(text)
-        let negative = s.first == "-"
-        if negative { s = s.dropFirst() }
-        let main = s.split(separator: ",", maxSplits: 1, omittingEmptySubsequences: false)
-        let pieces = (main.count == 2 ? main : s.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false))
-        guard (1...2).contains(pieces.count) else { return nil }
-        let clock = pieces[0].split(separator: ":", omittingEmptySubsequences: false)
-        guard (2...3).contains(clock.count), clock.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy { $0.isASCII && $0.isNumber } }) else { return nil }
-        var total = 0.0
-        for part in clock { total = total * 60 + Double(part)! }
-        if pieces.count == 2 {
-            let fraction = pieces[1]
-            guard !fraction.isEmpty, fraction.count <= 9, fraction.allSatisfy({ $0.isASCII && $0.isNumber }), let f = Double("0." + fraction) else { return nil }
-            total += f
+    /// `[-]hh:mm:ss,mmm`, `hh:mm:ss.mmm`, `mm:ss.mmm` in seconds (spaces around allowed).
+    static func seconds(bytes raw: ArraySlice<UInt8>) -> Double? {
+        var b = raw.drop { $0 == 0x20 || $0 == 0x09 }
+        while let last = b.last, last == 0x20 || last == 0x09 { b = b.dropLast() }
+        var negative = false
+        if b.first == UInt8(ascii: "-") { negative = true; b = b.dropFirst() }
+        var parts: [Int] = []
+        var value = 0, digits = 0
+        var i = b.startIndex
+        while i < b.endIndex {
+            let c = b[i]
+            if c >= 0x30 && c <= 0x39 {
+                guard digits < 3 else { return nil }
+                value = value * 10 + Int(c - 0x30); digits += 1
+            } else if c == UInt8(ascii: ":") {
+                guard digits > 0 else { return nil }
+                parts.append(value); value = 0; digits = 0
+            } else if c == UInt8(ascii: ",") || c == UInt8(ascii: ".") {
+                break
+            } else {
+                return nil
+            }
+            i += 1
+        }
+        guard digits > 0 else { return nil }
+        parts.append(value)
+        guard (2...3).contains(parts.count) else { return nil }
+        var total = Double(parts.reduce(0) { $0 * 60 + $1 })
+        if i < b.endIndex {
+            let fraction = b[(i + 1)...]
+            guard !fraction.isEmpty, fraction.count <= 9, fraction.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+            var f = 0.0, scale = 1.0
+            for c in fraction { f = f * 10 + Double(c - 0x30); scale *= 10 }
+            total += f / scale
         }
         return negative ? -total : total
+    }
+
+    /// `[-]hh:mm:ss,mmm`, `hh:mm:ss.mmm`, `mm:ss.mmm` in seconds.
+    static func seconds(_ text: String) -> Double? {
+        seconds(bytes: Array(text.utf8)[...])
     }
 
     /// The speaker of a WebVTT voice tag (`<v Name>`, `<v.loud Name>`) and the text without tags.
