@@ -16,7 +16,7 @@ public struct AhoCorasick: Sendable {
     static let matchFlag: UInt32 = 1 << 31
     static let stateMask: UInt32 = ~matchFlag
     /// Bytes of full rows at most (the rest of the states are sparse).
-    static let denseBudget = 1 << 20
+    static let denseBudget = 1 << 21
 
     /// Byte to class.
     let classOf: [UInt8]

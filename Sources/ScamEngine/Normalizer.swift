@@ -79,13 +79,18 @@ public struct NormalizedText: Sendable {
 public final class Normalizer {
     /// The longest run of separators removed between two Han characters.
     public let maxSeparatorRun: Int
-    /// Cache of mapped scalars outside ASCII and the main Han blocks: BMP scalars by value
-    /// (0 = not yet mapped, else 1 + entry), others by dictionary.
-    private var bmpEntry: [Int32] = []
-    private var astralEntry: [UInt32: Int32] = [:]
-    /// Entries: (start, count) into `pool`; pool values carry `hanFlag` and `separatorFlag`.
-    private var entries: [(Int32, Int32)] = []
-    private var pool: [UInt32] = []
+    /// Cache of mapped scalars outside ASCII and the main Han blocks, BMP scalars by value:
+    /// 0 = not yet mapped, else `known | start << 8 | count`, a range of `pool`. Others by
+    /// dictionary. Pool values carry `hanFlag` and `separatorFlag`.
+    ///
+    /// (Storage the hot loop reads is held through `let` pointers: a `var` property of a class
+    /// costs a dynamic exclusivity check on every access.)
+    private let bmpEntry: UnsafeMutablePointer<UInt32>
+    private var astralEntry: [UInt32: UInt32] = [:]
+    private var pool: UnsafeMutablePointer<UInt32>
+    private var poolCount = 0
+    private var poolCapacity = 1024
+    private static let known: UInt32 = 1 << 31
     private static let hanFlag: UInt32 = 1 << 31
     private static let separatorFlag: UInt32 = 1 << 30
     private static let valueMask: UInt32 = (1 << 21) - 1
@@ -98,9 +103,16 @@ public final class Normalizer {
         self.maxSeparatorRun = maxSeparatorRun
         capacity = 4096
         buffer = .allocate(capacity: capacity)
+        bmpEntry = .allocate(capacity: 0x10000)
+        bmpEntry.initialize(repeating: 0, count: 0x10000)
+        pool = .allocate(capacity: poolCapacity)
     }
 
-    deinit { buffer.deallocate() }
+    deinit {
+        buffer.deallocate()
+        bmpEntry.deallocate()
+        pool.deallocate()
+    }
 
     public func normalize(_ text: String) -> NormalizedText {
         var text = text
@@ -115,20 +127,30 @@ public final class Normalizer {
         var linear: Bool
     }
 
-    private func normalize(validUTF8 input: UnsafeBufferPointer<UInt8>) -> NormalizedText {
+    /// The output of one text being normalized: bytes, the map back, and the separators held
+    /// after a Han character until what follows them is known. A struct with mutating methods,
+    /// not closures over locals, so the compiler checks exclusivity statically.
+    private struct Writer {
+        var out: UnsafeMutablePointer<UInt8>
         var count = 0
         var segments: [Int32] = []
-        segments.reserveCapacity(48)
         // The open segment: linear (next original byte expected) or atomic (its original scalar).
         var linearNext: Int32 = -1
         var atomicStart: Int32 = -1, atomicEnd: Int32 = -1
         var hanCount = 0
         var pending: [Pending] = []
         var lastWasHan = false
+        let maxSeparatorRun: Int
 
-        func emit(_ value: UInt32, _ start: Int32, _ end: Int32, linear: Bool) {
+        init(out: UnsafeMutablePointer<UInt8>, maxSeparatorRun: Int) {
+            self.out = out
+            self.maxSeparatorRun = maxSeparatorRun
+            segments.reserveCapacity(48)
+        }
+
+        @inline(__always)
+        mutating func emit(_ value: UInt32, _ start: Int32, _ end: Int32, linear: Bool) {
             let position = Int32(count)
-            let out = buffer
             if value < 0x80 {
                 out[count] = UInt8(value); count += 1
             } else if value < 0x800 {
@@ -157,14 +179,17 @@ public final class Normalizer {
             }
         }
 
-        func flushPending() {
-            for p in pending { emit(p.value, p.start, p.end, linear: p.linear) }
+        mutating func flushPending() {
+            for k in pending.indices {
+                let p = pending[k]
+                emit(p.value, p.start, p.end, linear: p.linear)
+            }
             pending.removeAll(keepingCapacity: true)
         }
 
         /// One normalized scalar `value` (with its flags) from the original scalar [start, end).
         @inline(__always)
-        func process(_ value: UInt32, han: Bool, separator: Bool, _ start: Int32, _ end: Int32, linear: Bool) {
+        mutating func process(_ value: UInt32, han: Bool, separator: Bool, _ start: Int32, _ end: Int32, linear: Bool) {
             if han {
                 hanCount += 1
                 if lastWasHan && !pending.isEmpty && pending.count <= maxSeparatorRun {
@@ -186,21 +211,31 @@ public final class Normalizer {
                 lastWasHan = false
             }
         }
+    }
 
+    private func normalize(validUTF8 input: UnsafeBufferPointer<UInt8>) -> NormalizedText {
+        var w = Writer(out: buffer, maxSeparatorRun: maxSeparatorRun)
+        var capacity = self.capacity
+        var pool = self.pool
+        let bmpEntry = self.bmpEntry
         let n = input.count
         var i = 0
         let asciiSeparator = Normalizer.asciiSeparator
         let hanTable = Normalizer.hanSimplified
         while i < n {
             // Room for the longest expansion of one scalar plus the pending separators.
-            if count + 256 + 4 * pending.count > capacity { grow(to: max(capacity * 2, count + 256 + 4 * pending.count)) }
+            if w.count + 256 + 4 * w.pending.count > capacity {
+                grow(to: max(capacity * 2, w.count + 256 + 4 * w.pending.count), keeping: w.count)
+                w.out = buffer
+                capacity = self.capacity
+            }
             let b0 = input[i]
             let start = Int32(i)
             if b0 < 0x80 {
                 i += 1
                 var v = UInt32(b0)
                 if v >= 0x41 && v <= 0x5A { v += 0x20 }
-                process(v, han: false, separator: asciiSeparator[Int(b0)], start, Int32(i), linear: true)
+                w.process(v, han: false, separator: asciiSeparator[Int(b0)], start, Int32(i), linear: true)
                 continue
             }
             // Valid UTF-8 (it came from a String): decode without checks.
@@ -219,26 +254,31 @@ public final class Normalizer {
             if (0x4E00...0x9FFF).contains(v) || (0x3400...0x4DBF).contains(v) {
                 let simplified = hanTable[Int(v - 0x3400)]
                 if simplified != 0 { v = simplified }
-                process(v, han: Normalizer.isHan(v), separator: false, start, end,
-                        linear: Normalizer.utf8Width(v) == width)
+                w.process(v, han: Normalizer.isHan(v), separator: false, start, end,
+                          linear: Normalizer.utf8Width(v) == width)
                 continue
             }
-            let (first, length) = mapped(v)
-            let linear = length == 1 && Normalizer.utf8Width(pool[Int(first)] & Normalizer.valueMask) == width
-            for k in Int(first)..<Int(first + length) {
+            var entry = v < 0x10000 ? bmpEntry[Int(v)] : 0
+            if entry == 0 {
+                entry = mapped(v)
+                pool = self.pool
+            }
+            let first = Int(entry >> 8 & 0x7F_FFFF), length = Int(entry & 0xFF)
+            let linear = length == 1 && Normalizer.utf8Width(pool[first] & Normalizer.valueMask) == width
+            for k in first..<(first + length) {
                 let m = pool[k]
-                process(m & Normalizer.valueMask, han: m & Normalizer.hanFlag != 0, separator: m & Normalizer.separatorFlag != 0,
-                        start, end, linear: linear)
+                w.process(m & Normalizer.valueMask, han: m & Normalizer.hanFlag != 0, separator: m & Normalizer.separatorFlag != 0,
+                          start, end, linear: linear)
             }
         }
-        if !pending.isEmpty { flushPending() }
-        let bytes = [UInt8](UnsafeBufferPointer(start: buffer, count: count))
-        return NormalizedText(subject: Subject(validUTF8: bytes), segments: segments, hanCount: hanCount)
+        if !w.pending.isEmpty { w.flushPending() }
+        let bytes = [UInt8](UnsafeBufferPointer(start: w.out, count: w.count))
+        return NormalizedText(subject: Subject(validUTF8: bytes), segments: w.segments, hanCount: w.hanCount)
     }
 
-    private func grow(to newCapacity: Int) {
+    private func grow(to newCapacity: Int, keeping count: Int) {
         let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
-        bigger.update(from: buffer, count: capacity)
+        bigger.update(from: buffer, count: count)
         buffer.deallocate()
         buffer = bigger
         capacity = newCapacity
@@ -246,33 +286,36 @@ public final class Normalizer {
 
     static func utf8Width(_ v: UInt32) -> Int { v < 0x80 ? 1 : v < 0x800 ? 2 : v < 0x10000 ? 3 : 4 }
 
-    /// The normalized scalars for one original scalar outside ASCII and the main Han blocks, as
-    /// a range of `pool` (empty when it is dropped).
-    private func mapped(_ v: UInt32) -> (Int32, Int32) {
-        if v < 0x10000 {
-            if bmpEntry.isEmpty { bmpEntry = [Int32](repeating: 0, count: 0x10000) }
-            let e = bmpEntry[Int(v)]
-            if e != 0 { return entries[Int(e - 1)] }
-            let entry = fill(v)
-            bmpEntry[Int(v)] = Int32(entries.count)
-            return entry
+    /// The cache entry of one scalar outside ASCII and the main Han blocks (see `bmpEntry`),
+    /// mapping it on first sight.
+    private func mapped(_ v: UInt32) -> UInt32 {
+        if v < 0x10000, bmpEntry[Int(v)] != 0 { return bmpEntry[Int(v)] }
+        if v >= 0x10000, let e = astralEntry[v] { return e }
+        let scalars = Normalizer.slowMap(Unicode.Scalar(v)!)
+        if poolCount + scalars.count > 0x7F_FFFF {
+            // An entry addresses 23 bits of pool: start the cache over (only hostile input
+            // with millions of distinct rare scalars gets here).
+            bmpEntry.update(repeating: 0, count: 0x10000)
+            astralEntry.removeAll()
+            poolCount = 0
         }
-        if let e = astralEntry[v] { return entries[Int(e - 1)] }
-        let entry = fill(v)
-        astralEntry[v] = Int32(entries.count)
-        return entry
-    }
-
-    private func fill(_ v: UInt32) -> (Int32, Int32) {
-        let start = Int32(pool.count)
-        for s in Normalizer.slowMap(Unicode.Scalar(v)!) {
+        let start = poolCount
+        if poolCount + scalars.count > poolCapacity {
+            let bigger = UnsafeMutablePointer<UInt32>.allocate(capacity: max(poolCapacity * 2, poolCount + scalars.count))
+            bigger.update(from: pool, count: poolCount)
+            pool.deallocate()
+            pool = bigger
+            poolCapacity = max(poolCapacity * 2, poolCount + scalars.count)
+        }
+        for s in scalars {
             var value = s.value
             if Normalizer.isHan(s) { value |= Normalizer.hanFlag }
             if Normalizer.isSeparator(s) { value |= Normalizer.separatorFlag }
-            pool.append(value)
+            pool[poolCount] = value
+            poolCount += 1
         }
-        let entry = (start, Int32(pool.count) - start)
-        entries.append(entry)
+        let entry = Normalizer.known | UInt32(start) << 8 | UInt32(scalars.count)
+        if v < 0x10000 { bmpEntry[Int(v)] = entry } else { astralEntry[v] = entry }
         return entry
     }
 
