@@ -27,7 +27,8 @@ public struct RecordReader {
         }
     }
 
-    private mutating func read(_ emit: inout Emitter) {
+    /// `lines`, when given, takes the lines of the line formats unparsed (see `DeferredLine`).
+    mutating func read(_ emit: inout Emitter, deferring lines: ((DeferredLine) -> Bool)? = nil) {
         let context = ReadContext(path: path, options: options)
         let fd: Int32 = path == "-" ? 0 : open(path, O_RDONLY)
         guard fd >= 0 else {
@@ -62,10 +63,10 @@ public struct RecordReader {
         let limit = options.maxLineBytes
         switch format {
         case .jsonl, .text, .transcript:
-            var lines = LineReader(source: source, maxLineBytes: limit)
+            var lineReader = LineReader(source: source, maxLineBytes: limit)
             let reader = LineFormatReader(format: format, context: context)
-            reader.read(&lines, &emit)
-            bytesRead = lines.bytesRead
+            if let lines { reader.read(&lineReader, &emit, deferring: lines) } else { reader.read(&lineReader, &emit) }
+            bytesRead = lineReader.bytesRead
         case .adb, .whatsapp, .srt, .vtt, .whisperTSV, .wechat, .csv:
             var lines = LineReader(source: source, maxLineBytes: limit)
             switch format {

@@ -123,16 +123,21 @@ struct ScanCommand: ParsableCommand {
         // Records are scanned on every core; everything else happens here, in input order.
         scan.scanner.usesPrefilter = !noPrefilter
         let progress = ProgressBar(terminal: console.stderrIsTerminal && !quiet)
-        let pipeline = ParallelScanner<ScanItem, ScannedRecord?>(template: scan.scanner, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
-                                                 recordOf: ScanItem.record) { item, scanned in
-            switch item {
-            case .output(.record(let record)):
-                emit(scan.add(record, scanned: scanned!))
-                progress.update(records: scan.records, bytes: scan.textBytes, alerts: summary.alertCount)
-            case .output(.issue(let issue)):
-                summary.count(issue)
-                console.err("scamflow: \(issue)\n")
-            case .fileEnd(let bytes):
+        let pipeline = ParallelScanner<ScanItem, ScanItem.Result>(
+            template: scan.scanner, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+            weight: ScanItem.weight, process: ScanItem.process
+        ) { item, results in
+            for (output, scanned) in results {
+                switch output {
+                case .record(let record):
+                    emit(scan.add(record, scanned: scanned!))
+                    progress.update(records: scan.records, bytes: scan.textBytes, alerts: summary.alertCount)
+                case .issue(let issue):
+                    summary.count(issue)
+                    console.err("scamflow: \(issue)\n")
+                }
+            }
+            if case .fileEnd(let bytes) = item {
                 emit(scan.finish())
                 summary.bytes += bytes
                 for failure in scan.failures.dropFirst(reportedFailures) {
@@ -145,10 +150,14 @@ struct ScanCommand: ParsableCommand {
             guard !console.broken else { break }
             summary.files += 1
             var reader = RecordReader(path: path, options: options)
-            reader.read { output in
+            // Lines are parsed on the scanning threads too (JSON parsing is much of the work).
+            reader.read(deferringLines: { line in
+                pipeline.submit(.line(line))
+                return !console.broken
+            }, { output in
                 pipeline.submit(.output(output))
                 return !console.broken
-            }
+            })
             pipeline.submit(.fileEnd(bytes: reader.bytesRead))
         }
         pipeline.finish()

@@ -1,15 +1,36 @@
 import ScamEngine
 import ScamIO
 
-/// What `scan` passes through its parallel scanner, in input order: a reader's output, or the
-/// end of a file (where the call in progress is scored and rule failures are reported).
+/// What `scan` passes through its parallel scanner, in input order: a line still to parse, a
+/// reader's output, or the end of a file (where the call in progress is scored and rule
+/// failures are reported).
 enum ScanItem: Sendable {
+    case line(DeferredLine)
     case output(ReaderOutput)
     case fileEnd(bytes: Int)
 
-    /// The record to scan, if the item is one.
-    @Sendable static func record(_ item: ScanItem) -> Record? {
-        if case .output(.record(let record)) = item { return record }
-        return nil
+    /// The outputs of an item with their scans: the work done on the scanning threads
+    /// (parsing a deferred line included).
+    typealias Result = [(output: ReaderOutput, scanned: ScannedRecord?)]
+
+    @Sendable static func process(_ scanner: Scanner, _ item: ScanItem) -> Result {
+        func scan(_ output: ReaderOutput) -> (output: ReaderOutput, scanned: ScannedRecord?) {
+            if case .record(let record) = output { return (output, scanner.scan(record)) }
+            return (output, nil)
+        }
+        switch item {
+        case .line(let line): return line.parse().map(scan)
+        case .output(let output): return [scan(output)]
+        case .fileEnd: return []
+        }
+    }
+
+    /// Roughly how much work the item is (bytes of text), for batching.
+    @Sendable static func weight(_ item: ScanItem) -> Int {
+        switch item {
+        case .line(let line): return line.bytes.count
+        case .output(.record(let record)): return record.text?.utf8.count ?? 0
+        default: return 0
+        }
     }
 }
