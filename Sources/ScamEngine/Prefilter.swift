@@ -300,19 +300,26 @@ public final class Prefilter: Sendable {
     }
 }
 
-/// Literal requirements of many patterns, extracted on other threads while the caller does
-/// other work (compiling the same patterns with PCRE2); `results()` waits for them.
+/// The prefilter of rules about to be compiled, built on other threads while the caller
+/// compiles the same patterns with PCRE2.
 ///
-/// Patterns are given as written: their Han characters are simplified here, as for PCRE2, and
-/// the results are keyed by the simplified pattern, which is what `Prefilter` looks up.
-public final class BackgroundExtraction: @unchecked Sendable {
+/// It is built for every rule given, in order; `prefilter(...)` returns it when the rules that
+/// made it into the rule set are exactly those (the usual case), and otherwise builds one for
+/// the rules given there, reusing the literals already extracted.
+public final class BackgroundPrefilter: @unchecked Sendable {
     private var extracted: [String: LiteralRequirement] = [:]
+    private var built: Prefilter?
+    private var builtFor: ([String], [[String]], [String?]) = ([], [], [])
     private let group = DispatchGroup()
 
-    public init(patterns: [String]) {
+    /// - Parameter rules: each rule's `match` pattern, `prefilter:` literals and `unless`
+    ///   pattern, as written (Han is simplified here, as for PCRE2).
+    public init(rules: [(match: String, stated: [String], unless: String?)]) {
         group.enter()
         DispatchQueue.global().async { [self] in
-            let distinct = Array(Set(patterns.map(Normalizer.simplifyHan(in:))))
+            let patterns = rules.map { Normalizer.simplifyHan(in: $0.match) }
+            let unless = rules.map { $0.unless.map(Normalizer.simplifyHan(in:)) }
+            let distinct = Array(Set(patterns + unless.compactMap { $0 }))
             let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, distinct.count))
             let found = [Mutex<[(String, LiteralRequirement)]>]((0..<parts).map { _ in Mutex([]) })
             DispatchQueue.concurrentPerform(iterations: parts) { part in
@@ -325,14 +332,18 @@ public final class BackgroundExtraction: @unchecked Sendable {
             var all: [String: LiteralRequirement] = [:]
             for part in found { part.withLock { for (p, r) in $0 { all[p] = r } } }
             extracted = all
+            let stated = rules.map(\.stated)
+            built = Prefilter(patterns: patterns, stated: stated, unless: unless, extracted: all)
+            builtFor = (patterns, stated, unless)
             group.leave()
         }
     }
 
-    /// The requirements, by simplified pattern (waits until they are all extracted).
-    public func results() -> [String: LiteralRequirement] {
+    /// The prefilter of these rules (patterns as compiled), waiting for the background work.
+    public func prefilter(patterns: [String], stated: [[String]], unless: [String?]) -> Prefilter {
         group.wait()
-        return extracted
+        if let built, builtFor.0 == patterns, builtFor.1 == stated, builtFor.2 == unless { return built }
+        return Prefilter(patterns: patterns, stated: stated, unless: unless, extracted: extracted)
     }
 }
 

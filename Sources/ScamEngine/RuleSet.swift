@@ -55,7 +55,7 @@ public final class RuleSet: Sendable {
     public let prefilter: Prefilter
 
     init(packs: [CompiledPack], rules: [CompiledRule], eventRules: [CompiledEventRule] = [], flows: [CompiledFlow] = [],
-         sequences: [(pack: Int, spec: SequenceSpec)] = [], extracted: [String: LiteralRequirement] = [:]) {
+         sequences: [(pack: Int, spec: SequenceSpec)] = [], background: BackgroundPrefilter? = nil) {
         self.packs = packs
         self.rules = rules
         self.eventRules = eventRules
@@ -64,8 +64,9 @@ public final class RuleSet: Sendable {
         var byName: [String: [Int]] = [:]
         for (i, rule) in eventRules.enumerated() { for name in rule.events { byName[name, default: []].append(i) } }
         eventRulesByName = byName
-        prefilter = Prefilter(patterns: rules.map(\.match.pattern), stated: rules.map(\.spec.prefilter), unless: rules.map(\.unless?.pattern),
-                              extracted: extracted)
+        let (patterns, stated, unless) = (rules.map(\.match.pattern), rules.map(\.spec.prefilter), rules.map(\.unless?.pattern))
+        prefilter = background?.prefilter(patterns: patterns, stated: stated, unless: unless)
+            ?? Prefilter(patterns: patterns, stated: stated, unless: unless)
     }
 
     /// Compiles packs. Later packs override earlier packs of the same name (so `--packs` can
@@ -83,8 +84,8 @@ public final class RuleSet: Sendable {
                 chosen.append(spec)
             }
         }
-        // The prefilter's literals are extracted on other cores while PCRE2 compiles here.
-        let extraction = BackgroundExtraction(patterns: chosen.flatMap { $0.rules.flatMap { [$0.match.value] + ($0.unless.map { [$0.value] } ?? []) } })
+        // The prefilter is built on other cores while PCRE2 compiles here.
+        let background = BackgroundPrefilter(rules: chosen.flatMap { $0.rules.map { ($0.match.value, $0.prefilter, $0.unless?.value) } })
         var packs: [CompiledPack] = []
         var rules: [CompiledRule] = []
         var eventRules: [CompiledEventRule] = []
@@ -125,7 +126,7 @@ public final class RuleSet: Sendable {
         diagnostics += signalDiagnostics(rules: rules, eventRules: eventRules, flows: flows)
         if diagnostics.contains(where: { $0.severity == .error }) { return (nil, diagnostics) }
         return (RuleSet(packs: packs, rules: rules, eventRules: eventRules, flows: flows, sequences: sequences,
-                        extracted: extraction.results()), diagnostics)
+                        background: background), diagnostics)
     }
 
     static func compileEventRule(_ rule: EventRuleSpec, packIndex: Int, into diagnostics: inout [Diagnostic]) -> CompiledEventRule? {
