@@ -12,35 +12,40 @@
 /// stride]`; transition targets are encoded (see `denseLimit`) and carry `matchFlag` when the
 /// target state ends a pattern; the patterns a state ends, including those that are proper
 /// suffixes of its path, are `outputs[outputStart[s] ..< outputStart[s + 1]]`.
-public struct AhoCorasick: Sendable {
+public struct AhoCorasick: @unchecked Sendable {
     static let matchFlag: UInt32 = 1 << 31
     static let stateMask: UInt32 = ~matchFlag
     /// Bytes of full rows at most (the rest of the states are sparse).
     static let denseBudget = 1 << 21
 
+    // The tables, behind plain pointers: scanning threads read them without touching a
+    // reference count (an array's count is shared, and two cores updating it slow each other).
+    // `storage` owns the memory; nothing is written after `init`.
+    private let storage: [FrozenStorage]
     /// Byte to class.
-    let classOf: [UInt8]
+    let classOf: UnsafePointer<UInt8>
     /// Number of classes: the length of a full row.
     let stride: Int
     /// Number of states with a full row: the first ones, breadth-first.
     let denseCount: Int
-    let dense: [UInt32]
+    let dense: UnsafePointer<UInt32>
     /// Children of the sparse states, sorted by class: `childStart[s - denseCount] ..<
     /// childStart[s - denseCount + 1]`.
-    let childStart: [Int32]
-    let childClass: [UInt8]
-    let childTarget: [UInt32]
+    let childStart: UnsafePointer<Int32>
+    let childClass: UnsafePointer<UInt8>
+    let childTarget: UnsafePointer<UInt32>
     /// Failure links of the sparse states (encoded), by `s - denseCount`.
-    let fail: [UInt32]
+    let fail: UnsafePointer<UInt32>
     /// Encoded states below this are full rows (`s * stride`); the others are sparse
     /// (`denseLimit + s - denseCount`).
     let denseLimit: Int
-    let outputStart: [Int32]
-    let outputs: [Int32]
+    let outputStart: UnsafePointer<Int32>
+    let outputs: UnsafePointer<Int32>
+    let outputCount: Int
     /// Number of patterns.
     public let patternCount: Int
     /// Number of states (trie nodes).
-    public var stateCount: Int { outputStart.count - 1 }
+    public let stateCount: Int
 
     /// - Parameter patterns: non-empty byte strings; duplicates are allowed (each reported).
     public init(_ patterns: [[UInt8]]) {
@@ -56,7 +61,6 @@ public struct AhoCorasick: Sendable {
         } else {
             for b in 0..<256 where used[b] { classes[b] = UInt8(n); n += 1 }
         }
-        classOf = classes
         stride = n
 
         // Trie: transitions in a hash map keyed by state and class; patterns ending at a state
@@ -175,14 +179,20 @@ public struct AhoCorasick: Sendable {
         for i in childTarget.indices { childTarget[i] = encode(Int(childTarget[i])) }
         let sparseFail = (denseCount..<max(denseCount, count)).map { encode(Int(failLink[$0])) & AhoCorasick.stateMask }
         self.denseCount = denseCount
-        self.dense = dense
-        self.childStart = childStart
-        self.childClass = childClass
-        self.childTarget = childTarget
-        self.fail = sparseFail
         self.denseLimit = denseLimit
-        self.outputStart = outputStart
-        self.outputs = outputs
+        stateCount = count
+        outputCount = outputs.count
+        let frozen: [FrozenStorage] = [FrozenArray(classes), FrozenArray(dense), FrozenArray(childStart), FrozenArray(childClass),
+                                       FrozenArray(childTarget), FrozenArray(sparseFail), FrozenArray(outputStart), FrozenArray(outputs)]
+        storage = frozen
+        classOf = (frozen[0] as! FrozenArray<UInt8>).pointer
+        self.dense = (frozen[1] as! FrozenArray<UInt32>).pointer
+        self.childStart = (frozen[2] as! FrozenArray<Int32>).pointer
+        self.childClass = (frozen[3] as! FrozenArray<UInt8>).pointer
+        self.childTarget = (frozen[4] as! FrozenArray<UInt32>).pointer
+        fail = (frozen[5] as! FrozenArray<UInt32>).pointer
+        self.outputStart = (frozen[6] as! FrozenArray<Int32>).pointer
+        self.outputs = (frozen[7] as! FrozenArray<Int32>).pointer
     }
 
     /// The state number of an encoded state.
@@ -221,57 +231,49 @@ public struct AhoCorasick: Sendable {
     @inline(__always)
     func collect(in bytes: UnsafeBufferPointer<UInt8>, stamps: UnsafeMutablePointer<UInt32>, generation: UInt32,
                  found: UnsafeMutablePointer<Int32>, count: inout Int) {
-        guard !outputs.isEmpty, let base = bytes.baseAddress else { return }
+        guard outputCount > 0, let base = bytes.baseAddress else { return }
         var n = count
-        classOf.withUnsafeBufferPointer { classes in
-        dense.withUnsafeBufferPointer { dense in
-        childStart.withUnsafeBufferPointer { childStart in
-        childClass.withUnsafeBufferPointer { childClass in
-        childTarget.withUnsafeBufferPointer { childTarget in
-        fail.withUnsafeBufferPointer { fail in
-        outputStart.withUnsafeBufferPointer { outputStart in
-        outputs.withUnsafeBufferPointer { outputs in
-            let classes = classes.baseAddress!, dense = dense.baseAddress!
-            let denseLimit = self.denseLimit
-            var state = 0
-            var p = base
-            let end = base + bytes.count
-            while p < end {
-                let c = Int(classes[Int(p.pointee)])
-                p += 1
-                var next: UInt32
-                if state < denseLimit {
-                    next = dense[state &+ c]
-                } else {
-                    // Sparse: a child, or the failure chain down to a full row.
-                    var s = state
-                    next = 0
-                    search: while true {
-                        let k = s &- denseLimit
-                        var i = Int(childStart[k])
-                        let last = Int(childStart[k &+ 1])
-                        while i < last {
-                            if Int(childClass[i]) == c { next = childTarget[i]; break search }
-                            i &+= 1
-                        }
-                        s = Int(fail[k])
-                        if s < denseLimit { next = dense[s &+ c]; break }
+        let classes = classOf, dense = dense, childStart = childStart, childClass = childClass
+        let childTarget = childTarget, fail = fail, outputStart = outputStart, outputs = outputs
+        let denseLimit = self.denseLimit
+        var state = 0
+        var p = base
+        let end = base + bytes.count
+        while p < end {
+            let c = Int(classes[Int(p.pointee)])
+            p += 1
+            var next: UInt32
+            if state < denseLimit {
+                next = dense[state &+ c]
+            } else {
+                // Sparse: a child, or the failure chain down to a full row.
+                var s = state
+                next = 0
+                search: while true {
+                    let k = s &- denseLimit
+                    var i = Int(childStart[k])
+                    let last = Int(childStart[k &+ 1])
+                    while i < last {
+                        if Int(childClass[i]) == c { next = childTarget[i]; break search }
+                        i &+= 1
                     }
+                    s = Int(fail[k])
+                    if s < denseLimit { next = dense[s &+ c]; break }
                 }
-                state = Int(next & AhoCorasick.stateMask)
-                if next & AhoCorasick.matchFlag != 0 {
-                    let number = self.number(state)
-                    for k in Int(outputStart[number])..<Int(outputStart[number + 1]) {
-                        let pattern = outputs[k]
-                        if stamps[Int(pattern)] != generation {
-                            stamps[Int(pattern)] = generation
-                            found[n] = pattern
-                            n += 1
-                        }
+            }
+            state = Int(next & AhoCorasick.stateMask)
+            if next & AhoCorasick.matchFlag != 0 {
+                let number = self.number(state)
+                for k in Int(outputStart[number])..<Int(outputStart[number + 1]) {
+                    let pattern = outputs[k]
+                    if stamps[Int(pattern)] != generation {
+                        stamps[Int(pattern)] = generation
+                        found[n] = pattern
+                        n += 1
                     }
                 }
             }
-        }}}}}}}}
+        }
         count = n
     }
 
@@ -283,5 +285,33 @@ public struct AhoCorasick: Sendable {
             forEachMatch(in: buffer) { if seen.insert($0).inserted { found.append($0) } }
         }
         return found
+    }
+}
+
+/// Memory that never changes after it is filled, owned by a class so a value type can hand out
+/// plain pointers into it.
+class FrozenStorage: @unchecked Sendable {}
+
+/// The elements of an array copied to memory that lives as long as this object.
+final class FrozenArray<Element>: FrozenStorage, @unchecked Sendable {
+    let pointer: UnsafePointer<Element>
+    let count: Int
+
+    init(_ elements: [Element]) {
+        let memory = UnsafeMutablePointer<Element>.allocate(capacity: max(1, elements.count))
+        _ = UnsafeMutableBufferPointer(start: memory, count: elements.count).initialize(from: elements)
+        pointer = UnsafePointer(memory)
+        count = elements.count
+    }
+
+    /// The pointer, kept valid for the life of the process (for static tables).
+    func leaked() -> UnsafePointer<Element> {
+        _ = Unmanaged.passRetained(self)
+        return pointer
+    }
+
+    deinit {
+        UnsafeMutablePointer(mutating: pointer).deinitialize(count: count)
+        UnsafeMutablePointer(mutating: pointer).deallocate()
     }
 }

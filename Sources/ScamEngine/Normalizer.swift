@@ -220,8 +220,8 @@ public final class Normalizer {
         let bmpEntry = self.bmpEntry
         let n = input.count
         var i = 0
-        let asciiSeparator = Normalizer.asciiSeparator
-        let hanTable = Normalizer.hanSimplified
+        let asciiSeparator = Normalizer.asciiSeparatorTable
+        let hanTable = Normalizer.hanSimplifiedTable
         while i < n {
             // Room for the longest expansion of one scalar plus the pending separators.
             if w.count + 256 + 4 * w.pending.count > capacity {
@@ -318,6 +318,11 @@ public final class Normalizer {
         if v < 0x10000 { bmpEntry[Int(v)] = entry } else { astralEntry[v] = entry }
         return entry
     }
+
+    // The tables as plain pointers (never freed): reading a shared array from every scanning
+    // thread would update its reference count from every core.
+    private nonisolated(unsafe) static let asciiSeparatorTable: UnsafePointer<Bool> = FrozenArray(asciiSeparator).leaked()
+    private nonisolated(unsafe) static let hanSimplifiedTable: UnsafePointer<UInt32> = FrozenArray(hanSimplified).leaked()
 
     /// Whether each ASCII byte is a separator.
     private static let asciiSeparator: [Bool] = (0..<128).map { isSeparator(Unicode.Scalar(UInt8($0))) }

@@ -35,6 +35,8 @@ public final class Prefilter: Sendable {
     let code: [Int32]
     let ruleCount: Int
 
+    let hot: Hot
+
     static let opAlways: Int32 = 0, opLeaf: Int32 = 1, opAll: Int32 = 2, opEither: Int32 = 3
 
     /// Number of rules that always run.
@@ -158,6 +160,8 @@ public final class Prefilter: Sendable {
         self.code = code
         self.alwaysMask = always
         self.automaton = AhoCorasick(literals)
+        hot = Hot(alwaysMask: always, leafStart: leafStart, leafList: leafList, leafRule: leafRule, codeStart: codeStart, code: code,
+                  unlessStart: unlessStart)
     }
 
     /// Per-thread working memory for `candidates`, sized once, so a text costs no allocation.
@@ -218,37 +222,28 @@ public final class Prefilter: Sendable {
         var foundCount = 0
         automaton.collect(in: text, stamps: scratch.literalStamp, generation: generation, found: scratch.found, count: &foundCount)
         let mask = scratch.mask
-        for w in 0..<scratch.words { mask[w] = alwaysMask[w] }
+        let hot = self.hot
+        for w in 0..<scratch.words { mask[w] = hot.alwaysMask[w] }
         if foundCount > 0 {
             var touchedCount = 0
-            leafStart.withUnsafeBufferPointer { leafStart in
-                leafList.withUnsafeBufferPointer { leafList in
-                    leafRule.withUnsafeBufferPointer { leafRule in
-                        for k in 0..<foundCount {
-                            let literal = Int(scratch.found[k])
-                            for i in Int(leafStart[literal])..<Int(leafStart[literal + 1]) {
-                                let leaf = Int(leafList[i])
-                                scratch.leafStamp[leaf] = generation
-                                let rule = leafRule[leaf]
-                                if rule >= 0 && scratch.ruleStamp[Int(rule)] != generation {
-                                    scratch.ruleStamp[Int(rule)] = generation
-                                    scratch.touched[touchedCount] = rule
-                                    touchedCount += 1
-                                }
-                            }
-                        }
+            for k in 0..<foundCount {
+                let literal = Int(scratch.found[k])
+                for i in Int(hot.leafStart[literal])..<Int(hot.leafStart[literal + 1]) {
+                    let leaf = Int(hot.leafList[i])
+                    scratch.leafStamp[leaf] = generation
+                    let rule = hot.leafRule[leaf]
+                    if rule >= 0 && scratch.ruleStamp[Int(rule)] != generation {
+                        scratch.ruleStamp[Int(rule)] = generation
+                        scratch.touched[touchedCount] = rule
+                        touchedCount += 1
                     }
                 }
             }
-            code.withUnsafeBufferPointer { code in
-                codeStart.withUnsafeBufferPointer { codeStart in
-                    for k in 0..<touchedCount {
-                        let rule = Int(scratch.touched[k])
-                        var pc = Int(codeStart[rule])
-                        if Prefilter.holds(code.baseAddress!, &pc, scratch.leafStamp, generation) {
-                            mask[rule >> 6] |= 1 << UInt64(rule & 63)
-                        }
-                    }
+            for k in 0..<touchedCount {
+                let rule = Int(scratch.touched[k])
+                var pc = Int(hot.codeStart[rule])
+                if Prefilter.holds(hot.code, &pc, scratch.leafStamp, generation) {
+                    mask[rule >> 6] |= 1 << UInt64(rule & 63)
                 }
             }
         }
@@ -267,11 +262,36 @@ public final class Prefilter: Sendable {
     /// Whether the `unless` pattern of `rule` can match the text last passed to `candidates`
     /// with `scratch` (false only when its required literals are absent from that text).
     public func unlessMayMatch(_ rule: Int, scratch: Scratch) -> Bool {
-        let start = unlessStart[rule]
+        let start = hot.unlessStart[rule]
         guard start >= 0 else { return true }
-        return code.withUnsafeBufferPointer { code in
-            var pc = Int(start)
-            return Prefilter.holds(code.baseAddress!, &pc, scratch.leafStamp, scratch.generation)
+        var pc = Int(start)
+        return Prefilter.holds(hot.code, &pc, scratch.leafStamp, scratch.generation)
+    }
+
+    /// The tables `candidates` reads, behind plain pointers (no reference counting on the
+    /// scanning threads); `storage` owns the memory.
+    struct Hot: @unchecked Sendable {
+        let storage: [FrozenStorage]
+        let alwaysMask: UnsafePointer<UInt64>
+        let leafStart: UnsafePointer<Int32>
+        let leafList: UnsafePointer<Int32>
+        let leafRule: UnsafePointer<Int32>
+        let codeStart: UnsafePointer<Int32>
+        let code: UnsafePointer<Int32>
+        let unlessStart: UnsafePointer<Int32>
+
+        init(alwaysMask: [UInt64], leafStart: [Int32], leafList: [Int32], leafRule: [Int32], codeStart: [Int32], code: [Int32],
+             unlessStart: [Int32]) {
+            let a = FrozenArray(alwaysMask), b = FrozenArray(leafStart), c = FrozenArray(leafList), d = FrozenArray(leafRule)
+            let e = FrozenArray(codeStart), f = FrozenArray(code), g = FrozenArray(unlessStart)
+            storage = [a, b, c, d, e, f, g]
+            self.alwaysMask = a.pointer
+            self.leafStart = b.pointer
+            self.leafList = c.pointer
+            self.leafRule = d.pointer
+            self.codeStart = e.pointer
+            self.code = f.pointer
+            self.unlessStart = g.pointer
         }
     }
 

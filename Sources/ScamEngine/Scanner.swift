@@ -34,6 +34,7 @@ public final class Scanner {
     private let matcher: Matcher
     private let normalizer: Normalizer
     private let scratch: Prefilter.Scratch
+    private let prefilter: Prefilter
     private let runtime: [RuleRuntime]
     /// Every rule index, for scanning without the prefilter.
     private let allRules: UnsafeBufferPointer<Int32>
@@ -58,6 +59,7 @@ public final class Scanner {
         matcher = Matcher(limits: limits)
         normalizer = Normalizer()
         scratch = Prefilter.Scratch(for: ruleSet.prefilter)
+        prefilter = ruleSet.prefilter
         runtime = ruleSet.rules.map { RuleRuntime(match: $0.match, unless: $0.unless, channels: $0.channels, languages: $0.languages) }
         let all = UnsafeMutableBufferPointer<Int32>.allocate(capacity: max(1, ruleSet.rules.count))
         for i in 0..<ruleSet.rules.count { all[i] = Int32(i) }
@@ -76,7 +78,7 @@ public final class Scanner {
         let channel = record.channel
         var original: [UInt8]?
         normalized.subject.bytes.withUnsafeBufferPointer { bytes in
-            let candidates = usesPrefilter ? ruleSet.prefilter.candidates(in: bytes, scratch: scratch) : allRules
+            let candidates = usesPrefilter ? prefilter.candidates(in: bytes, scratch: scratch) : allRules
             for candidate in candidates {
                 let index = Int(candidate)
                 let rule = runtime[index]
@@ -85,7 +87,7 @@ public final class Scanner {
                 rulesRun += 1
                 do throws(PCRE2Error) {
                     guard let range = try matcher.firstMatch(rule.match, in: normalized.subject) else { continue }
-                    if let unless = rule.unless, !usesPrefilter || ruleSet.prefilter.unlessMayMatch(index, scratch: scratch),
+                    if let unless = rule.unless, !usesPrefilter || prefilter.unlessMayMatch(index, scratch: scratch),
                        try matcher.firstMatch(unless, in: normalized.subject) != nil { continue }
                     let span = normalized.originalRange(of: range)
                     if original == nil { original = Array(text.utf8) }
@@ -108,7 +110,7 @@ public final class Scanner {
             // Examples check what a scan does: a rule the prefilter would skip does not match
             // (which is how a wrong `prefilter:` list shows up in `pack test`).
             let candidate = normalized.subject.bytes.withUnsafeBufferPointer { bytes in
-                ruleSet.prefilter.candidates(in: bytes, scratch: scratch).contains(Int32(index))
+                prefilter.candidates(in: bytes, scratch: scratch).contains(Int32(index))
             }
             guard candidate else { return nil }
         }
@@ -124,7 +126,7 @@ public final class Scanner {
     public func firstMatchingRule(in text: String, allowed: [Bool]? = nil) -> Int? {
         let normalized = normalizer.normalize(text)
         return normalized.subject.bytes.withUnsafeBufferPointer { bytes -> Int? in
-            let candidates = usesPrefilter ? ruleSet.prefilter.candidates(in: bytes, scratch: scratch) : allRules
+            let candidates = usesPrefilter ? prefilter.candidates(in: bytes, scratch: scratch) : allRules
             for candidate in candidates {
                 let index = Int(candidate)
                 if let allowed, !allowed[index] { continue }
