@@ -58,6 +58,9 @@ struct StreamCommand: ParsableCommand {
     @Option(name: .customLong("max-line-bytes"), help: "Skip (and report) lines longer than this many bytes.")
     var maxLineBytes: Int = 1 << 20
 
+    @Option(help: ArgumentHelp("Keep only the records whose subject hashes to K of N (FNV-1a of the subject, modulo N); run N processes, K = 0..N-1, on the same input to spread the subjects over them.", valueName: "K/N"))
+    var partition: String?
+
     @Flag(help: "Only flow alerts (no alert for a single message reaching a pack threshold).")
     var flowsOnly = false
 
@@ -74,6 +77,9 @@ struct StreamCommand: ParsableCommand {
         guard AlertFormat(rawValue: format) != nil else { throw ValidationError("unknown --format '\(format)'; use ndjson or text") }
         guard DurationText.parse(tolerance) != nil else { throw ValidationError("--tolerance is not a duration (e.g. 5m)") }
         guard DurationText.parse(idleTTL) != nil else { throw ValidationError("--idle-ttl is not a duration (e.g. 24h)") }
+        if let partition, StreamPartition(partition) == nil {
+            throw ValidationError("--partition must be K/N with 0 <= K < N (e.g. 0/4)")
+        }
         guard maxSubjects > 0, maxLineBytes > 0, checkpointEvery > 0, watchStore >= 0 else { throw ValidationError("limits must be positive") }
     }
 
@@ -93,7 +99,8 @@ struct StreamCommand: ParsableCommand {
         let session = StreamSession(
             processor: StreamProcessor(ruleSet: ruleSet, minScore: minScore, config: config),
             encoder: AlertEncoder(format: AlertFormat(rawValue: format)!, color: false, redact: redact),
-            statePath: state, flowsOnly: flowsOnly, quiet: quiet, latencyReport: latencyReport,
+            statePath: state, flowsOnly: flowsOnly, quiet: quiet, partition: partition.flatMap(StreamPartition.init),
+            latencyReport: latencyReport,
             reloadPacks: { [noBuiltin, packDirectories, store] in PackLoading.load(builtin: !noBuiltin, directories: packDirectories, store: store) })
         do {
             try session.resume()

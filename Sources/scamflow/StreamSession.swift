@@ -13,6 +13,7 @@ final class StreamSession: @unchecked Sendable {
     private let statePath: String?
     private let flowsOnly: Bool
     private let quiet: Bool
+    private let partition: StreamPartition?
     /// Per-line latency histogram in microseconds (index = µs, last bucket = overflow), when
     /// `--latency-report` is on.
     private var latencies: [Int]?
@@ -24,6 +25,7 @@ final class StreamSession: @unchecked Sendable {
     private var badLines = 0
     private var late = 0
     private var skippedReplay = 0
+    private var otherPartitions = 0
     private let started = Date()
 
     // Input position, for recognising a replay of the same input after a restart.
@@ -34,7 +36,9 @@ final class StreamSession: @unchecked Sendable {
     private var replaying = false
 
     init(processor: StreamProcessor, encoder: AlertEncoder, statePath: String?, flowsOnly: Bool, quiet: Bool,
+         partition: StreamPartition? = nil,
          latencyReport: Bool = false, reloadPacks: @escaping @Sendable () -> PackLoading.Loaded) {
+        self.partition = partition
         latencies = latencyReport ? Array(repeating: 0, count: 100_001) : nil
         self.processor = processor
         self.encoder = encoder
@@ -101,6 +105,10 @@ final class StreamSession: @unchecked Sendable {
                 badLines += 1
                 console.err("scamflow: \(issue)\n")
             case .record(let record):
+                if let partition, !partition.owns(record.subject) {
+                    otherPartitions += 1
+                    return
+                }
                 let now = Int64(Date().timeIntervalSince1970 * 1000)
                 let result = processor.process(record, fallbackTime: now)
                 late += result.late
@@ -175,7 +183,8 @@ final class StreamSession: @unchecked Sendable {
             console.err("scamflow: stream: \(n(processor.records, "record")), \(n(alerts, "alert")), \(n(badLines, "bad line")), "
                         + "\(n(late, "late signal")), \(n(processor.engine.evictions, "eviction")), "
                         + "\(n(processor.engine.trackedSubjects, "subject")) tracked, " + String(format: "%.1f s\n", seconds)
-                        + (skippedReplay > 0 ? "  \(skippedReplay) lines skipped as already processed before the restart\n" : ""))
+                        + (skippedReplay > 0 ? "  \(skippedReplay) lines skipped as already processed before the restart\n" : "")
+                        + (partition.map { "  partition \($0): \(n(otherPartitions, "record")) of other partitions left out\n" } ?? ""))
         }
         exit(0)
     }
