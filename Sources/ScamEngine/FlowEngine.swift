@@ -101,9 +101,12 @@ public final class FlowEngine {
         guard listens(to: occurrence.signal) else { return [] }
         var actions: [FlowAction] = []
         let t = occurrence.time
-        var state = subjects[occurrence.subject] ?? SubjectState(lastTime: t)
+        // Taken out of the dictionary while it changes, so its attempts are not copied on write.
+        let known = subjects.removeValue(forKey: occurrence.subject)
+        var state = known ?? SubjectState(lastTime: t)
         if t < state.lastTime - config.tolerance {
             lateSignals += 1
+            if let known { subjects[occurrence.subject] = known }
             return [.late(subject: occurrence.subject, signal: occurrence.signal, time: t)]
         }
         state.lastTime = max(state.lastTime, t)
@@ -118,10 +121,8 @@ public final class FlowEngine {
                 advance(flow: f, with: occurrence, state: &state, actions: &actions)
             }
         }
-        if state.attempts.isEmpty {
-            subjects[occurrence.subject] = nil
-        } else {
-            let isNew = subjects[occurrence.subject] == nil
+        if !state.attempts.isEmpty {
+            let isNew = known == nil
             subjects[occurrence.subject] = state
             if isNew && subjects.count > config.maxSubjects { actions += evict() }
             peakSubjects = max(peakSubjects, subjects.count)

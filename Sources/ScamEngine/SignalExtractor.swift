@@ -19,26 +19,34 @@ public final class SignalExtractor {
 
     /// Signals of `record`, at `time` (the record's time, or the caller's fallback for undated
     /// records).
-    public func signals(for record: Record, hits: [Hit], lang: String, time: Int64) -> [SignalOccurrence] {
+    ///
+    /// `wanted` says which signals the caller's flows can use; the others are not built (an
+    /// event's summary costs more than the rest of its signals).
+    public func signals(for record: Record, hits: [Hit], lang: String, time: Int64,
+                        wanted: (String) -> Bool = { _ in true }) -> [SignalOccurrence] {
         let subject = SignalExtractor.subject(of: record)
         var out: [SignalOccurrence] = []
         for hit in hits.sorted(by: { ($0.span.lowerBound, $0.rule) < ($1.span.lowerBound, $1.rule) }) {
             let rule = ruleSet.rules[hit.rule]
+            guard wanted(rule.signal) else { continue }
             let evidence = Evidence(source: hit.source, time: hit.time, signal: rule.signal, rule: rule.id, excerpt: hit.excerpt,
                                     span: hit.span, speaker: hit.speaker, recordID: hit.recordID)
             out.append(SignalOccurrence(subject: subject, signal: rule.signal, time: time, evidence: evidence, lang: lang))
         }
         if let rawName = record.event {
             let name = EventNames.canonical(rawName)
-            let summary = SignalExtractor.describe(name, record.attrs)
+            var summary: String?
             func evidence(_ signal: String, _ rule: String) -> Evidence {
-                Evidence(source: record.source, time: record.time, signal: signal, rule: rule, excerpt: summary, span: 0..<0,
-                         speaker: nil, recordID: record.id)
+                if summary == nil { summary = SignalExtractor.describe(name, record.attrs) }
+                return Evidence(source: record.source, time: record.time, signal: signal, rule: rule, excerpt: summary!, span: 0..<0,
+                                speaker: nil, recordID: record.id)
             }
-            out.append(SignalOccurrence(subject: subject, signal: name, time: time, evidence: evidence(name, "event"), lang: lang))
+            if wanted(name) {
+                out.append(SignalOccurrence(subject: subject, signal: name, time: time, evidence: evidence(name, "event"), lang: lang))
+            }
             for index in ruleSet.eventRulesByName[name] ?? [] {
                 let rule = ruleSet.eventRules[index]
-                if rule.matches(record, matcher: matcher) {
+                if wanted(rule.signal), rule.matches(record, matcher: matcher) {
                     out.append(SignalOccurrence(subject: subject, signal: rule.signal, time: time, evidence: evidence(rule.signal, rule.id), lang: lang))
                 }
             }

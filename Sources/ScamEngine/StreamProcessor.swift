@@ -46,7 +46,7 @@ public final class StreamProcessor {
         guard !ruleSet.flows.isEmpty, !hits.isEmpty || record.event != nil else { return (alerts, 0) }
         let time = record.time ?? (engine.now == Int64.min ? fallbackTime : engine.now)
         var late = 0
-        for occurrence in extractor.signals(for: record, hits: hits, lang: lang, time: time) {
+        for occurrence in extractor.signals(for: record, hits: hits, lang: lang, time: time, wanted: engine.listens(to:)) {
             for action in engine.handle(occurrence) {
                 switch action {
                 case .alert(var alert):

@@ -25,12 +25,14 @@ public struct AlertEncoder: Sendable {
     /// The alert as one line (ndjson) or one block (text), ending with a newline.
     public func encode(_ alert: Alert) -> String {
         switch format {
-        case .ndjson: return json(alert) + "\n"
+        case .ndjson: return writer(alert).line()
         case .text: return text(alert)
         }
     }
 
-    public func json(_ alert: Alert) -> String {
+    public func json(_ alert: Alert) -> String { writer(alert).finished() }
+
+    func writer(_ alert: Alert) -> JSONWriter {
         var w = JSONWriter()
         w.string("time", alert.time.map(Timestamp.format))
         w.string("alert_id", alert.alertID)
@@ -52,9 +54,7 @@ public struct AlertEncoder: Sendable {
         w.string("channel", alert.channel)
         w.string("lang", alert.lang)
         w.strings("tags", alert.tags)
-        var items: [String] = []
-        for e in alert.evidence {
-            var ew = JSONWriter()
+        w.objects("evidence", alert.evidence) { ew, e in
             ew.string("source", e.source.description)
             ew.string("time", e.time.map(Timestamp.format))
             ew.string("signal", e.signal)
@@ -64,20 +64,15 @@ public struct AlertEncoder: Sendable {
             ew.ints("span", [e.span.lowerBound, e.span.upperBound])
             ew.string("speaker", e.speaker)
             ew.string("record_id", e.recordID)
-            items.append(ew.finished())
         }
-        w.raw("evidence", "[" + items.joined(separator: ",") + "]")
         if !alert.otherPacks.isEmpty {
-            let others = alert.otherPacks.map { p -> String in
-                var pw = JSONWriter()
+            w.objects("also", alert.otherPacks) { pw, p in
                 pw.string("pack", p.pack)
                 pw.int("score", p.score)
                 pw.int("threshold", p.threshold)
-                return pw.finished()
             }
-            w.raw("also", "[" + others.joined(separator: ",") + "]")
         }
-        return w.finished()
+        return w
     }
 
     public func text(_ alert: Alert) -> String {
