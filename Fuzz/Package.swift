@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "FuzzRecordReader", targets: ["FuzzRecordReader"]),
         .executable(name: "FuzzPackLoader", targets: ["FuzzPackLoader"]),
         .executable(name: "FuzzReaders", targets: ["FuzzReaders"]),
+        .executable(name: "FuzzPackBundle", targets: ["FuzzPackBundle"]),
     ],
     dependencies: [
         .package(path: ".."),
@@ -38,6 +39,13 @@ let package = Package(
                 .product(name: "ScamPacks", package: "main"),
                 .product(name: "ScamEngine", package: "main"),
                 .product(name: "PCRE2", package: "main"),
+            ]
+        ),
+        // Pack bundles (.sfpack): tar, manifest, hashes, signature, then the pack loader.
+        .executableTarget(
+            name: "FuzzPackBundle",
+            dependencies: [
+                .product(name: "ScamPacks", package: "main"),
             ]
         ),
     ]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds and runs one libFuzzer target.
-#   ./run.sh [FuzzRecordReader|FuzzPackLoader|FuzzReaders] [seconds] [extra libFuzzer flags...]
+#   ./run.sh [FuzzRecordReader|FuzzPackLoader|FuzzReaders|FuzzPackBundle] [seconds] [extra libFuzzer flags...]
 # The working corpus is Corpus/<target>/ (ignored by git), seeded from Seeds/<name>/; crash
 # reproducers land in Artifacts/<target>/. Re-run one with:
 #   SWIFT_BACKTRACE=enable=no .build-fuzz/debug/<target> Artifacts/<target>/crash-...
@@ -13,7 +13,8 @@ case "$target" in
     FuzzRecordReader) seeds=Seeds/RecordReader ;;
     FuzzPackLoader) seeds=Seeds/PackLoader ;;
     FuzzReaders) seeds=Seeds/Readers ;;
-    *) echo "unknown target $target (FuzzRecordReader, FuzzPackLoader or FuzzReaders)" >&2; exit 2 ;;
+    FuzzPackBundle) seeds=Seeds/PackBundle; max_len=16384 ;;  # a tar of a one-rule pack is 4-5 KB
+    *) echo "unknown target $target (FuzzRecordReader, FuzzPackLoader, FuzzReaders or FuzzPackBundle)" >&2; exit 2 ;;
 esac
 # Both flags are needed: --sanitize fuzzer alone does not link libFuzzer's main, and
 # -Xswiftc alone fails to link (see /work/shared/FACTS.md, "Fuzzing"). -O on top of the debug
@@ -24,6 +25,6 @@ swift build --product "$target" --build-path .build-fuzz --sanitize fuzzer -Xswi
 mkdir -p "Corpus/$target" "Artifacts/$target"
 # A crash with Swift's backtracer on can hang the run; libFuzzer prints its own report.
 SWIFT_BACKTRACE=enable=no exec ".build-fuzz/debug/$target" \
-    -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=4096 \
+    -max_total_time="$seconds" -max_len=${max_len:-4096} -timeout=10 -rss_limit_mb=4096 \
     -artifact_prefix="Artifacts/$target/" -print_final_stats=1 "$@" \
     "Corpus/$target" "$seeds"
