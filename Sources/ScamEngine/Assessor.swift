@@ -62,12 +62,21 @@ public struct Assessor: Sendable {
     }
 
     private func makeAlert(_ hits: [Hit], pack: CompiledPack, score: Int, threshold: Int, severity: Severity, unit: Unit) -> Alert {
-        // One piece of evidence per rule (its first hit), in the order they occur.
-        // One piece of evidence per rule (its first hit), in the order they occur. Two packs
-        // may carry rules for the same thing: each keeps its own line, so every rule that
-        // matched, the named one included, is visible.
+        // One piece of evidence per rule (its first hit), in the order they occur: by line, then
+        // by record (hits arrive in record order, and several segments of a one-line JSON
+        // transcript share a line), then by position in the record. Two packs may carry rules
+        // for the same thing: each keeps its own line, so every rule that matched, the named
+        // one included, is visible.
         var seen = Set<Int>()
-        let ordered = hits.sorted { ($0.source.line, $0.span.lowerBound, $0.rule) < ($1.source.line, $1.span.lowerBound, $1.rule) }
+        var ordinal = 0
+        var keyed: [(line: Int, record: Int, start: Int, rule: Int, hit: Hit)] = []
+        keyed.reserveCapacity(hits.count)
+        for (i, hit) in hits.enumerated() {
+            if i > 0, hit.recordID != hits[i - 1].recordID || hit.source != hits[i - 1].source || hit.time != hits[i - 1].time { ordinal += 1 }
+            keyed.append((hit.source.line, ordinal, hit.span.lowerBound, hit.rule, hit))
+        }
+        let ordered = keyed.sorted { ($0.line, $0.record, $0.start, $0.rule) < ($1.line, $1.record, $1.start, $1.rule) }
+            .map(\.hit)
             .filter { seen.insert($0.rule).inserted }
         // The alert is named after the top rule of the pack that fired.
         // (From all hits: the dedup above may have kept another pack's copy of a hit.)

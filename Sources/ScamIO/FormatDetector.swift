@@ -28,7 +28,9 @@ public enum FormatDetector {
                             candidates: [.imessage])
         }
         if isBinary(head) {
-            return .unknown(reason: "binary data, not text", candidates: candidates(ext))
+            // Of the formats, only chat.db/sms.db is binary, and it starts with the SQLite header.
+            return .unknown(reason: "binary data, not text, and not an SQLite database (the one binary format read: iMessage chat.db / sms.db)",
+                            candidates: [])
         }
         let text = String(decoding: head, as: UTF8.self)
         let body = text.drop { $0 == "\u{FEFF}" || $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }

@@ -8,14 +8,16 @@ struct ReadContext {
     let path: String
     /// The name positions use (`<stdin>` for stdin).
     let file: String
-    /// Subject of records that do not name one: `--subject`, else the file name.
+    /// Subject of records that do not name one: `--subject`, else the file name (`<stdin>` for
+    /// stdin, the name the flows already key an unnamed conversation by, so a transcript's rule
+    /// and flow alerts carry the same subject).
     let subject: String?
     let options: ReaderOptions
 
     init(path: String, options: ReaderOptions) {
         self.path = path
         self.file = path == "-" ? "<stdin>" : path
-        self.subject = options.subject ?? (path == "-" ? nil : String(path.split(separator: "/").last ?? Substring(path)))
+        self.subject = options.subject ?? (path == "-" ? "<stdin>" : String(path.split(separator: "/").last ?? Substring(path)))
         self.options = options
     }
 

@@ -53,8 +53,9 @@ public struct RecordReader {
         guard case .format(let format) = detection else {
             if case .unknown(let reason, let candidates) = detection {
                 let names = candidates.map { "\($0.rawValue) (\($0.summary))" }.joined(separator: ", ")
-                emit(context.issue(.unknownFormat, line: 0, "\(reason); it could be: \(names)",
-                                   hint: "force one with --input-format"))
+                emit(context.issue(.unknownFormat, line: 0, candidates.isEmpty ? reason : "\(reason); it could be: \(names)",
+                                   hint: candidates.isEmpty ? "scamflow reads text exports and SQLite message databases (README, \"What it reads\")"
+                                                            : "force one with --input-format"))
             }
             bytesRead = source.bytesRead
             return

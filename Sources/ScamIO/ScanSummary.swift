@@ -21,7 +21,8 @@ public struct ScanSummary: Sendable {
 
     public mutating func count(_ alert: Alert) { alerts[alert.severity, default: 0] += 1 }
 
-    /// Files in scanned folders that are not inputs (README.md, LABELS.tsv): listed, not errors.
+    /// Files in scanned folders that are not inputs (README.md, LABELS.tsv, a JSON file of
+    /// another kind): listed, not errors.
     public var skippedFiles: [String] = []
 
     public mutating func count(_ issue: InputIssue) {
@@ -48,7 +49,7 @@ public struct ScanSummary: Sendable {
         }
         if !skippedFiles.isEmpty {
             let names = skippedFiles.prefix(5).map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")
-            lines.append("  not read (not an input file type): \(skippedFiles.count) (\(names)\(skippedFiles.count > 5 ? ", ..." : ""))")
+            lines.append("  not read (no known input format): \(skippedFiles.count) (\(names)\(skippedFiles.count > 5 ? ", ..." : ""))")
         }
         if ruleFailures > 0 { lines.append("  rule failures (match limit or error): \(ruleFailures)") }
         lines.append(String(format: "  %.2f MB in %.3f s (%.1f MB/s)", mb, seconds, rate))

@@ -49,7 +49,11 @@ struct PackInstall: ParsableCommand {
                     if indexes == nil { indexes = PackUpdate.readIndexes(location.sources.list() + extraSources.map(PackSources.normalize)) }
                     let offers = indexes!.compactMap { s in s.index.newest(target).usable.map { (s, $0) } }
                     guard let (source, entry) = offers.max(by: { $0.1.semanticVersion < $1.1.semanticVersion }) else {
-                        throw PackCommandFailure("no pack source offers \(target)" + (indexes!.isEmpty ? " (no source could be read; see `scamflow pack source list`)" : ""))
+                        let configured = location.sources.list().count + extraSources.count
+                        let why = configured == 0
+                            ? " (no pack source is configured: add a folder or an http(s) index with `scamflow pack source add`, or give a file or URL)"
+                            : indexes!.isEmpty ? " (no source could be read; see `scamflow pack source list`)" : ""
+                        throw PackCommandFailure("no pack source offers \(target)" + why)
                     }
                     (origin, bytes) = try PackFetch.bundle(for: entry, in: source)
                 }

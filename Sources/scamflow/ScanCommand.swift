@@ -171,7 +171,9 @@ struct ScanCommand: ParsableCommand {
         if !quiet { console.err(summary.text(color: Console.colorWanted(color, terminal: console.stderrIsTerminal))) }
         if strict && (summary.issueCount > 0 || summary.ruleFailures > 0) { throw ExitCode(2) }
         // Nothing could be read at all: that is an error, not "nothing found".
-        if summary.records == 0, (summary.issues[.unreadable] ?? 0) > 0 { throw ExitCode(2) }
+        // (Every input refused, every line skipped, or a folder with no input in it; an empty
+        // file is not an error.)
+        if summary.records == 0, summary.issueCount > 0 || !summary.skippedFiles.isEmpty { throw ExitCode(2) }
         if summary.alertCount > 0 { throw ExitCode(1) }
     }
 }

@@ -50,7 +50,11 @@ import Testing
 
     @Test func binaryAndUTF16() {
         let binary: [UInt8] = [0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x01, 0x00] + Array(repeating: 0, count: 100)
-        #expect(FormatDetector.detect(path: "a.out", head: binary, options: ReaderOptions()) == .unknown(reason: "binary data, not text", candidates: InputFormat.allCases))
+        guard case .unknown(let why, let candidates) = FormatDetector.detect(path: "a.out", head: binary, options: ReaderOptions()) else {
+            Issue.record("binary data detected as a format")
+            return
+        }
+        #expect(why.hasPrefix("binary data, not text") && candidates.isEmpty, "no text format is offered for binary data")
         guard case .unknown(let reason, _) = FormatDetector.detect(path: "chat.txt", head: [0xFF, 0xFE, 0x41, 0x00], options: ReaderOptions()) else {
             Issue.record("UTF-16 detected as a format")
             return
