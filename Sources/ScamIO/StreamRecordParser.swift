@@ -9,6 +9,9 @@ public enum StreamRecordParser {
 
     /// Parses UTF-8 bytes (invalid sequences are decoded as U+FFFD).
     public static func parse<C: ContiguousBytes>(_ bytes: C, source: SourcePosition) -> ReaderOutput {
+        // Most lines are plain Records: filled straight from the bytes when they are.
+        let direct = bytes.withUnsafeBytes { DirectRecordParser.parse($0.bindMemory(to: UInt8.self), source: source) }
+        if let direct { return .record(direct) }
         let value: Value
         do {
             value = try JSONLite.parse(bytes)
