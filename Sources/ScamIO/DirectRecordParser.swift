@@ -22,16 +22,6 @@ enum DirectRecordParser {
 }
 
 extension JSONLite.Parser {
-    /// The text of a JSON value the way `RecordFields` reads it: strings as they are, numbers
-    /// as `AttributeValue` prints them, anything else absent.
-    private static func text(_ value: JSONLite.Value) -> String? {
-        switch value {
-        case .string(let s): return s
-        case .number(let d): return AttributeValue.number(d).text
-        default: return nil
-        }
-    }
-
     /// The Record keys this path knows, recognised from the bytes without making a `String`.
     fileprivate enum Key {
         case envelope, event, attrs, text, body, message, time, timestamp, channel, subject, peer, peerKnown,
@@ -89,35 +79,23 @@ extension JSONLite.Parser {
             case .event:
                 let v = try value(depth: 1)
                 if case .object = v { return nil }  // ECS `event: {action: ...}`
-                record.event = Self.text(v)
-            case .attrs:
-                let v = try value(depth: 1)
-                record.attrs = [:]
-                guard case .object(let attrs) = v else { break }
-                record.attrs.reserveCapacity(attrs.count)
-                for (name, value) in attrs {
-                    switch value {
-                    case .string(let s): record.attrs[name] = .string(s)
-                    case .number(let d): record.attrs[name] = .number(d)
-                    case .bool(let b): record.attrs[name] = .bool(b)
-                    default: break
-                    }
-                }
-            case .text: text = Self.text(try value(depth: 1))
-            case .body: body = Self.text(try value(depth: 1))
-            case .message: message = Self.text(try value(depth: 1))
+                record.event = RecordFields.text(v)
+            case .attrs: record.attrs = RecordFields.attributes(try value(depth: 1))
+            case .text: text = RecordFields.text(try value(depth: 1))
+            case .body: body = RecordFields.text(try value(depth: 1))
+            case .message: message = RecordFields.text(try value(depth: 1))
             case .time: time = try value(depth: 1)
             case .timestamp: timestamp = try value(depth: 1)
-            case .channel: record.channel = Self.text(try value(depth: 1))
-            case .subject: record.subject = Self.text(try value(depth: 1))
-            case .peer: record.peer = Self.text(try value(depth: 1))
+            case .channel: record.channel = RecordFields.text(try value(depth: 1))
+            case .subject: record.subject = RecordFields.text(try value(depth: 1))
+            case .peer: record.peer = RecordFields.text(try value(depth: 1))
             case .peerKnown:
                 if case .bool(let b) = try value(depth: 1) { record.peerKnown = b } else { record.peerKnown = nil }
-            case .direction: record.direction = Self.text(try value(depth: 1))
-            case .speaker: record.speaker = Self.text(try value(depth: 1))
-            case .lang: record.lang = Self.text(try value(depth: 1))
-            case .id: record.id = Self.text(try value(depth: 1))
-            case .conversation: record.conversation = Self.text(try value(depth: 1))
+            case .direction: record.direction = RecordFields.text(try value(depth: 1))
+            case .speaker: record.speaker = RecordFields.text(try value(depth: 1))
+            case .lang: record.lang = RecordFields.text(try value(depth: 1))
+            case .id: record.id = RecordFields.text(try value(depth: 1))
+            case .conversation: record.conversation = RecordFields.text(try value(depth: 1))
             case .other: _ = try value(depth: 1)
             }
             skipSpace()
