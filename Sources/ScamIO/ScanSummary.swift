@@ -41,7 +41,8 @@ public struct ScanSummary: Sendable {
         let rate = seconds > 0 ? mb / seconds : 0
         var lines: [String] = []
         let severities = Severity.allCases.reversed().compactMap { s in alerts[s].map { "\($0) \(s.rawValue)" } }
-        lines.append(c.wrap("scamflow:", "1") + " \(records) records in \(files) file\(files == 1 ? "" : "s"), \(units) scanned units, "
+        lines.append(c.wrap("scamflow:", "1") + " \(records) record\(records == 1 ? "" : "s") in \(files) file\(files == 1 ? "" : "s"), "
+                     + "\(units) scanned unit\(units == 1 ? "" : "s"), "
                      + "\(alertCount) alert\(alertCount == 1 ? "" : "s")" + (severities.isEmpty ? "" : " (" + severities.joined(separator: ", ") + ")"))
         if issueCount > 0 {
             let reasons = InputIssue.Kind.allCases.compactMap { k in issues[k].map { "\(k.rawValue): \($0)" } }

@@ -56,9 +56,11 @@ struct PackLint: ParsableCommand {
         for d in diagnostics { console.out("\(d)\n") }
         let errors = diagnostics.filter { $0.severity == .error }.count
         let warnings = diagnostics.count - errors
-        let rules = loaded.ruleSet?.rules.count ?? 0
+        // Text and event rules counted apart, as `pack list --rules` shows them.
+        let rules = loaded.ruleSet?.rules.count ?? 0, eventRules = loaded.ruleSet?.eventRules.count ?? 0
+        let events = eventRules == 0 ? "" : " and \(eventRules) event rule\(eventRules == 1 ? "" : "s")"
         console.out("\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
-                    + (loaded.ruleSet != nil ? " in \(rules) rules" : "") + "\n")
+                    + (loaded.ruleSet != nil ? " in \(rules) text rule\(rules == 1 ? "" : "s")\(events)" : "") + "\n")
         console.flush()
         if errors > 0 { throw ExitCode(2) }
     }

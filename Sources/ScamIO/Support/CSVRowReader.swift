@@ -80,7 +80,7 @@ struct CSVRowReader {
                 // A real multi-line field closes cleanly; text after its quote means the quote
                 // that opened it was a stray one.
                 replay.insert(contentsOf: consumed, at: 0)
-                return .brokenQuote(line: number, reason: "a quote opened on this line closes \(consumed.count) lines later, followed by text")
+                return .brokenQuote(line: number, reason: "a quote opened on this line closes \(consumed.count) line\(consumed.count == 1 ? "" : "s") later, followed by text")
             }
             var invalid = false
             let fields = state.fields.map { bytes -> String in
