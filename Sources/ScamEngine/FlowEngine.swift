@@ -116,8 +116,11 @@ public final class FlowEngine {
             state.attempts.removeAll { cancelled.contains($0.flow) }
         }
         if let steps = listeners[occurrence.signal] {
-            var flowsSeen = Set<Int>()
-            for (f, _) in steps where flowsSeen.insert(f).inserted {
+            // Each flow once, however many of its steps take the signal (listeners are grouped
+            // by flow in index order, so comparing with the previous one is enough).
+            var previous = -1
+            for (f, _) in steps where f != previous {
+                previous = f
                 advance(flow: f, with: occurrence, state: &state, actions: &actions)
             }
         }

@@ -56,8 +56,16 @@ public final class SignalExtractor {
 
     /// `app.installed package=com.example.remote` : what an event shows as its excerpt.
     static func describe(_ name: String, _ attrs: [String: AttributeValue]) -> String {
-        let parts = attrs.sorted { $0.key < $1.key }.prefix(6).map { "\($0.key)=\($0.value.text.prefix(60))" }
-        return ([name] + parts).joined(separator: " ")
+        var out = name
+        guard !attrs.isEmpty else { return out }
+        for (key, value) in attrs.sorted(by: { $0.key < $1.key }).prefix(6) {
+            out += " "
+            out += key
+            out += "="
+            let text = value.text
+            if text.count <= 60 { out += text } else { out += text.prefix(60) }
+        }
+        return out
     }
 }
 

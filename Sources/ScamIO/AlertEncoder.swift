@@ -49,19 +49,19 @@ public struct AlertEncoder: Sendable {
         w.int("threshold", alert.threshold)
         w.string("advice", alert.advice)
         w.string("pack", alert.pack)
-        w.string("source", alert.source.description)
+        w.position("source", file: alert.source.file, line: alert.source.line)
         w.string("record_id", alert.recordID)
         w.string("channel", alert.channel)
         w.string("lang", alert.lang)
         w.strings("tags", alert.tags)
         w.objects("evidence", alert.evidence) { ew, e in
-            ew.string("source", e.source.description)
+            ew.position("source", file: e.source.file, line: e.source.line)
             ew.string("time", e.time.map(Timestamp.format))
             ew.string("signal", e.signal)
             ew.string("rule", e.rule)
             // Empty after a restart: the state file never holds message text.
             if !e.excerpt.isEmpty { ew.string("excerpt", redact ? Redactor.redact(e.excerpt) : e.excerpt) }
-            ew.ints("span", [e.span.lowerBound, e.span.upperBound])
+            ew.range("span", e.span)
             ew.string("speaker", e.speaker)
             ew.string("record_id", e.recordID)
         }

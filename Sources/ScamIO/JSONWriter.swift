@@ -68,6 +68,26 @@ public struct JSONWriter {
         bytes.append(0x5D)
     }
 
+    /// `"file:line"` without building the string first (every alert and evidence item has one).
+    public mutating func position(_ k: StaticString, file: String, line: Int) {
+        key(k)
+        JSONWriter.appendQuoted(file, to: &bytes)
+        bytes.removeLast()  // the closing quote: the line number goes inside
+        bytes.append(0x3A)
+        append(String(line))
+        bytes.append(0x22)
+    }
+
+    /// A range as `[lower,upper]`.
+    public mutating func range(_ k: StaticString, _ r: Range<Int>) {
+        key(k)
+        bytes.append(0x5B)
+        append(String(r.lowerBound))
+        bytes.append(0x2C)
+        append(String(r.upperBound))
+        bytes.append(0x5D)
+    }
+
     /// A nested value already serialized (an object or array).
     public mutating func raw(_ k: StaticString, _ json: String) {
         key(k)

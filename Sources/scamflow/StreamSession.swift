@@ -100,7 +100,7 @@ final class StreamSession: @unchecked Sendable {
             if let invalidAt = TextDecoding.firstInvalidUTF8(bytes) {
                 console.err("scamflow: <stdin>:\(number): invalid UTF-8 at byte \(invalidAt); repaired and processed\n")
             }
-            switch StreamRecordParser.parse(Array(bytes), source: SourcePosition(file: "<stdin>", line: number)) {
+            switch StreamRecordParser.parse(bytes, source: SourcePosition(file: "<stdin>", line: number)) {
             case .issue(let issue):
                 badLines += 1
                 console.err("scamflow: \(issue)\n")
