@@ -75,7 +75,13 @@ public enum FormatDetector {
         let line = firstLine.trimmed()
         // OpenAI Whisper writes one line whose transcript "text" may fill the whole head.
         if ext == "json", body.hasPrefix("{\"text\":") || body.hasPrefix("{\"text\": "), !body.contains("\n") { return .format(.whisper) }
-        if line.hasPrefix("{"), line.count > 1 { return nil }  // JSON lines, decided by the caller
+        if line.hasPrefix("{"), line.count > 1 {
+            // JSON lines, decided by the caller; unless neither of the first two lines is a JSON
+            // value of its own: then it is one document spread over lines (pretty-printed).
+            let second = body.split(separator: "\n", maxSplits: 2, omittingEmptySubsequences: true).dropFirst().first.map { $0.trimmed() }
+            func isValue<S: StringProtocol>(_ text: S) -> Bool { (try? JSONLite.parse(Array(text.utf8))) != nil }
+            guard let second, !isValue(line), !isValue(second) else { return nil }
+        }
         return .unknown(reason: "a JSON document, but neither a Telegram export (result.json) nor a Whisper transcript",
                         candidates: [.telegram, .whisper, .jsonl])
     }

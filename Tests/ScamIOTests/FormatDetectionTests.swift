@@ -35,6 +35,7 @@ import Testing
     @Test(arguments: [
         ("feed.xml", "<rss version=\"2.0\"><channel/></rss>", [InputFormat.smsBackup]),
         ("export.json", "{\n  \"version\": 3,\n  \"items\": []\n}", [.telegram, .whisper, .jsonl]),
+        ("pretty.json", "{ \"version\": 2,\n  \"records\": [\n  {\"text\": \"x\"}\n ]\n}\n", [.telegram, .whisper, .jsonl]),
         ("people.csv", "name,age\nAnn,31\n", [.csv, .wechat]),
         ("movie.srt", "hello there\n", [.srt]),
         ("sms.db", "not a database at all\n", [.imessage]),
@@ -64,6 +65,8 @@ import Testing
 
     @Test func lineFormatsAsBefore() {
         #expect(FormatDetector.detect(path: "a.txt", head: Array("{\"text\":\"x\"}\n".utf8), options: ReaderOptions()) == .format(.jsonl))
+        #expect(FormatDetector.detect(path: "a.json", head: Array("{\"text\":\"broken\"\n{\"text\":\"x\"}\n".utf8), options: ReaderOptions()) == .format(.jsonl),
+                "JSON lines with a bad first line stay JSON lines (the reader reports the line)")
         #expect(FormatDetector.detect(path: "a.txt", head: Array("坐席：您好\n客户：喂\n".utf8), options: ReaderOptions()) == .format(.transcript))
         #expect(FormatDetector.detect(path: "a.log", head: Array("hello\nworld\n".utf8), options: ReaderOptions()) == .format(.text))
         #expect(FormatDetector.detect(path: "a.log", head: [], options: ReaderOptions()) == .format(.text))
