@@ -531,7 +531,13 @@ public enum LiteralExtractor {
                 while let e = peek(), e != ")" { i += 1 }
                 try expect(")")
                 return .unknown
-            case "R", "&", "+", "-" where peek().map({ $0.properties.numericType == .decimal }) ?? false:
+            case "R", "&", "+":
+                // (?R) recursion, (?&name) and (?+1) subroutine calls: unknown text.
+                while let e = peek(), e != ")" { i += 1 }
+                try expect(")")
+                return .unknown
+            case "-" where peek().map({ $0.properties.numericType == .decimal }) ?? false:
+                // (?-1) relative subroutine call (not (?-i), which unsets a flag).
                 while let e = peek(), e != ")" { i += 1 }
                 try expect(")")
                 return .unknown

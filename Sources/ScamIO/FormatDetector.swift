@@ -39,7 +39,9 @@ public enum FormatDetector {
 
         if body.hasPrefix("<") {
             if body.contains("<smses") || body.contains("<calls") || body.contains("<sms ") { return .format(.smsBackup) }
-            return .unknown(reason: "XML, but not an SMS Backup & Restore export (no <smses> or <calls>)", candidates: [.smsBackup])
+            let lower = body.prefix(512).lowercased()
+            let what = lower.hasPrefix("<!doctype html") || lower.contains("<html") ? "an HTML page" : "XML"
+            return .unknown(reason: "\(what), but not an SMS Backup & Restore export (no <smses> or <calls>)", candidates: [.smsBackup])
         }
         if body.hasPrefix("{") || (body.hasPrefix("[") && body.dropFirst().drop(while: { $0.isWhitespace }).first.map({ "{[\"]".contains($0) }) == true) {
             if let json = detectJSON(body, firstLine: first, ext: ext) { return json }
@@ -81,6 +83,8 @@ public enum FormatDetector {
             let second = body.split(separator: "\n", maxSplits: 2, omittingEmptySubsequences: true).dropFirst().first.map { $0.trimmed() }
             func isValue<S: StringProtocol>(_ text: S) -> Bool { (try? JSONLite.parse(Array(text.utf8))) != nil }
             guard let second, !isValue(line), !isValue(second) else { return nil }
+            return .unknown(reason: "a JSON document spread over lines, but neither a Telegram export (result.json) nor a Whisper transcript",
+                            candidates: [.telegram, .whisper])
         }
         return .unknown(reason: "a JSON document, but neither a Telegram export (result.json) nor a Whisper transcript",
                         candidates: [.telegram, .whisper, .jsonl])

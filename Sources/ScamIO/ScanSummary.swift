@@ -49,7 +49,7 @@ public struct ScanSummary: Sendable {
             lines.append("  input issues: \(issueCount) (\(reasons.joined(separator: "; "))); \(skippedRecords) skipped")
         }
         if !skippedFiles.isEmpty {
-            let names = skippedFiles.prefix(5).map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")
+            let names = skippedFiles.prefix(5).joined(separator: ", ")  // as given: two README.md stay apart
             lines.append("  not read (no known input format): \(skippedFiles.count) (\(names)\(skippedFiles.count > 5 ? ", ..." : ""))")
         }
         if ruleFailures > 0 { lines.append("  rule failures (match limit or error): \(ruleFailures)") }

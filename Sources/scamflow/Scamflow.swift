@@ -8,8 +8,9 @@ struct Scamflow: ParsableCommand {
         commandName: "scamflow",
         abstract: "Catch phone and payment scams in messages, call transcripts and device events.",
         discussion: """
-        Exit codes: scan 0 = nothing found, 1 = alerts raised, 2 = error. pack: 0 = success, 2 = failure \
-        (pack test: 1 = an example failed).
+        Exit codes: scan 0 = nothing found, 1 = alerts raised, 2 = error (nothing readable at all, or any input \
+        problem with --strict). eval 0 = every --fail-under met, 1 = one not met, 2 = error. pack: 0 = success, \
+        2 = failure or refusal, the store unchanged (pack test: 1 = a failure, 2 = a pack does not load).
         """,
         version: "0.1.0",
         subcommands: [ScanCommand.self, StreamCommand.self, EvalCommand.self, PackCommand.self, FlowsCommand.self, NormalizeCommand.self,

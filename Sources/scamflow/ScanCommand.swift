@@ -10,7 +10,7 @@ struct ScanCommand: ParsableCommand {
         abstract: "Scan messages and call transcripts for scams.",
         discussion: """
         Inputs are files, folders (read recursively: .jsonl .ndjson .json .txt .log .text .xml .csv .tsv .srt .vtt \
-        .db files) or - for stdin. Each file's format is detected from its content and extension (JSON lines, plain \
+        .db .sqlite files) or - for stdin. Each file's format is detected from its content and extension (JSON lines, plain \
         text, transcripts, SMS Backup & Restore XML, adb content query output, WhatsApp, Telegram, WeChat CSV, \
         iMessage chat.db, Whisper JSON/SRT/VTT/TSV, CSV); --input-format overrides. Alerts go to stdout (ndjson when stdout is not a terminal), problems and the \
         summary to stderr. Exit: 0 nothing found, 1 alerts raised, 2 error.
@@ -41,7 +41,7 @@ struct ScanCommand: ParsableCommand {
     @Option(help: "Channel of plain-text lines (sms, chat, call, email); default: unknown, so every rule applies.")
     var channel: String?
 
-    @Option(help: "Subject of records that do not name one (default: the file name).")
+    @Option(help: "Subject of records that do not name one (default: the file name for transcripts and exports; plain-text lines have none).")
     var subject: String?
 
     @Option(name: .customLong("max-line-bytes"), help: "Skip (and report) lines longer than this many bytes.")
@@ -173,7 +173,11 @@ struct ScanCommand: ParsableCommand {
         // Nothing could be read at all: that is an error, not "nothing found".
         // (Every input refused, every line skipped, or a folder with no input in it; an empty
         // file is not an error.)
-        if summary.records == 0, summary.issueCount > 0 || !summary.skippedFiles.isEmpty { throw ExitCode(2) }
+        if summary.records == 0, summary.issueCount > 0 || !summary.skippedFiles.isEmpty {
+            console.err("scamflow: nothing could be read from the input (see above); exit 2\n")
+            console.flush()
+            throw ExitCode(2)
+        }
         if summary.alertCount > 0 { throw ExitCode(1) }
     }
 }

@@ -35,7 +35,8 @@ import Testing
     @Test(arguments: [
         ("feed.xml", "<rss version=\"2.0\"><channel/></rss>", [InputFormat.smsBackup]),
         ("export.json", "{\n  \"version\": 3,\n  \"items\": []\n}", [.telegram, .whisper, .jsonl]),
-        ("pretty.json", "{ \"version\": 2,\n  \"records\": [\n  {\"text\": \"x\"}\n ]\n}\n", [.telegram, .whisper, .jsonl]),
+        ("pretty.json", "{ \"version\": 2,\n  \"records\": [\n  {\"text\": \"x\"}\n ]\n}\n", [.telegram, .whisper]),
+        ("page.html", "<!DOCTYPE html>\n<html><body>hi</body></html>\n", [.smsBackup]),
         ("people.csv", "name,age\nAnn,31\n", [.csv, .wechat]),
         ("movie.srt", "hello there\n", [.srt]),
         ("sms.db", "not a database at all\n", [.imessage]),
