@@ -1,3 +1,4 @@
+import Foundation
 import ScamEngine
 
 /// Builds a `Record` from a parsed JSON object with the design's Record fields. Shared by the
@@ -31,34 +32,79 @@ enum RecordFields {
     }
 
     static func record(from fields: [String: JSONLite.Value], source: SourcePosition) -> ReaderOutput {
-        // One pass over the object's keys instead of a hash lookup per known field: a stream
-        // reads millions of these and most have five or six keys.
-        var record = Record(text: nil, source: source)
-        var textField: String?, body: String?, message: String?
-        var time: JSONLite.Value?, timestamp: JSONLite.Value?, atTimestamp: JSONLite.Value?
-        for (key, value) in fields {
-            switch key {
-            case "text": textField = text(value)
-            case "body": body = text(value)
-            case "message": message = text(value)
-            case "time": time = value
-            case "@timestamp": atTimestamp = value
-            case "timestamp": timestamp = value
-            case "channel": record.channel = text(value)
-            case "subject": record.subject = text(value)
-            case "peer": record.peer = text(value)
-            case "peer_known": if case .bool(let b) = value { record.peerKnown = b }
-            case "direction": record.direction = text(value)
-            case "speaker": record.speaker = text(value)
-            case "event": record.event = text(value)
-            case "lang": record.lang = text(value)
-            case "id": record.id = text(value)
-            case "conversation": record.conversation = text(value)
-            case "attrs": record.attrs = attributes(value)
-            default: break
-            }
+        var builder = RecordBuilder(source: source)
+        for (key, value) in fields { builder.set(RecordKey(key), value) }
+        return builder.finish()
+    }
+}
+
+/// The keys of the design's Record, plus the envelope keys that tell a CloudEvents or ECS line
+/// apart; recognised from bytes, so the stream's fast path never makes a `String` of a key.
+enum RecordKey {
+    case text, body, message, time, timestamp, atTimestamp, channel, subject, peer, peerKnown, direction, speaker,
+         event, lang, id, conversation, attrs
+    /// `specversion`, `event.action`, `device.id`, `device`: only envelopes have them.
+    case envelope
+    case other
+
+    private static let table: [(StaticString, RecordKey)] = [
+        ("text", .text), ("body", .body), ("message", .message), ("time", .time), ("timestamp", .timestamp),
+        ("@timestamp", .atTimestamp), ("channel", .channel), ("subject", .subject), ("peer", .peer),
+        ("peer_known", .peerKnown), ("direction", .direction), ("speaker", .speaker), ("event", .event),
+        ("lang", .lang), ("id", .id), ("conversation", .conversation), ("attrs", .attrs),
+        ("specversion", .envelope), ("event.action", .envelope), ("device.id", .envelope), ("device", .envelope),
+    ]
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        for (name, key) in RecordKey.table where name.utf8CodeUnitCount == bytes.count {
+            if memcmp(name.utf8Start, bytes.baseAddress!, bytes.count) == 0 { self = key; return }
         }
-        record.text = textField ?? body ?? message
+        self = .other
+    }
+
+    init(_ name: String) {
+        var name = name
+        self = name.withUTF8 { RecordKey($0) }
+    }
+}
+
+/// Fills a `Record` one field at a time, the way both JSON paths read it: the last of a repeated
+/// key wins, `text` before `body` before `message`, `time` before `@timestamp` before `timestamp`.
+struct RecordBuilder {
+    private var record: Record
+    private var text: String?, body: String?, message: String?
+    private var time: JSONLite.Value?, timestamp: JSONLite.Value?, atTimestamp: JSONLite.Value?
+
+    init(source: SourcePosition) { record = Record(text: nil, source: source) }
+
+    mutating func set(_ key: RecordKey, _ value: JSONLite.Value) {
+        switch key {
+        case .text: text = RecordFields.text(value)
+        case .body: body = RecordFields.text(value)
+        case .message: message = RecordFields.text(value)
+        case .time: time = value
+        case .atTimestamp: atTimestamp = value
+        case .timestamp: timestamp = value
+        case .channel: record.channel = RecordFields.text(value)
+        case .subject: record.subject = RecordFields.text(value)
+        case .peer: record.peer = RecordFields.text(value)
+        case .peerKnown: if case .bool(let b) = value { record.peerKnown = b } else { record.peerKnown = nil }
+        case .direction: record.direction = RecordFields.text(value)
+        case .speaker: record.speaker = RecordFields.text(value)
+        case .event: record.event = RecordFields.text(value)
+        case .lang: record.lang = RecordFields.text(value)
+        case .id: record.id = RecordFields.text(value)
+        case .conversation: record.conversation = RecordFields.text(value)
+        case .attrs: record.attrs = RecordFields.attributes(value)
+        case .envelope, .other: break
+        }
+    }
+
+    /// The record, or the issue that stops it (a bad time, neither text nor event).
+    func finish() -> ReaderOutput {
+        var record = record
+        let source = record.source
+        record.text = text ?? body ?? message
         switch time ?? atTimestamp ?? timestamp {
         case .string(let s)?:
             guard let ms = Timestamp.parse(s) else {
