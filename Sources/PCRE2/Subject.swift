@@ -25,16 +25,20 @@ public struct Subject: Sendable {
 
     /// Byte offset of the first invalid UTF-8 sequence, or nil when all is valid.
     public static func firstInvalidUTF8<C: Collection<UInt8>>(_ bytes: C) -> Int? where C.Index == Int {
-        // Fast path: whole runs of ASCII, 8 bytes at a time, when the storage is contiguous.
-        let asciiPrefix = bytes.withContiguousStorageIfAvailable { buffer -> Int in
-            var k = 0
-            let raw = UnsafeRawBufferPointer(buffer)
-            while k + 8 <= raw.count, raw.loadUnaligned(fromByteOffset: k, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { k += 8 }
-            return k
-        } ?? 0
-        var i = bytes.startIndex + asciiPrefix
-        let end = bytes.endIndex
+        if let result = bytes.withContiguousStorageIfAvailable({ firstInvalidUTF8(buffer: $0) }) { return result }
+        return Array(bytes).withUnsafeBufferPointer { firstInvalidUTF8(buffer: $0) }
+    }
+
+    /// The validator proper, on contiguous bytes: runs of ASCII go 8 bytes at a time (events
+    /// are all ASCII, Chinese text has ASCII between its characters), the rest by the table of
+    /// well-formed sequences (Unicode 15, table 3-7).
+    static func firstInvalidUTF8(buffer bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        let raw = UnsafeRawBufferPointer(bytes)
+        let end = bytes.count
+        var i = 0
         while i < end {
+            while i + 8 <= end, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8 }
+            guard i < end else { break }
             let b0 = bytes[i]
             if b0 < 0x80 { i += 1; continue }
             let need: Int
@@ -47,15 +51,15 @@ public struct Subject: Sendable {
             case 0xF0: need = 3; lo = 0x90
             case 0xF1...0xF3: need = 3
             case 0xF4: need = 3; hi = 0x8F
-            default: return i - bytes.startIndex
+            default: return i
             }
             // The sequence's continuation bytes must all be present.
-            guard i + need < end else { return i - bytes.startIndex }
+            guard i + need < end else { return i }
             let b1 = bytes[i + 1]
-            guard b1 >= lo && b1 <= hi else { return i - bytes.startIndex }
+            guard b1 >= lo && b1 <= hi else { return i }
             var k = 2
             while k <= need {
-                guard bytes[i + k] & 0xC0 == 0x80 else { return i - bytes.startIndex }
+                guard bytes[i + k] & 0xC0 == 0x80 else { return i }
                 k += 1
             }
             i += need + 1

@@ -64,9 +64,14 @@ public final class FlowEngine {
     /// The latest event time seen (the watermark).
     public internal(set) var now: Int64 = Int64.min
     var subjects: [String: SubjectState] = [:]
-    /// (flow, step) pairs listening to each signal, and flows cancelled by each signal.
-    private var listeners: [String: [(flow: Int, step: Int)]] = [:]
-    private var cancellers: [String: [Int]] = [:]
+    /// Per signal: the (flow, step) pairs listening to it and the flows it cancels. One table,
+    /// so a signal costs one hash however many flows care about it.
+    private var routes: [String: Route] = [:]
+
+    private struct Route {
+        var listeners: [(flow: Int, step: Int)] = []
+        var cancels: [Int] = []
+    }
 
     /// Counters for summaries and benchmarks.
     public internal(set) var evictions = 0
@@ -82,11 +87,10 @@ public final class FlowEngine {
     }
 
     private func index() {
-        listeners = [:]
-        cancellers = [:]
+        routes = [:]
         for (f, flow) in flows.enumerated() {
-            for (s, step) in flow.steps.enumerated() { for signal in step.signals { listeners[signal, default: []].append((f, s)) } }
-            for signal in flow.until { cancellers[signal, default: []].append(f) }
+            for (s, step) in flow.steps.enumerated() { for signal in step.signals { routes[signal, default: Route()].listeners.append((f, s)) } }
+            for signal in flow.until { routes[signal, default: Route()].cancels.append(f) }
         }
     }
 
@@ -94,43 +98,49 @@ public final class FlowEngine {
     public var activeAttempts: Int { subjects.values.reduce(0) { $0 + $1.attempts.count } }
 
     /// Whether any flow listens to (or is cancelled by) this signal: drivers skip the rest.
-    public func listens(to signal: String) -> Bool { listeners[signal] != nil || cancellers[signal] != nil }
+    public func listens(to signal: String) -> Bool { routes[signal] != nil }
 
     /// Feeds one signal; returns the alerts (and other actions) it causes, in order.
     public func handle(_ occurrence: SignalOccurrence) -> [FlowAction] {
-        guard listens(to: occurrence.signal) else { return [] }
+        guard let route = routes[occurrence.signal] else { return [] }
         var actions: [FlowAction] = []
         let t = occurrence.time
-        // Taken out of the dictionary while it changes, so its attempts are not copied on write.
-        let known = subjects.removeValue(forKey: occurrence.subject)
-        var state = known ?? SubjectState(lastTime: t)
-        if t < state.lastTime - config.tolerance {
-            lateSignals += 1
-            if let known { subjects[occurrence.subject] = known }
-            return [.late(subject: occurrence.subject, signal: occurrence.signal, time: t)]
-        }
-        state.lastTime = max(state.lastTime, t)
-        now = max(now, t)
-        state.attempts.removeAll { isExpired($0, at: t) }
-        if let cancelled = cancellers[occurrence.signal] {
-            state.attempts.removeAll { cancelled.contains($0.flow) }
-        }
-        if let steps = listeners[occurrence.signal] {
-            // Each flow once, however many of its steps take the signal (listeners are grouped
-            // by flow in index order, so comparing with the previous one is enough).
-            var previous = -1
-            for (f, _) in steps where f != previous {
-                previous = f
-                advance(flow: f, with: occurrence, state: &state, actions: &actions)
+        // The state is changed in place in the dictionary (one hash, no copy of its attempts);
+        // a new subject is inserted only if the signal left it an attempt.
+        if let slot = subjects.index(forKey: occurrence.subject) {
+            if t < subjects.values[slot].lastTime - config.tolerance {
+                lateSignals += 1
+                return [.late(subject: occurrence.subject, signal: occurrence.signal, time: t)]
+            }
+            update(&subjects.values[slot], with: occurrence, route: route, actions: &actions)
+            if subjects.values[slot].attempts.isEmpty { subjects.remove(at: slot) }
+        } else {
+            var state = SubjectState(lastTime: t)
+            update(&state, with: occurrence, route: route, actions: &actions)
+            if !state.attempts.isEmpty {
+                subjects[occurrence.subject] = state
+                if subjects.count > config.maxSubjects { actions += evict() }
+                peakSubjects = max(peakSubjects, subjects.count)
             }
         }
-        if !state.attempts.isEmpty {
-            let isNew = known == nil
-            subjects[occurrence.subject] = state
-            if isNew && subjects.count > config.maxSubjects { actions += evict() }
-            peakSubjects = max(peakSubjects, subjects.count)
-        }
         return actions
+    }
+
+    private func update(_ state: inout SubjectState, with occurrence: SignalOccurrence, route: Route, actions: inout [FlowAction]) {
+        let t = occurrence.time
+        state.lastTime = max(state.lastTime, t)
+        now = max(now, t)
+        if !state.attempts.isEmpty { state.attempts.removeAll { isExpired($0, at: t) } }
+        if !route.cancels.isEmpty, !state.attempts.isEmpty {
+            state.attempts.removeAll { route.cancels.contains($0.flow) }
+        }
+        // Each flow once, however many of its steps take the signal (listeners are grouped by
+        // flow in index order, so comparing with the previous one is enough).
+        var previous = -1
+        for (f, _) in route.listeners where f != previous {
+            previous = f
+            advance(flow: f, with: occurrence, state: &state, actions: &actions)
+        }
     }
 
     /// Forgets subjects idle for longer than the TTL and attempts past their windows, as of
@@ -216,7 +226,15 @@ public final class FlowEngine {
             best = state.attempts.count - 1
         }
         guard let i = best else { return }
-        var attempt = state.attempts[i]
+        // Changed in place: a copy would share its evidence array and copy it on the append.
+        let alert = step(&state.attempts[i], of: flow, with: o)
+        if let alert { actions.append(.alert(alert)) }
+        // A finished attempt stays until its maxspan ends, so later signals of its last steps
+        // cannot start a duplicate.
+    }
+
+    /// Moves `attempt` one step (or one count) on; returns the alert the step raises, if any.
+    private func step(_ attempt: inout Attempt, of flow: CompiledFlow, with o: SignalOccurrence) -> Alert? {
         let step = flow.steps[attempt.reached]
         if let count = step.count {
             attempt.countTimes.append(o.time)
@@ -224,8 +242,7 @@ public final class FlowEngine {
             if attempt.countTimes.count < count.atLeast {
                 // Keep a little evidence of the run without growing without bound.
                 if attempt.pending.count < 3 { attempt.pending.append(o.evidence) }
-                state.attempts[i] = attempt
-                return
+                return nil
             }
             attempt.evidence += attempt.pending
             attempt.pending.removeAll()
@@ -235,14 +252,10 @@ public final class FlowEngine {
         attempt.last = o.time
         attempt.evidence.append(o.evidence)
         if o.lang == "zh" { attempt.lang = "zh" }
-        if attempt.reached >= flow.alertFrom && attempt.reached > attempt.alerted {
-            attempt.alerted = attempt.reached
-            alertsRaised += 1
-            actions.append(.alert(makeAlert(flow: flow, attempt: attempt, subject: o.subject)))
-        }
-        // A finished attempt stays until its maxspan ends, so later signals of its last steps
-        // cannot start a duplicate.
-        state.attempts[i] = attempt
+        guard attempt.reached >= flow.alertFrom && attempt.reached > attempt.alerted else { return nil }
+        attempt.alerted = attempt.reached
+        alertsRaised += 1
+        return makeAlert(flow: flow, attempt: attempt, subject: o.subject)
     }
 
     private func makeAlert(flow: CompiledFlow, attempt: Attempt, subject: String) -> Alert {

@@ -63,7 +63,8 @@ public final class SignalExtractor {
             out += key
             out += "="
             let text = value.text
-            if text.count <= 60 { out += text } else { out += text.prefix(60) }
+            // Counting characters walks the string; at most 60 bytes is at most 60 characters.
+            if text.utf8.count <= 60 || text.count <= 60 { out += text } else { out += text.prefix(60) }
         }
         return out
     }
@@ -80,8 +81,10 @@ public enum EventNames {
         "android.intent.action.screen_on": "device.screen_on",
     ]
 
+    /// Invariant: every key of `aliases` starts with `android.`, so other names skip the table.
     public static func canonical(_ name: String) -> String {
-        let lower = name.lowercased()
-        return aliases[lower] ?? lower
+        // Most names are lowercase ASCII already: `lowercased()` would allocate a copy per event.
+        let lower = name.utf8.contains { ($0 >= 0x41 && $0 <= 0x5A) || $0 >= 0x80 } ? name.lowercased() : name
+        return lower.hasPrefix("android.") ? aliases[lower] ?? lower : lower
     }
 }

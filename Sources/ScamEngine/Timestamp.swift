@@ -71,15 +71,38 @@ public enum Timestamp {
 
     /// `2025-03-06T02:15:00.123Z` (milliseconds only when not zero).
     public static func format(_ ms: Int64) -> String {
+        var bytes: [UInt8] = []
+        append(ms, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `format(ms)` as UTF-8 (digit by digit: alert writers call it for every piece of
+    /// evidence, and string interpolation was a third of the time of writing an alert).
+    public static func append(_ ms: Int64, to out: inout [UInt8]) {
         let seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
         let millis = Int(ms - seconds * 1000)
         let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
         let rest = Int(seconds - Int64(days) * 86_400)
         let (y, m, d) = civilFromDays(days)
-        func p2(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        var s = "\(y)-\(p2(m))-\(p2(d))T\(p2(rest / 3600)):\(p2(rest / 60 % 60)):\(p2(rest % 60))"
-        if millis != 0 { s += "." + String(String(millis + 1000).dropFirst()) }
-        return s + "Z"
+        func digits(_ v: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var v = v
+            while divisor > 0 {
+                out.append(0x30 + UInt8(v / divisor % 10))
+                v %= divisor
+                divisor /= 10
+            }
+        }
+        if y < 0 || y > 9999 {
+            out.append(contentsOf: String(y).utf8)
+        } else {
+            digits(y, 4)
+        }
+        out.append(0x2D); digits(m, 2); out.append(0x2D); digits(d, 2)
+        out.append(0x54); digits(rest / 3600, 2); out.append(0x3A); digits(rest / 60 % 60, 2); out.append(0x3A); digits(rest % 60, 2)
+        if millis != 0 { out.append(0x2E); digits(millis, 3) }
+        out.append(0x5A)
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).

@@ -30,11 +30,19 @@ public struct AlertEncoder: Sendable {
         }
     }
 
+    /// `encode(_:)` as UTF-8 bytes (the stream writes these: no String round trip per alert).
+    public func encodeBytes(_ alert: Alert) -> [UInt8] {
+        switch format {
+        case .ndjson: return writer(alert).lineBytes()
+        case .text: return Array(text(alert).utf8)
+        }
+    }
+
     public func json(_ alert: Alert) -> String { writer(alert).finished() }
 
     func writer(_ alert: Alert) -> JSONWriter {
         var w = JSONWriter()
-        w.string("time", alert.time.map(Timestamp.format))
+        w.timestamp("time", alert.time)
         w.string("alert_id", alert.alertID)
         w.string("subject", alert.subject)
         w.string("kind", alert.kind.rawValue)
@@ -56,7 +64,7 @@ public struct AlertEncoder: Sendable {
         w.strings("tags", alert.tags)
         w.objects("evidence", alert.evidence) { ew, e in
             ew.position("source", file: e.source.file, line: e.source.line)
-            ew.string("time", e.time.map(Timestamp.format))
+            ew.timestamp("time", e.time)
             ew.string("signal", e.signal)
             ew.string("rule", e.rule)
             // Empty after a restart: the state file never holds message text.

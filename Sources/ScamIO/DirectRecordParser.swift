@@ -35,6 +35,24 @@ extension JSONLite.Parser {
         return RecordKey(UnsafeBufferPointer(rebasing: bytes[start..<j]))
     }
 
+    /// An `attrs` object straight into attribute values, as `RecordFields.attributes` would
+    /// make of the parsed object: strings, numbers and booleans kept, anything else dropped, the
+    /// last of duplicate keys wins.
+    private mutating func attributes() throws(JSONLite.ParseError) -> [String: AttributeValue] {
+        var out = [String: AttributeValue](minimumCapacity: 8)
+        try members { (p: inout JSONLite.Parser, key: String) throws(JSONLite.ParseError) in
+            guard p.i < p.bytes.count else { throw p.error("unexpected end of input") }
+            switch p.bytes[p.i] {
+            case 0x22: out[key] = .string(try p.string())
+            case 0x2D, 0x30...0x39: out[key] = .number(try p.number())
+            case 0x74: try p.literal("true"); out[key] = .bool(true)
+            case 0x66: try p.literal("false"); out[key] = .bool(false)
+            default: _ = try p.value(depth: 2); out[key] = nil
+            }
+        }
+        return out
+    }
+
     fileprivate mutating func record(source: SourcePosition) throws(JSONLite.ParseError) -> Record? {
         skipSpace()
         guard i < bytes.count, bytes[i] == 0x7B else { return nil }
@@ -51,6 +69,14 @@ extension JSONLite.Parser {
             skipSpace()
             // An envelope (CloudEvents, ECS): the general path maps it.
             if key == .envelope || key == .atTimestamp { return nil }
+            if key == .attrs, i < bytes.count, bytes[i] == 0x7B {
+                builder.setAttributes(try attributes())
+                skipSpace()
+                guard i < bytes.count else { return nil }
+                if bytes[i] == 0x2C { i += 1; continue }
+                if bytes[i] == 0x7D { i += 1; break }
+                return nil
+            }
             let v = try value(depth: 1)
             if key == .event, case .object = v { return nil }  // ECS `event: {action: ...}`
             builder.set(key, v)

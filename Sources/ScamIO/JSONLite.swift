@@ -75,12 +75,19 @@ public enum JSONLite {
         }
 
         mutating func object(depth: Int) throws(ParseError) -> Value {
-            i += 1
-            skipSpace()
-            if i < bytes.count, bytes[i] == 0x7D { i += 1; return .object([:]) }
             // Sized once for a typical record or attribute object: growing 1, 2, 4, 8 rehashed
             // every key (3% of a stream's time).
             var out = [String: Value](minimumCapacity: 8)
+            try members { (p: inout Parser, key: String) throws(ParseError) in out[key] = try p.value(depth: depth + 1) }
+            return .object(out)
+        }
+
+        /// An object's members: calls `member` with each key while the parser stands at the
+        /// key's value, which `member` must consume; stops after the closing brace.
+        mutating func members(_ member: (inout Parser, String) throws(ParseError) -> Void) throws(ParseError) {
+            i += 1
+            skipSpace()
+            if i < bytes.count, bytes[i] == 0x7D { i += 1; return }
             while true {
                 skipSpace()
                 guard i < bytes.count, bytes[i] == 0x22 else { throw error("expected a string key") }
@@ -89,11 +96,11 @@ public enum JSONLite {
                 guard i < bytes.count, bytes[i] == 0x3A else { throw error("expected ':'") }
                 i += 1
                 skipSpace()
-                out[key] = try value(depth: depth + 1)
+                try member(&self, key)
                 skipSpace()
                 guard i < bytes.count else { throw error("unexpected end of input in an object") }
                 if bytes[i] == 0x2C { i += 1; continue }
-                if bytes[i] == 0x7D { i += 1; return .object(out) }
+                if bytes[i] == 0x7D { i += 1; return }
                 throw error("expected ',' or '}'")
             }
         }

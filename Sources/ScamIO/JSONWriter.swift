@@ -1,3 +1,5 @@
+import ScamEngine
+
 /// Writes one JSON object with keys in the order they are added: the alert format's field
 /// order is part of its documented contract, and this is much cheaper than `JSONEncoder`.
 public struct JSONWriter {
@@ -34,6 +36,15 @@ public struct JSONWriter {
         guard let v else { return }
         key(k)
         JSONWriter.appendQuoted(v, to: &bytes)
+    }
+
+    /// An event time (ms since the epoch) as an RFC 3339 UTC string, as `Timestamp.format`.
+    public mutating func timestamp(_ k: StaticString, _ ms: Int64?) {
+        guard let ms else { return }
+        key(k)
+        bytes.append(0x22)
+        Timestamp.append(ms, to: &bytes)
+        bytes.append(0x22)
     }
 
     public mutating func int(_ k: StaticString, _ v: Int?) {
@@ -122,6 +133,14 @@ public struct JSONWriter {
         out.append(0x7D)
         out.append(0x0A)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `line()` as UTF-8 bytes, for writers that never need a String.
+    public consuming func lineBytes() -> [UInt8] {
+        var out = bytes
+        out.append(0x7D)
+        out.append(0x0A)
+        return out
     }
 
     public static func appendQuoted(_ s: String, to out: inout String) {

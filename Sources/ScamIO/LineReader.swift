@@ -27,6 +27,10 @@ public struct LineReader {
     public var bytesRead: Int { source.bytesRead }
     /// The number of the last line returned (or peeked).
     public var lastLineNumber: Int { lineNumber }
+    /// Called before every read of the source, that is when the lines in hand are used up and
+    /// the reader may block: a stream flushes its alerts here, so they go out at once when input
+    /// trickles and in one write per chunk when it floods.
+    public var beforeRead: (() -> Void)?
 
     public init(fd: Int32, maxLineBytes: Int = 1 << 20, chunkSize: Int = 1 << 16) {
         self.init(source: ChunkSource(fd: fd), maxLineBytes: maxLineBytes, chunkSize: chunkSize)
@@ -96,6 +100,7 @@ public struct LineReader {
                 buffer.removeSubrange(0..<start)
                 start = 0
             }
+            beforeRead?()
             let old = buffer.count
             buffer.reserveCapacity(old + chunkSize)
             buffer.append(contentsOf: repeatElement(0, count: chunkSize))

@@ -100,8 +100,11 @@ struct RecordBuilder {
         }
     }
 
-    /// The record, or the issue that stops it (a bad time, neither text nor event).
-    func finish() -> ReaderOutput {
+    mutating func setAttributes(_ attrs: [String: AttributeValue]) { record.attrs = attrs }
+
+    /// The record, or the issue that stops it (a bad time, neither text nor event). Consuming:
+    /// the record is moved out, not copied field by field.
+    consuming func finish() -> ReaderOutput {
         var record = record
         let source = record.source
         record.text = text ?? body ?? message

@@ -26,6 +26,12 @@ final class Console: @unchecked Sendable {
         if buffer.count >= 1 << 16 { flush() }
     }
 
+    func out(bytes: [UInt8]) {
+        guard !broken else { return }
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
     func flush() {
         guard !broken, !buffer.isEmpty else { return }
         if !Console.writeAll(1, buffer) { broken = true }

@@ -122,6 +122,7 @@ struct StreamCommand: ParsableCommand {
         }
 
         var lines = LineReader(fd: 0, maxLineBytes: maxLineBytes)
+        lines.beforeRead = { session.flushAlerts() }
         while let line = lines.next() {
             session.handle(line)
         }

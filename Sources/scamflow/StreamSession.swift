@@ -34,6 +34,8 @@ final class StreamSession: @unchecked Sendable {
     private var lastLineHash: String?
     private var resumeFrom: StreamCheckpoint.Input?
     private var replaying = false
+    /// Alerts written to the console buffer but not yet flushed (nor checkpointed).
+    private var unflushed = false
 
     init(processor: StreamProcessor, encoder: AlertEncoder, statePath: String?, flowsOnly: Bool, quiet: Bool,
          partition: StreamPartition? = nil,
@@ -92,10 +94,14 @@ final class StreamSession: @unchecked Sendable {
         case .readError(let number, let code):
             console.err("scamflow: <stdin>:\(number): read error: \(String(cString: strerror(code)))\n")
         case .text(let number, let bytes):
-            // Line hashes only matter for checkpoints.
-            var hash = StableHash()
-            if statePath != nil { hash.add(bytes) }
-            if consume(number: number, hash: hash.hex) { return }
+            // Line hashes only matter for checkpoints (and a hex string per line costs).
+            var hash = ""
+            if statePath != nil {
+                var h = StableHash()
+                h.add(bytes)
+                hash = h.hex
+            }
+            if consume(number: number, hash: hash) { return }
             if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
             if let invalidAt = TextDecoding.firstInvalidUTF8(bytes) {
                 console.err("scamflow: <stdin>:\(number): invalid UTF-8 at byte \(invalidAt); repaired and processed\n")
@@ -114,12 +120,11 @@ final class StreamSession: @unchecked Sendable {
                 late += result.late
                 let out = flowsOnly ? result.alerts.filter { $0.kind == .flow } : result.alerts
                 guard !out.isEmpty else { return }
-                for alert in out { console.out(encoder.encode(alert)) }
-                console.flush()
+                for alert in out { console.out(bytes: encoder.encodeBytes(alert)) }
                 alerts += out.count
-                // Written and flushed first, then checkpointed: a crash in between can repeat
-                // an alert, never lose one.
-                writeCheckpoint()
+                // Flushed, then checkpointed, by `flushAlerts()` when the reader runs out of
+                // lines in hand: a crash in between can repeat an alert, never lose one.
+                unflushed = true
             }
         }
         if processor.records % 10_000 == 0 { processor.engine.expire(at: processor.engine.now) }
@@ -150,6 +155,21 @@ final class StreamSession: @unchecked Sendable {
         return false
     }
 
+    /// Writes out the alerts of the lines handled so far, then (with `--state`) the checkpoint
+    /// that covers them. Called before the reader may block, and before any checkpoint.
+    func flushAlerts() {
+        lock.lock()
+        defer { lock.unlock() }
+        flushLocked()
+    }
+
+    private func flushLocked() {
+        guard unflushed else { return }
+        console.flush()
+        unflushed = false
+        writeCheckpoint()
+    }
+
     func reload() {
         let loaded = reloadPacks()
         lock.lock()
@@ -168,6 +188,8 @@ final class StreamSession: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         processor.engine.expire(at: processor.engine.now)
+        console.flush()
+        unflushed = false
         writeCheckpoint()
     }
 

@@ -203,4 +203,14 @@ import Testing
         h.engine.reload(flows: [])
         #expect(h.engine.activeAttempts == 0)
     }
+
+    @Test func eventNamesAreLowercasedAndAndroidNamesMapped() {
+        // `canonical` consults the alias table only for `android.` names.
+        #expect(EventNames.aliases.keys.allSatisfy { $0.hasPrefix("android.") })
+        #expect(EventNames.canonical("app.installed") == "app.installed")
+        #expect(EventNames.canonical("App.Installed") == "app.installed")
+        #expect(EventNames.canonical("android.intent.action.PACKAGE_ADDED") == "app.installed")
+        #expect(EventNames.canonical("android.other") == "android.other")
+        #expect(EventNames.canonical("ÄPP.x") == "äpp.x")
+    }
 }

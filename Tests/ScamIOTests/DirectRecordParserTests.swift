@@ -54,6 +54,15 @@ import Testing
             #"{"text":"a"} trailing"#,
             #"  {"text" : "spaced" , "lang" : "zh" }  "#,
             #"{"text":"a","extra":{"deep":[{"k":"v"}]},"n":-1.5e3}"#,
+            // `attrs` is parsed straight into attribute values on the fast path.
+            #"{"event":"x","attrs":{}}"#,
+            #"{"event":"x","attrs":{ "a" : 1 , "b":"t\u00e9","c":false,"d":null,"e":[1],"f":{"g":2}}}"#,
+            #"{"event":"x","attrs":{"a":1,"a":{"nested":true}}}"#,
+            #"{"event":"x","attrs":{"a":{"nested":true},"a":"last"}}"#,
+            #"{"event":"x","attrs":{"a":1,}}"#,
+            #"{"event":"x","attrs":{"a" 1}}"#,
+            #"{"event":"x","attrs":{"a":tru}}"#,
+            #"{"event":"x","attrs":{"a":1}"#,
         ]
         return out
     }

@@ -27,6 +27,10 @@ import ScamEngine
             #expect(Timestamp.parse(Timestamp.format(ms)) == ms)
         }
         #expect(Timestamp.format(1_741_227_300_000) == "2025-03-06T02:15:00Z")
+        #expect(Timestamp.format(1_741_227_300_007) == "2025-03-06T02:15:00.007Z")
+        #expect(Timestamp.format(1_741_227_300_120) == "2025-03-06T02:15:00.120Z")
+        #expect(Timestamp.format(-1) == "1969-12-31T23:59:59.999Z")
+        #expect(Timestamp.format(-62_135_596_800_000) == "0001-01-01T00:00:00Z")
     }
 
     @Test func epochSecondsOrMilliseconds() {
