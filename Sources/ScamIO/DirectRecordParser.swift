@@ -87,7 +87,7 @@ extension JSONLite.Parser {
             return nil
         }
         skipSpace()
-        guard i == bytes.count, case .record(let record) = builder.finish() else { return nil }
-        return record
+        guard i == bytes.count else { return nil }
+        return builder.finishedRecord()
     }
 }
