@@ -178,6 +178,30 @@ import Testing
         #expect(h.engine.trackedSubjects == 0)
     }
 
+    @Test func expiringASliceAtATimeEndsWhereAWholePassDoes() throws {
+        let flow = try Self.flow(Self.fourSteps)
+        var whole = Harness([flow]), sliced = Harness([flow])
+        // 50 subjects start an attempt, 5 minutes apart.
+        for i in 0..<50 {
+            _ = whole.send("p", subject: "s\(i)", at: whole.clock + Int64(i) * 5 * Self.minute)
+            _ = sliced.send("p", subject: "s\(i)", at: sliced.clock + Int64(i) * 5 * Self.minute)
+        }
+        let at = whole.clock + 49 * 5 * Self.minute + 10 * Self.minute
+        whole.engine.expire(at: at)
+        // 50 subjects, 7 a call: one pass is 8 calls, and after it the two agree.
+        for _ in 0..<7 { sliced.engine.expireSome(at: at, budget: 7) }
+        #expect(sliced.engine.trackedSubjects <= whole.engine.trackedSubjects + 1, "49 of the 50 checked")
+        sliced.engine.expireSome(at: at, budget: 7)
+        // Checked 10 minutes after the last start: the 5 started in the last 30 minutes (the
+        // `within` of the step they wait for) are left.
+        #expect(whole.engine.trackedSubjects == 5)
+        #expect(sliced.engine.trackedSubjects == whole.engine.trackedSubjects)
+        // A later pass sees subjects added meanwhile; nothing fresh is dropped.
+        _ = sliced.send("p", subject: "late", at: at)
+        for _ in 0..<20 { sliced.engine.expireSome(at: at, budget: 7) }
+        #expect(sliced.engine.trackedSubjects == 6)
+    }
+
     @Test func snapshotRoundTripContinuesTheFlowWithoutText() throws {
         let flow = try Self.flow(Self.fourSteps)
         var h = Harness([flow])
