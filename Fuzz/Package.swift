@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "FuzzPackLoader", targets: ["FuzzPackLoader"]),
         .executable(name: "FuzzReaders", targets: ["FuzzReaders"]),
         .executable(name: "FuzzPackBundle", targets: ["FuzzPackBundle"]),
+        .executable(name: "FuzzLiteralCache", targets: ["FuzzLiteralCache"]),
     ],
     dependencies: [
         .package(path: ".."),
@@ -46,6 +47,13 @@ let package = Package(
             name: "FuzzPackBundle",
             dependencies: [
                 .product(name: "ScamPacks", package: "main"),
+            ]
+        ),
+        // The literal cache file (`literals.bin`) every start reads.
+        .executableTarget(
+            name: "FuzzLiteralCache",
+            dependencies: [
+                .product(name: "ScamEngine", package: "main"),
             ]
         ),
     ]

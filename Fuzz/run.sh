@@ -14,7 +14,8 @@ case "$target" in
     FuzzPackLoader) seeds=Seeds/PackLoader ;;
     FuzzReaders) seeds=Seeds/Readers ;;
     FuzzPackBundle) seeds=Seeds/PackBundle; max_len=16384 ;;  # a tar of a one-rule pack is 4-5 KB
-    *) echo "unknown target $target (FuzzRecordReader, FuzzPackLoader, FuzzReaders or FuzzPackBundle)" >&2; exit 2 ;;
+    FuzzLiteralCache) seeds=Seeds/LiteralCache ;;
+    *) echo "unknown target $target (FuzzRecordReader, FuzzPackLoader, FuzzReaders, FuzzPackBundle or FuzzLiteralCache)" >&2; exit 2 ;;
 esac
 # Both flags are needed: --sanitize fuzzer alone does not link libFuzzer's main, and
 # -Xswiftc alone fails to link (see /work/shared/FACTS.md, "Fuzzing"). -O on top of the debug

@@ -28,6 +28,9 @@ public final class Matcher {
     private let matchData: OpaquePointer
     private let context: OpaquePointer
     private let jitStack: OpaquePointer?
+    /// Deferred-JIT patterns this matcher has made ready (held, so an identifier is never
+    /// reused by another pattern while it is here). Per thread: no lock on the hot path.
+    private var ready: [ObjectIdentifier: Regex] = [:]
 
     public init(limits: Limits = .default) {
         self.limits = limits
@@ -81,6 +84,10 @@ public final class Matcher {
         guard start <= buffer.count else { return nil }
         // PCRE2 rejects a NULL subject even with length 0; give it a valid empty buffer.
         let base = buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!
+        if regex.jit == .onFirstMatch, ready[ObjectIdentifier(regex)] == nil {
+            regex.compileJIT()
+            ready[ObjectIdentifier(regex)] = regex
+        }
         let rc = pcre2_match_8(regex.code, base, buffer.count, start, options, matchData, context)
         if rc == PCRE2_ERROR_NOMATCH { return nil }
         if rc < 0 {

@@ -47,6 +47,9 @@ public indirect enum LiteralRequirement: Equatable, Sendable, CustomStringConver
 /// normalized text, which is lowercase: under `(?i)` ASCII letters are lowercased and any other
 /// cased letter gives nothing.
 public enum LiteralExtractor {
+    /// The version of what `requirement(of:)` returns: bump it with any change to the extraction
+    /// or to its limits, so `LiteralCache` files of older versions are not used.
+    public static let version = 1
     /// Bounds that keep the sets small; exceeding one only weakens a requirement.
     static let maxSetSize = 64
     /// Concatenation stops multiplying sets beyond this: longer literals in bigger sets cost

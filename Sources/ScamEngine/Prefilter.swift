@@ -54,13 +54,14 @@ public final class Prefilter: Sendable {
     ///   - unless: each rule's `unless` pattern as compiled, if any: its literals ride along in
     ///     the same automaton, so an `unless` whose literals are absent is never run.
     ///   - extracted: requirements already extracted, by pattern (see `BackgroundExtraction`).
-    public init(patterns: [String], stated: [[String]], unless: [String?] = [], extracted: [String: LiteralRequirement] = [:]) {
+    public init(patterns: [String], stated: [[String]], unless: [String?] = [], extracted: [PatternKey: LiteralRequirement] = [:]) {
         // Packs repeat patterns (a shared `unless` in many rules): extract each once.
         var extracted = extracted
         func requirement(of pattern: String) -> LiteralRequirement {
-            if let known = extracted[pattern] { return known }
+            let key = PatternKey(pattern)
+            if let known = extracted[key] { return known }
             let r = LiteralExtractor.requirement(of: pattern)
-            extracted[pattern] = r
+            extracted[key] = r
             return r
         }
         var requirements: [LiteralRequirement] = []
@@ -327,36 +328,57 @@ public final class Prefilter: Sendable {
 /// made it into the rule set are exactly those (the usual case), and otherwise builds one for
 /// the rules given there, reusing the literals already extracted.
 public final class BackgroundPrefilter: @unchecked Sendable {
-    private var extracted: [String: LiteralRequirement] = [:]
+    private var extracted: [PatternKey: LiteralRequirement] = [:]
     private var built: Prefilter?
     private var builtFor: ([String], [[String]], [String?]) = ([], [], [])
     private let group = DispatchGroup()
+    private var cacheHits = 0
 
-    /// - Parameter rules: each rule's `match` pattern, `prefilter:` literals and `unless`
-    ///   pattern, as written (Han is simplified here, as for PCRE2).
-    public init(rules: [(match: String, stated: [String], unless: String?)]) {
+    /// - Parameters:
+    ///   - rules: each rule's `match` pattern, `prefilter:` literals and `unless` pattern, as
+    ///     written (Han is simplified here, as for PCRE2).
+    ///   - cache: requirements of earlier runs; patterns found there are not extracted again,
+    ///     and the cache is rewritten when this run extracted any.
+    public init(rules: [(match: String, stated: [String], unless: String?)], cache: LiteralCache? = nil) {
         group.enter()
         DispatchQueue.global().async { [self] in
             let patterns = rules.map { Normalizer.simplifyHan(in: $0.match) }
             let unless = rules.map { $0.unless.map(Normalizer.simplifyHan(in:)) }
-            let distinct = Array(Set(patterns + unless.compactMap { $0 }))
-            let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, distinct.count))
+            let cached = cache?.load() ?? [:]
+            var all: LiteralCache.Entries = [:]
+            var todo: [String] = []
+            for pattern in patterns + unless.compactMap({ $0 }) {
+                let key = PatternKey(pattern)
+                guard all[key] == nil else { continue }
+                // A pattern to extract holds `.always` (sound) until its requirement replaces it below.
+                if let known = cached[key] { all[key] = known } else { all[key] = .always; todo.append(pattern) }
+            }
+            let missing = todo
+            let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, missing.count))
             let found = [Mutex<[(String, LiteralRequirement)]>]((0..<parts).map { _ in Mutex([]) })
             DispatchQueue.concurrentPerform(iterations: parts) { part in
                 var local: [(String, LiteralRequirement)] = []
-                for k in stride(from: part, to: distinct.count, by: parts) {
-                    local.append((distinct[k], LiteralExtractor.requirement(of: distinct[k])))
+                for k in stride(from: part, to: missing.count, by: parts) {
+                    local.append((missing[k], LiteralExtractor.requirement(of: missing[k])))
                 }
                 found[part].withLock { $0 = local }
             }
-            var all: [String: LiteralRequirement] = [:]
-            for part in found { part.withLock { for (p, r) in $0 { all[p] = r } } }
+            for part in found { part.withLock { for (p, r) in $0 { all[PatternKey(p)] = r } } }
             extracted = all
+            cacheHits = all.count - missing.count
             let stated = rules.map(\.stated)
             built = Prefilter(patterns: patterns, stated: stated, unless: unless, extracted: all)
             builtFor = (patterns, stated, unless)
             group.leave()
+            // After the prefilter is ready: writing the cache never delays a scan.
+            if !missing.isEmpty { cache?.store(all, keeping: cached) }
         }
+    }
+
+    /// How many distinct patterns came from the cache (for `bench load`), once built.
+    public var patternsFromCache: Int {
+        group.wait()
+        return cacheHits
     }
 
     /// The prefilter of these rules (patterns as compiled), waiting for the background work.

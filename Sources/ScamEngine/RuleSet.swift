@@ -98,7 +98,9 @@ public final class RuleSet: Sendable {
     /// Compiles packs. Later packs override earlier packs of the same name (so `--packs` can
     /// replace a built-in pack); rule ids must be unique across the packs that remain.
     /// - Returns: the rule set when there was no error, and every diagnostic found.
-    public static func compile(_ specs: [PackSpec]) -> (RuleSet?, [Diagnostic]) {
+    /// - Parameter literalCache: literal requirements of earlier runs (see `LiteralCache`); the
+    ///   CLI passes the user's, tests and libraries get none unless they ask.
+    public static func compile(_ specs: [PackSpec], literalCache: LiteralCache? = nil) -> (RuleSet?, [Diagnostic]) {
         var diagnostics: [Diagnostic] = []
         var chosen: [PackSpec] = []
         for spec in specs {
@@ -111,7 +113,8 @@ public final class RuleSet: Sendable {
             }
         }
         // The prefilter is built on other cores while PCRE2 compiles here.
-        let background = BackgroundPrefilter(rules: chosen.flatMap { $0.rules.map { ($0.match.value, $0.prefilter, $0.unless?.value) } })
+        let background = BackgroundPrefilter(rules: chosen.flatMap { $0.rules.map { ($0.match.value, $0.prefilter, $0.unless?.value) } },
+                                             cache: literalCache)
         var packs: [CompiledPack] = []
         var rules: [CompiledRule] = []
         var eventRules: [CompiledEventRule] = []
@@ -214,7 +217,8 @@ public final class RuleSet: Sendable {
                                           hint: "text is lowercased before matching: write Latin letters in lowercase", rule: rule))
         }
         do {
-            return try Regex(Normalizer.simplifyHan(in: pattern.value))
+            // JIT on first match: behind the prefilter most rules see no text in a short run.
+            return try Regex(Normalizer.simplifyHan(in: pattern.value), jit: .onFirstMatch)
         } catch {
             let offset = error.offset ?? 0
             diagnostics.append(Diagnostic(.badRegex, at: pattern.location,

@@ -20,7 +20,10 @@ enum PackLoading {
     ///     `--no-builtin --packs DIR` means exactly the packs in DIR). An installed pack replaces
     ///     the built-in pack of the same name, silently: that is what installing it asked for.
     ///   - store: the store folder (default: `$SCAMFLOW_STORE`, else the XDG data folder).
-    static func load(builtin: Bool, directories: [String], installed: Bool? = nil, store: String? = nil) -> Loaded {
+    /// - Parameter literalCache: where literal requirements of earlier runs are kept (the
+    ///   user's cache unless turned off, see `LiteralCache.standard`).
+    static func load(builtin: Bool, directories: [String], installed: Bool? = nil, store: String? = nil,
+                     literalCache: LiteralCache? = LiteralCache.standard()) -> Loaded {
         var specs: [PackSpec] = []
         var diagnostics: [Diagnostic] = []
         var results: [PackLoader.Result] = builtin ? BuiltinPacks.load() : []
@@ -52,7 +55,7 @@ enum PackLoading {
         guard !diagnostics.contains(where: { $0.severity == .error }) else {
             return Loaded(ruleSet: nil, diagnostics: diagnostics, partial: results.compactMap(\.partial))
         }
-        let (ruleSet, compileDiagnostics) = RuleSet.compile(specs)
+        let (ruleSet, compileDiagnostics) = RuleSet.compile(specs, literalCache: literalCache)
         return Loaded(ruleSet: ruleSet, diagnostics: diagnostics + compileDiagnostics)
     }
 }

@@ -112,4 +112,26 @@ import Testing
             for await ok in group { #expect(ok) }
         }
     }
+
+    @Test func deferredJITMatchesAsEagerAndCompilesOnceAcrossThreads() async throws {
+        let pattern = #"(?:免密|password-free)\s*(?:支付|payment).{0,20}?(?:关闭|close)"#
+        let eager = try Regex(pattern)
+        let texts = ["开通了免密支付，请立即关闭", "password-free payment: please close it now", "nothing here", ""]
+        let matcher = Matcher()
+        // Many threads reach the first match of one deferred pattern at once.
+        let lazy = try Regex(pattern, jit: .onFirstMatch)
+        await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<16 {
+                group.addTask {
+                    let own = Matcher()
+                    return texts.allSatisfy { text in
+                        (try? own.firstMatch(lazy, in: Subject(text))) == (try? Matcher().firstMatch(eager, in: Subject(text)))
+                    }
+                }
+            }
+            for await ok in group { #expect(ok) }
+        }
+        for text in texts { #expect(try matcher.firstMatch(lazy, in: Subject(text)) == matcher.firstMatch(eager, in: Subject(text))) }
+        #expect(lazy.isJIT == eager.isJIT)
+    }
 }

@@ -27,6 +27,8 @@ struct CLIRunner {
     static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+    static let cacheFolder = FileManager.default.temporaryDirectory.appendingPathComponent("scamflow-test-cache-\(getpid())")
+
     static func run(_ arguments: [String], in directory: URL, stdin: Data? = nil, environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = binary
@@ -34,6 +36,9 @@ struct CLIRunner {
         process.currentDirectoryURL = directory
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"
+        // One literal cache for the test run, not the user's: the first run fills it and the
+        // others read it, so every CLI test also runs on cached requirements.
+        env["SCAMFLOW_CACHE_DIR"] = cacheFolder.path
         for (k, v) in environment { env[k] = v }
         process.environment = env
         // Files, not pipes: nothing can block, whatever the sizes.
