@@ -218,14 +218,13 @@ public final class FlowEngine {
         let flow = flows[f]
         // The most advanced attempt whose next step takes this signal (latest start on ties).
         var best: Int?
-        for (i, attempt) in state.attempts.enumerated() where attempt.flow == f && attempt.reached < flow.steps.count {
-            let next = flow.steps[attempt.reached]
-            guard next.signals.contains(o.signal) else { continue }
-            if attempt.reached > 0, let within = next.within, next.count == nil, o.time - attempt.last > within { continue }
-            if let b = best {
-                let other = state.attempts[b]
-                if (attempt.reached, attempt.start) <= (other.reached, other.start) { continue }
-            }
+        // Fields read in place: copying an attempt (or a step) retains each of its arrays.
+        for i in state.attempts.indices where state.attempts[i].flow == f && state.attempts[i].reached < flow.steps.count {
+            let reached = state.attempts[i].reached
+            guard flow.steps[reached].signals.contains(o.signal) else { continue }
+            if reached > 0, let within = flow.steps[reached].within, flow.steps[reached].count == nil,
+               o.time - state.attempts[i].last > within { continue }
+            if let b = best, (reached, state.attempts[i].start) <= (state.attempts[b].reached, state.attempts[b].start) { continue }
             best = i
         }
         if let b = best {
