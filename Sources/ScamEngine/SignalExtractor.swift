@@ -26,7 +26,8 @@ public final class SignalExtractor {
                         wanted: (String) -> Bool = { _ in true }) -> [SignalOccurrence] {
         let subject = SignalExtractor.subject(of: record)
         var out: [SignalOccurrence] = []
-        for hit in hits.sorted(by: { ($0.span.lowerBound, $0.rule) < ($1.span.lowerBound, $1.rule) }) {
+        let ordered = hits.count < 2 ? hits : hits.sorted { ($0.span.lowerBound, $0.rule) < ($1.span.lowerBound, $1.rule) }
+        for hit in ordered {
             let rule = ruleSet.rules[hit.rule]
             guard wanted(rule.signal) else { continue }
             let evidence = Evidence(source: hit.source, time: hit.time, signal: rule.signal, rule: rule.id, excerpt: hit.excerpt,
@@ -58,13 +59,19 @@ public final class SignalExtractor {
     static func describe(_ name: String, _ attrs: [String: AttributeValue]) -> String {
         var out = name
         guard !attrs.isEmpty else { return out }
-        for (key, value) in attrs.sorted(by: { $0.key < $1.key }).prefix(6) {
+        out.reserveCapacity(name.utf8.count + 24 * min(attrs.count, 6))
+        func append(_ key: String, _ value: AttributeValue) {
             out += " "
             out += key
             out += "="
             let text = value.text
             // Counting characters walks the string; at most 60 bytes is at most 60 characters.
             if text.utf8.count <= 60 || text.count <= 60 { out += text } else { out += text.prefix(60) }
+        }
+        if attrs.count == 1, let (key, value) = attrs.first {
+            append(key, value)
+        } else {
+            for (key, value) in attrs.sorted(by: { $0.key < $1.key }).prefix(6) { append(key, value) }
         }
         return out
     }
