@@ -68,10 +68,16 @@ final class StreamSession: @unchecked Sendable {
         } catch {
             throw StateError("the file is not a scamflow state file (or is damaged); move it away or pass another --state to start afresh")
         }
+        // Another partition's state holds other subjects and another input position.
+        if checkpoint.partition != partition?.description {
+            throw StateError("the state was written by " + (checkpoint.partition.map { "--partition \($0)" } ?? "a run without --partition")
+                             + ", this run is " + (partition.map { "--partition \($0)" } ?? "without --partition")
+                             + "; give each partition its own --state file")
+        }
         let dropped = processor.engine.restore(checkpoint.flows)
         resumeFrom = checkpoint.input
         let attempts = processor.engine.activeAttempts
-        console.err("scamflow: resumed \(attempts) flow attempt\(attempts == 1 ? "" : "s") of \(processor.engine.trackedSubjects) subjects from \(statePath)"
+        console.err("scamflow: resumed \(attempts) flow attempt\(attempts == 1 ? "" : "s") of \(processor.engine.trackedSubjects) subject\(processor.engine.trackedSubjects == 1 ? "" : "s") from \(statePath)"
                     + (dropped > 0 ? " (\(dropped) of flows no longer loaded dropped)" : "") + "\n")
     }
 
@@ -103,14 +109,16 @@ final class StreamSession: @unchecked Sendable {
             }
             if consume(number: number, hash: hash) { return }
             if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
-            if let invalidAt = TextDecoding.firstInvalidUTF8(bytes) {
-                console.err("scamflow: <stdin>:\(number): invalid UTF-8 at byte \(invalidAt); repaired and processed\n")
-            }
+            let invalidAt = TextDecoding.firstInvalidUTF8(bytes)
             switch StreamRecordParser.parse(bytes, source: SourcePosition(file: "<stdin>", line: number)) {
             case .issue(let issue):
                 badLines += 1
-                console.err("scamflow: \(issue)\n")
+                // One message a line: the UTF-8 damage is part of why it could not be read.
+                console.err("scamflow: \(issue)" + (invalidAt.map { " (the line also has invalid UTF-8 at byte \($0))" } ?? "") + "\n")
             case .record(let record):
+                if let invalidAt {
+                    console.err("scamflow: <stdin>:\(number): invalid UTF-8 at byte \(invalidAt); repaired and processed\n")
+                }
                 if let partition, !partition.owns(record.subject) {
                     otherPartitions += 1
                     return
@@ -169,9 +177,25 @@ final class StreamSession: @unchecked Sendable {
 
     private func flushLocked() {
         guard unflushed else { return }
+        flushThenCheckpoint()
+    }
+
+    /// Flushes, then checkpoints what was written. When stdout is closed (the consumer is gone)
+    /// the alerts in hand were never delivered: the checkpoint stays where it was, so a restart
+    /// with the same `--state` raises them again, and the stream ends quietly, as `scan` does.
+    private func flushThenCheckpoint() {
         console.flush()
         unflushed = false
+        guard !console.broken else { outputClosed() }
         writeCheckpoint()
+    }
+
+    private func outputClosed() -> Never {
+        if !quiet {
+            console.err("scamflow: stream: stdout is closed; stopping at line \(linesConsumed)"
+                        + (statePath != nil ? " (the state stays at the last alerts written; a restart raises the rest again)\n" : "\n"))
+        }
+        exit(0)
     }
 
     func reload() {
@@ -192,16 +216,13 @@ final class StreamSession: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         processor.engine.expire(at: processor.engine.now)
-        console.flush()
-        unflushed = false
-        writeCheckpoint()
+        flushThenCheckpoint()
     }
 
     /// Finishes: flush, checkpoint, summary, exit 0. Called at end of input and on SIGINT/SIGTERM.
     func terminate() -> Never {
         lock.lock()
-        console.flush()
-        writeCheckpoint()
+        flushThenCheckpoint()
         if let latencies { console.err(latencyText(latencies)) }
         if !quiet {
             let seconds = Date().timeIntervalSince(started)
@@ -255,7 +276,7 @@ final class StreamSession: @unchecked Sendable {
             input = StreamCheckpoint.Input(lines: linesConsumed, firstLineHash: firstLineHash ?? resumeFrom?.firstLineHash ?? "",
                                            lastLineHash: lastLineHash ?? resumeFrom?.lastLineHash ?? "")
         }
-        let checkpoint = StreamCheckpoint(input: input, flows: processor.engine.snapshot())
+        let checkpoint = StreamCheckpoint(input: input, flows: processor.engine.snapshot(), partition: partition?.description)
         do {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -286,6 +307,9 @@ struct StreamCheckpoint: Codable {
     var version = 1
     var input: Input
     var flows: FlowSnapshot
+    /// The `--partition` the state belongs to (nil: the whole input). Optional, so state files
+    /// written before it existed still load.
+    var partition: String?
 }
 
 /// Atomic file replacement.

@@ -47,6 +47,57 @@ import Testing
         #expect(r.stderr.contains("<stdin>:2: malformed JSON"))
         #expect(r.stderr.contains("1 bad line,"))
         #expect(try alerts(r.stdout).contains { ($0["source"] as? String) == "<stdin>:3" })
+
+        // A line that is both broken JSON and broken UTF-8 gets one message, not two.
+        var bad = Data("{\"subject\":\"u\",\"text\":\"a".utf8)
+        bad.append(contentsOf: [0xFF, 0x0A])
+        let b = try CLIRunner.run(["stream"], in: CLIRunner.packageRoot, stdin: bad)
+        let lines = b.stderr.split(separator: "\n").filter { $0.contains("<stdin>:1") }
+        #expect(lines.count == 1 && lines[0].contains("invalid UTF-8 at byte 24"), "\(b.stderr)")
+    }
+
+    @Test func aClosedStdoutStopsTheStreamAndTheStateKeepsWhatWasNotWritten() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scamflow-closed-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let state = dir.appendingPathComponent("state.json").path
+        let input = try Data(contentsOf: Self.events.appendingPathComponent("scam-close-password-free.jsonl"))
+        let clean = try alerts(CLIRunner.run(["stream", "-q"], in: CLIRunner.packageRoot, stdin: input).stdout)
+        #expect(clean.count >= 3)
+
+        // The consumer is gone before the first alert: stdout is a pipe whose reader closed.
+        let process = Process()
+        process.executableURL = CLIRunner.binary
+        process.arguments = ["stream", "--state", state]
+        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        try stdout.fileHandleForReading.close()
+        stdin.fileHandleForWriting.write(input)
+        try stdin.fileHandleForWriting.close()
+        process.waitUntilExit()
+        let message = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0)
+        #expect(message.contains("stdout is closed"), "\(message)")
+
+        // Nothing was delivered, so a restart on the same input raises every alert again.
+        let again = try CLIRunner.run(["stream", "-q", "--state", state], in: CLIRunner.packageRoot, stdin: input)
+        #expect(try alerts(again.stdout).map { $0["alert_id"] as! String } == clean.map { $0["alert_id"] as! String })
+    }
+
+    @Test func aStateOfAnotherPartitionIsRefused() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scamflow-part-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let state = dir.appendingPathComponent("state.json").path
+        let input = try Data(contentsOf: Self.events.appendingPathComponent("scam-close-password-free.jsonl"))
+        #expect(try CLIRunner.run(["stream", "-q", "--partition", "0/3", "--state", state], in: CLIRunner.packageRoot, stdin: input).status == 0)
+        let other = try CLIRunner.run(["stream", "-q", "--partition", "1/3", "--state", state], in: CLIRunner.packageRoot, stdin: input)
+        #expect(other.status == 2)
+        #expect(other.stderr.contains("--partition 0/3") && other.stderr.contains("its own --state"), "\(other.stderr)")
+        #expect(try CLIRunner.run(["stream", "-q", "--partition", "0/3", "--state", state], in: CLIRunner.packageRoot, stdin: input).status == 0)
     }
 
     @Test func resumesAfterKill9WithoutLosingOrRepeatingAlerts() throws {
