@@ -115,6 +115,10 @@ public final class FlowEngine {
                 lateSignals += 1
                 return [.late(subject: occurrence.subject, signal: occurrence.signal, time: t)]
             }
+            if t - subjects.values[slot].lastTime > config.idleTTL {
+                // Idle past the TTL: forgotten now, as the sweep would have, whenever it runs.
+                subjects.values[slot] = SubjectState(lastTime: t)
+            }
             update(&subjects.values[slot], with: occurrence, route: route, actions: &actions)
             if subjects.values[slot].attempts.isEmpty { subjects.remove(at: slot) }
         } else {

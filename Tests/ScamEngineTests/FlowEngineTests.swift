@@ -178,6 +178,28 @@ import Testing
         #expect(h.engine.trackedSubjects == 0)
     }
 
+    @Test func aSubjectIdlePastTheTTLStartsAfreshOnItsNextSignal() throws {
+        let slow = try Self.flow("""
+        id: slow
+        title: Slow
+        maxspan: 6h
+        steps:
+          - {name: pretext, any: [p]}
+          - {name: request, any: [r], within: 5h}
+        alert_from: 2
+        """)
+        var config = FlowConfig()
+        config.idleTTL = 60 * Self.minute
+        var h = Harness([slow], config: config)
+        _ = h.send("p")
+        h.advance(minutes: 120)
+        #expect(h.send("r").isEmpty, "two hours idle with a one-hour TTL: the pretext is forgotten, sweep or not")
+        var keep = Harness([slow])
+        _ = keep.send("p")
+        keep.advance(minutes: 120)
+        #expect(keep.send("r").count == 1, "within the default 24h TTL the flow goes on")
+    }
+
     @Test func expiringASliceAtATimeEndsWhereAWholePassDoes() throws {
         let flow = try Self.flow(Self.fourSteps)
         var whole = Harness([flow]), sliced = Harness([flow])
