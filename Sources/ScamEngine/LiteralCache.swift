@@ -62,9 +62,39 @@ public struct LiteralCache: Sendable {
         let bytes = LiteralCache.encode(entries)
         let folder = file.deletingLastPathComponent()
         try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let temporary = folder.appendingPathComponent(".literals-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: Data(bytes)) else { return }
-        if rename(temporary.path, file.path) != 0 { unlink(temporary.path) }
+        LiteralCache.removeStaleTemporaries(in: folder)
+        // Our own temporary name (not Foundation's atomic write, whose `.dat.nosync` files stay
+        // behind when the process exits mid-write), then rename.
+        let temporary = folder.appendingPathComponent("\(LiteralCache.temporaryPrefix)\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp")
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard fd >= 0 else { return }
+        let written = bytes.withUnsafeBytes { raw -> Bool in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 { if errno == EINTR { continue }; return false }
+                offset += n
+            }
+            return true
+        }
+        close(fd)
+        if !written || rename(temporary.path, file.path) != 0 { unlink(temporary.path) }
+    }
+
+    static let temporaryPrefix = ".literals-"
+
+    /// Temporary files of writers that exited before their rename (a process may end while the
+    /// cache is written in the background): removed once they are ten minutes old.
+    static func removeStaleTemporaries(in folder: URL) {
+        let fm = FileManager.default
+        guard let names = try? fm.contentsOfDirectory(atPath: folder.path) else { return }
+        for name in names where name.hasPrefix(temporaryPrefix) && name.hasSuffix(".tmp") {
+            let path = folder.appendingPathComponent(name).path
+            if let modified = (try? fm.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
+               modified.timeIntervalSinceNow < -600 {
+                unlink(path)
+            }
+        }
     }
 
     // MARK: - Format
