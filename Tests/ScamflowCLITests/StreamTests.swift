@@ -56,12 +56,17 @@ import Testing
         #expect(lines.count == 1 && lines[0].contains("invalid UTF-8 at byte 24"), "\(b.stderr)")
     }
 
-    @Test func aClosedStdoutStopsTheStreamAndTheStateKeepsWhatWasNotWritten() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scamflow-closed-\(UUID().uuidString)")
+    /// A fresh folder (the caller removes it), a state file path in it, and the seed scenario.
+    func closePasswordFreeWithState(_ tag: String) throws -> (folder: URL, state: String, input: Data) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scamflow-\(tag)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let state = dir.appendingPathComponent("state.json").path
         let input = try Data(contentsOf: Self.events.appendingPathComponent("scam-close-password-free.jsonl"))
+        return (dir, dir.appendingPathComponent("state.json").path, input)
+    }
+
+    @Test func aClosedStdoutStopsTheStreamAndTheStateKeepsWhatWasNotWritten() throws {
+        let (dir, state, input) = try closePasswordFreeWithState("closed")
+        defer { try? FileManager.default.removeItem(at: dir) }
         let clean = try alerts(CLIRunner.run(["stream", "-q"], in: CLIRunner.packageRoot, stdin: input).stdout)
         #expect(clean.count >= 3)
 
@@ -88,11 +93,8 @@ import Testing
     }
 
     @Test func aStateOfAnotherPartitionIsRefused() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scamflow-part-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let (dir, state, input) = try closePasswordFreeWithState("part")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let state = dir.appendingPathComponent("state.json").path
-        let input = try Data(contentsOf: Self.events.appendingPathComponent("scam-close-password-free.jsonl"))
         #expect(try CLIRunner.run(["stream", "-q", "--partition", "0/3", "--state", state], in: CLIRunner.packageRoot, stdin: input).status == 0)
         let other = try CLIRunner.run(["stream", "-q", "--partition", "1/3", "--state", state], in: CLIRunner.packageRoot, stdin: input)
         #expect(other.status == 2)
