@@ -123,7 +123,8 @@ final class StreamSession: @unchecked Sendable {
                     otherPartitions += 1
                     return
                 }
-                let now = Int64(Date().timeIntervalSince1970 * 1000)
+                // The wall clock only matters for undated records (the fallback time).
+                let now = record.time == nil ? Int64(Date().timeIntervalSince1970 * 1000) : 0
                 let result = processor.process(record, fallbackTime: now)
                 late += result.late
                 let out = flowsOnly ? result.alerts.filter { $0.kind == .flow } : result.alerts
