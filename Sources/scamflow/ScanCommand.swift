@@ -169,7 +169,11 @@ struct ScanCommand: ParsableCommand {
         summary.ruleFailures = scan.failures.count
         summary.seconds = Date().timeIntervalSince(started)
         if !quiet { console.err(summary.text(color: Console.colorWanted(color, terminal: console.stderrIsTerminal))) }
-        if strict && (summary.issueCount > 0 || summary.ruleFailures > 0) { throw ExitCode(2) }
+        if strict && (summary.issueCount > 0 || summary.ruleFailures > 0) {
+            console.err("scamflow: --strict: \(summary.issueCount) input problem\(summary.issueCount == 1 ? "" : "s") and "
+                        + "\(summary.ruleFailures) rule failure\(summary.ruleFailures == 1 ? "" : "s") (see above); exit 2\n")
+            throw ExitCode(2)
+        }
         // Nothing could be read at all: that is an error, not "nothing found".
         // (Every input refused, every line skipped, or a folder with no input in it; an empty
         // file is not an error.)

@@ -41,6 +41,7 @@ import Testing
         let r = try run(["--quiet", "--strict", "messages.jsonl"])
         #expect(r.status == 2)
         #expect(!r.stdout.isEmpty, "alerts are still written under --strict")
+        #expect(r.stderr.contains("--strict: ") && r.stderr.contains("exit 2"), "the exit says why")
     }
 
     @Test func nothingFoundExitsZero() throws {
