@@ -115,7 +115,7 @@ public final class FlowEngine {
                 lateSignals += 1
                 return [.late(subject: occurrence.subject, signal: occurrence.signal, time: t)]
             }
-            if t - subjects.values[slot].lastTime > config.idleTTL {
+            if isIdle(subjects.values[slot], at: t) {
                 // Idle past the TTL: forgotten now, as the sweep would have, whenever it runs.
                 subjects.values[slot] = SubjectState(lastTime: t)
             }
@@ -180,7 +180,7 @@ public final class FlowEngine {
     /// place: iterating the dictionary while writing it would copy it whole.
     private func expire(_ key: String, at time: Int64) {
         guard let slot = subjects.index(forKey: key) else { return }
-        if subjects.values[slot].lastTime < time - config.idleTTL {
+        if isIdle(subjects.values[slot], at: time) {
             subjects.remove(at: slot)
             return
         }
@@ -207,6 +207,9 @@ public final class FlowEngine {
         flows = newFlows
         index()
     }
+
+    /// Whether the subject has had no signal for longer than the idle TTL at event time `t`.
+    private func isIdle(_ state: SubjectState, at t: Int64) -> Bool { t - state.lastTime > config.idleTTL }
 
     func isExpired(_ attempt: Attempt, at t: Int64) -> Bool {
         let flow = flows[attempt.flow]

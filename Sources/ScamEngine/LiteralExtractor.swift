@@ -16,6 +16,16 @@ public indirect enum LiteralRequirement: Equatable, Sendable, CustomStringConver
     /// At least one part holds (alternation: each branch's requirement).
     case either([LiteralRequirement])
 
+    /// Whether the requirement keeps its invariants: no empty literal set, no empty literal, no
+    /// empty `all` or `either` (what `LiteralCache` accepts from disk; the fuzz target checks it).
+    public var isWellFormed: Bool {
+        switch self {
+        case .always: return true
+        case .anyOf(let literals): return !literals.isEmpty && literals.allSatisfy { !$0.isEmpty }
+        case .all(let parts), .either(let parts): return !parts.isEmpty && parts.allSatisfy(\.isWellFormed)
+        }
+    }
+
     /// Every literal the requirement names.
     public var literals: [[UInt8]] {
         switch self {

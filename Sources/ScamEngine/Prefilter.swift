@@ -53,7 +53,7 @@ public final class Prefilter: Sendable {
     ///   - stated: each rule's `prefilter:` literals (used when nothing is proven).
     ///   - unless: each rule's `unless` pattern as compiled, if any: its literals ride along in
     ///     the same automaton, so an `unless` whose literals are absent is never run.
-    ///   - extracted: requirements already extracted, by pattern (see `BackgroundExtraction`).
+    ///   - extracted: requirements already extracted, by pattern (see `BackgroundPrefilter`).
     public init(patterns: [String], stated: [[String]], unless: [String?] = [], extracted: [PatternKey: LiteralRequirement] = [:]) {
         // Packs repeat patterns (a shared `unless` in many rules): extract each once.
         var extracted = extracted
@@ -332,7 +332,6 @@ public final class BackgroundPrefilter: @unchecked Sendable {
     private var built: Prefilter?
     private var builtFor: ([String], [[String]], [String?]) = ([], [], [])
     private let group = DispatchGroup()
-    private var cacheHits = 0
 
     /// - Parameters:
     ///   - rules: each rule's `match` pattern, `prefilter:` literals and `unless` pattern, as
@@ -365,7 +364,6 @@ public final class BackgroundPrefilter: @unchecked Sendable {
             }
             for part in found { part.withLock { for (p, r) in $0 { all[PatternKey(p)] = r } } }
             extracted = all
-            cacheHits = all.count - missing.count
             let stated = rules.map(\.stated)
             built = Prefilter(patterns: patterns, stated: stated, unless: unless, extracted: all)
             builtFor = (patterns, stated, unless)
@@ -373,12 +371,6 @@ public final class BackgroundPrefilter: @unchecked Sendable {
             // After the prefilter is ready: writing the cache never delays a scan.
             if !missing.isEmpty { cache?.store(all, keeping: cached) }
         }
-    }
-
-    /// How many distinct patterns came from the cache (for `bench load`), once built.
-    public var patternsFromCache: Int {
-        group.wait()
-        return cacheHits
     }
 
     /// The prefilter of these rules (patterns as compiled), waiting for the background work.

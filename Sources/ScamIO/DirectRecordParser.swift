@@ -41,14 +41,7 @@ extension JSONLite.Parser {
     private mutating func attributes() throws(JSONLite.ParseError) -> [String: AttributeValue] {
         var out = [String: AttributeValue](minimumCapacity: 8)
         try members { (p: inout JSONLite.Parser, key: String) throws(JSONLite.ParseError) in
-            guard p.i < p.bytes.count else { throw p.error("unexpected end of input") }
-            switch p.bytes[p.i] {
-            case 0x22: out[key] = .string(try p.string())
-            case 0x2D, 0x30...0x39: out[key] = .number(try p.number())
-            case 0x74: try p.literal("true"); out[key] = .bool(true)
-            case 0x66: try p.literal("false"); out[key] = .bool(false)
-            default: _ = try p.value(depth: 2); out[key] = nil
-            }
+            out[key] = RecordFields.attribute(try p.value(depth: 2))
         }
         return out
     }
@@ -71,15 +64,11 @@ extension JSONLite.Parser {
             if key == .envelope || key == .atTimestamp { return nil }
             if key == .attrs, i < bytes.count, bytes[i] == 0x7B {
                 builder.setAttributes(try attributes())
-                skipSpace()
-                guard i < bytes.count else { return nil }
-                if bytes[i] == 0x2C { i += 1; continue }
-                if bytes[i] == 0x7D { i += 1; break }
-                return nil
+            } else {
+                let v = try value(depth: 1)
+                if key == .event, case .object = v { return nil }  // ECS `event: {action: ...}`
+                builder.set(key, v)
             }
-            let v = try value(depth: 1)
-            if key == .event, case .object = v { return nil }  // ECS `event: {action: ...}`
-            builder.set(key, v)
             skipSpace()
             guard i < bytes.count else { return nil }
             if bytes[i] == 0x2C { i += 1; continue }

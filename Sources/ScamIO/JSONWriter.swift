@@ -15,9 +15,6 @@ public struct JSONWriter {
         bytes.append(0x7B)
     }
 
-    /// The object so far, without its closing brace.
-    public var output: String { String(decoding: bytes, as: UTF8.self) }
-
     private mutating func key(_ k: StaticString) {
         if !first { bytes.append(0x2C) }
         first = false
@@ -69,16 +66,6 @@ public struct JSONWriter {
         bytes.append(0x5D)
     }
 
-    public mutating func ints(_ k: StaticString, _ v: [Int]) {
-        key(k)
-        bytes.append(0x5B)
-        for (i, n) in v.enumerated() {
-            if i > 0 { bytes.append(0x2C) }
-            append(String(n))
-        }
-        bytes.append(0x5D)
-    }
-
     /// `"file:line"` without building the string first (every alert and evidence item has one).
     public mutating func position(_ k: StaticString, file: String, line: Int) {
         key(k)
@@ -121,25 +108,19 @@ public struct JSONWriter {
         bytes.append(0x5D)
     }
 
-    public func finished() -> String {
-        var out = bytes
-        out.append(0x7D)
-        return String(decoding: out, as: UTF8.self)
-    }
+    public func finished() -> String { String(decoding: closed(newline: false), as: UTF8.self) }
 
     /// `finished()` plus a newline, built once.
-    public func line() -> String {
-        var out = bytes
-        out.append(0x7D)
-        out.append(0x0A)
-        return String(decoding: out, as: UTF8.self)
-    }
+    public func line() -> String { String(decoding: closed(newline: true), as: UTF8.self) }
 
     /// `line()` as UTF-8 bytes, for writers that never need a String.
-    public consuming func lineBytes() -> [UInt8] {
+    public consuming func lineBytes() -> [UInt8] { closed(newline: true) }
+
+    /// The object with its closing brace (and a newline).
+    private func closed(newline: Bool) -> [UInt8] {
         var out = bytes
         out.append(0x7D)
-        out.append(0x0A)
+        if newline { out.append(0x0A) }
         return out
     }
 

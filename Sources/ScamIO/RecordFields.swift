@@ -20,15 +20,18 @@ enum RecordFields {
         guard case .object(let members) = value else { return [:] }
         var out: [String: AttributeValue] = [:]
         out.reserveCapacity(members.count)
-        for (key, value) in members {
-            switch value {
-            case .string(let s): out[key] = .string(s)
-            case .number(let d): out[key] = .number(d)
-            case .bool(let b): out[key] = .bool(b)
-            default: break
-            }
-        }
+        for (key, value) in members { out[key] = attribute(value) }
         return out
+    }
+
+    /// One member of `attrs`: a string, number or boolean; nil (dropped) for anything else.
+    static func attribute(_ value: JSONLite.Value) -> AttributeValue? {
+        switch value {
+        case .string(let s): return .string(s)
+        case .number(let d): return .number(d)
+        case .bool(let b): return .bool(b)
+        default: return nil
+        }
     }
 
     static func record(from fields: [String: JSONLite.Value], source: SourcePosition) -> ReaderOutput {

@@ -20,13 +20,11 @@ final class Console: @unchecked Sendable {
     var stdoutIsTerminal: Bool { isatty(1) == 1 }
     var stderrIsTerminal: Bool { isatty(2) == 1 }
 
-    func out(_ text: String) {
-        guard !broken else { return }
-        buffer.append(contentsOf: text.utf8)
-        if buffer.count >= 1 << 16 { flush() }
-    }
+    func out(_ text: String) { append(text.utf8) }
 
-    func out(bytes: [UInt8]) {
+    func out(bytes: [UInt8]) { append(bytes) }
+
+    private func append<C: Collection<UInt8>>(_ bytes: C) {
         guard !broken else { return }
         buffer.append(contentsOf: bytes)
         if buffer.count >= 1 << 16 { flush() }

@@ -34,8 +34,8 @@ final class StreamSession: @unchecked Sendable {
     private var lastLineHash: String?
     private var resumeFrom: StreamCheckpoint.Input?
     private var replaying = false
-    /// Alerts written to the console buffer but not yet flushed (nor checkpointed).
-    private var unflushed = false
+    /// Alerts written since the last checkpoint (the console may have flushed some already).
+    private var alertsSinceCheckpoint = false
 
     init(processor: StreamProcessor, encoder: AlertEncoder, statePath: String?, flowsOnly: Bool, quiet: Bool,
          partition: StreamPartition? = nil,
@@ -133,7 +133,7 @@ final class StreamSession: @unchecked Sendable {
                 alerts += out.count
                 // Flushed, then checkpointed, by `flushAlerts()` when the reader runs out of
                 // lines in hand: a crash in between can repeat an alert, never lose one.
-                unflushed = true
+                alertsSinceCheckpoint = true
             }
         }
         // A tenth of the subjects every 1,000 records: a pass takes 10,000 records whatever the
@@ -173,12 +173,7 @@ final class StreamSession: @unchecked Sendable {
     func flushAlerts() {
         lock.lock()
         defer { lock.unlock() }
-        flushLocked()
-    }
-
-    private func flushLocked() {
-        guard unflushed else { return }
-        flushThenCheckpoint()
+        if alertsSinceCheckpoint { flushThenCheckpoint() }
     }
 
     /// Flushes, then checkpoints what was written. When stdout is closed (the consumer is gone)
@@ -186,7 +181,7 @@ final class StreamSession: @unchecked Sendable {
     /// with the same `--state` raises them again, and the stream ends quietly, as `scan` does.
     private func flushThenCheckpoint() {
         console.flush()
-        unflushed = false
+        alertsSinceCheckpoint = false
         guard !console.broken else { outputClosed() }
         writeCheckpoint()
     }

@@ -44,15 +44,7 @@ import Testing
                 damaged[Int.random(in: 0..<damaged.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
             }
             guard let entries = LiteralCache.decode(damaged) else { continue }
-            for requirement in entries.values { #expect(Self.wellFormed(requirement)) }
-        }
-    }
-
-    static func wellFormed(_ r: LiteralRequirement) -> Bool {
-        switch r {
-        case .always: return true
-        case .anyOf(let literals): return !literals.isEmpty && literals.allSatisfy { !$0.isEmpty }
-        case .all(let parts), .either(let parts): return !parts.isEmpty && parts.allSatisfy(wellFormed)
+            for requirement in entries.values { #expect(requirement.isWellFormed) }
         }
     }
 

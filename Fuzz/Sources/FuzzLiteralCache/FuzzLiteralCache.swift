@@ -10,19 +10,11 @@
 
 import ScamEngine
 
-private func wellFormed(_ r: LiteralRequirement) -> Bool {
-    switch r {
-    case .always: return true
-    case .anyOf(let literals): return !literals.isEmpty && literals.allSatisfy { !$0.isEmpty }
-    case .all(let parts), .either(let parts): return !parts.isEmpty && parts.allSatisfy(wellFormed)
-    }
-}
-
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     guard let entries = LiteralCache.decode(bytes) else { return 0 }
-    for requirement in entries.values { precondition(wellFormed(requirement), "decoded a requirement that breaks its invariants") }
+    for requirement in entries.values { precondition(requirement.isWellFormed, "decoded a requirement that breaks its invariants") }
     let again = LiteralCache.decode(LiteralCache.encode(Array(entries)))
     precondition(again == entries, "encode/decode changed \(entries.count) entries")
     return 0
