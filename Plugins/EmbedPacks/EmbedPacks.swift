@@ -12,7 +12,7 @@ struct EmbedPacks: BuildToolPlugin {
         let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedPacks.swift")
         var inputs: [URL] = []
         if let walker = FileManager.default.enumerator(at: patterns, includingPropertiesForKeys: nil) {
-            for case let url as URL in walker where ["yaml", "yml", "jsonl"].contains(url.pathExtension) {
+            for case let url as URL in walker where ["yaml", "yml", "jsonl", "sfmodel"].contains(url.pathExtension) {
                 inputs.append(url)
             }
         }

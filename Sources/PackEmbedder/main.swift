@@ -40,7 +40,7 @@ for pack in packs {
     let dir = root.appendingPathComponent(pack)
     var files: [String] = []
     if let walker = fm.enumerator(atPath: dir.path) {
-        for case let relative as String in walker where [".yaml", ".yml", ".jsonl"].contains(where: relative.hasSuffix) {
+        for case let relative as String in walker where [".yaml", ".yml", ".jsonl", ".sfmodel"].contains(where: relative.hasSuffix) {
             files.append(relative)
         }
     }

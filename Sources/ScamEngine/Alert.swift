@@ -1,6 +1,10 @@
-/// How urgent an alert is. Ordered: `low < medium < high < critical`.
+/// How urgent an alert is. Ordered: `info < low < medium < high < critical`.
+///
+/// `info` is a finding that is not an alert: a rule alert the learned scorer set aside (a
+/// retelling, a warning). It is shown only when asked for (`--show-info`) and never counts as
+/// flagging a record.
 public enum Severity: String, Sendable, Comparable, CaseIterable, Codable {
-    case low, medium, high, critical
+    case info, low, medium, high, critical
 
     public static func < (a: Severity, b: Severity) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
@@ -19,12 +23,29 @@ public struct Evidence: Sendable, Hashable, Codable {
     public var span: Range<Int>
     public var speaker: String?
     public var recordID: String?
+    /// For the learned scorer's evidence: how much the excerpt's n-grams added to the margin.
+    public var weight: Double?
+
+    public init(source: SourcePosition, time: Int64?, signal: String, rule: String, excerpt: String, span: Range<Int>,
+                speaker: String?, recordID: String?, weight: Double? = nil) {
+        self.source = source
+        self.time = time
+        self.signal = signal
+        self.rule = rule
+        self.excerpt = excerpt
+        self.span = span
+        self.speaker = speaker
+        self.recordID = recordID
+        self.weight = weight
+    }
 }
 
 /// A finding: a record (or conversation) whose score reached a pack's threshold, or (later) a
 /// flow that advanced far enough. The wire format is documented in README.md ("Alert format").
 public struct Alert: Sendable {
-    public enum Kind: String, Sendable { case rule, flow }
+    /// `rule`: the rules of a pack reached its threshold; `flow`: a flow reached a step at or
+    /// beyond `alert_from`; `model`: the learned scorer was sure where the rules were not.
+    public enum Kind: String, Sendable { case rule, flow, model }
 
     /// Time of the latest evidence, when known (ms since the Unix epoch).
     public var time: Int64?
@@ -57,6 +78,8 @@ public struct Alert: Sendable {
     /// Other packs whose threshold the same record reached (the alert is named by the one
     /// with the highest severity, then score).
     public var otherPacks: [PackScore] = []
+    /// What the learned scorer said, when a model ran on the unit.
+    public var model: ModelOpinion?
 
     public struct PackScore: Sendable, Equatable {
         public var pack: String

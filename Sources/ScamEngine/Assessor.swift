@@ -1,3 +1,5 @@
+import ScamPacks
+
 /// Turns the hits of one unit (a message, or all segments of one call) into at most one alert.
 ///
 /// Per pack: the score is the sum, over distinct signals, of the highest score among the hits
@@ -6,14 +8,28 @@
 /// 1.5x, `critical` from 2.5x. When several packs fire on one unit, the one with the highest
 /// severity (then score) names the alert and the hits of every pack are its evidence: one
 /// finding, one alert.
-public struct Assessor: Sendable {
+///
+/// When the rule set has a model, the model scores the unit too and its pack's fusion rule
+/// decides with the rules (`CompiledModel.decide`): it may raise an alert the rules did not
+/// (kind `model`), raise a rule alert's severity, or set a rule alert aside as an `info`
+/// finding; the alert says which, with the n-grams that weighed most as evidence.
+public struct Assessor {
     public let ruleSet: RuleSet
     /// Overrides every pack's threshold when set.
     public let minScore: Int?
+    /// Whether the model is used (off: the rules alone, as `eval --scorer rules` measures).
+    public var usesModel = true
+    /// Whether the model alone decides (`eval --scorer model`): a unit is flagged when its
+    /// probability reaches the model's threshold, whatever the rules say.
+    public var modelAlone = false
+    /// Whether findings the model set aside are returned (severity `info`) or dropped.
+    public var keepsInfo = false
+    private let explainer: ModelExplainer?
 
     public init(ruleSet: RuleSet, minScore: Int? = nil) {
         self.ruleSet = ruleSet
         self.minScore = minScore
+        explainer = ruleSet.model == nil ? nil : ModelExplainer()
     }
 
     /// Facts about the unit that alerts carry.
@@ -23,6 +39,8 @@ public struct Assessor: Sendable {
         public var recordID: String?
         public var channel: String?
         public var lang: String
+        /// The unit's texts, for explaining the model's verdict (empty without a model).
+        public var segments: [ModelExplainer.Segment] = []
         public init(subject: String?, source: SourcePosition, recordID: String?, channel: String?, lang: String) {
             self.subject = subject
             self.source = source
@@ -32,41 +50,182 @@ public struct Assessor: Sendable {
         }
     }
 
+    /// What assessing a unit gave: its alert, if any, and the model's view of it.
+    public struct Assessment {
+        public var alerts: [Alert] = []
+        /// The model's probability, when a model scored the unit.
+        public var probability: Double?
+        /// The model set the unit's hits aside (a retelling, a warning): they feed no flow.
+        public var demoted = false
+        /// The model's probability reached its threshold: the unit emits `model.scam_likely`.
+        public var scamLikely = false
+    }
+
     public func alerts(for hits: [Hit], in unit: Unit) -> [Alert] {
-        guard !hits.isEmpty else { return [] }
+        assess(hits, guarded: [], model: nil, in: unit).alerts
+    }
+
+    /// Scores a unit: its hits, the rules dropped by their `unless` (`guarded`), and what the
+    /// model needs of its text (`model`, nil when the rule set has no model or the unit no text).
+    public func assess(_ hits: [Hit], guarded: [Int32], model input: ModelInput?, in unit: Unit) -> Assessment {
+        var result = Assessment()
         var best: (pack: CompiledPack, score: Int, threshold: Int, severity: Severity)?
         var fired: [(pack: CompiledPack, score: Int, threshold: Int, severity: Severity)] = []
-        for (packIndex, pack) in ruleSet.packs.enumerated() {
-            var bySignal: [String: Int] = [:]
-            for hit in hits where ruleSet.rules[hit.rule].packIndex == packIndex {
-                let rule = ruleSet.rules[hit.rule]
-                bySignal[rule.signal] = max(bySignal[rule.signal] ?? 0, rule.score)
-            }
-            let score = bySignal.values.reduce(0, +)
-            let threshold = minScore ?? pack.manifest.threshold
+        var ratio: Double = 0
+        for (packIndex, score, threshold) in packScores(hits) {
+            ratio = max(ratio, Double(score) / Double(max(1, threshold)))
             guard score > 0, score >= threshold else { continue }
+            let pack = ruleSet.packs[packIndex]
             let severity = Assessor.severity(score: score, threshold: threshold)
             fired.append((pack, score, threshold, severity))
             if let current = best, (current.severity, current.score) >= (severity, score) { continue }
             best = (pack, score, threshold, severity)
         }
-        guard let best else { return [] }
-        var alert = makeAlert(hits, pack: best.pack, score: best.score, threshold: best.threshold, severity: best.severity, unit: unit)
-        alert.otherPacks = fired.filter { $0.pack.manifest.name != best.pack.manifest.name }
-            .map { Alert.PackScore(pack: $0.pack.manifest.label, score: $0.score, threshold: $0.threshold) }
-        return [alert]
+        var alert: Alert?
+        if let best {
+            alert = makeAlert(hits, pack: best.pack, score: best.score, threshold: best.threshold, severity: best.severity, unit: unit)
+            alert!.otherPacks = fired.filter { $0.pack.manifest.name != best.pack.manifest.name }
+                .map { Alert.PackScore(pack: $0.pack.manifest.label, score: $0.score, threshold: $0.threshold) }
+        }
+        if usesModel, let compiled = ruleSet.model, let input {
+            alert = fuse(compiled, input: input, hits: hits, guarded: guarded, ratio: ratio, ruleAlert: alert, unit: unit, into: &result)
+        }
+        if let alert, alert.severity > .info || keepsInfo { result.alerts.append(alert) }
+        return result
+    }
+
+    /// Each pack's score on the hits and its threshold, in pack order (packs with no hit score 0).
+    private func packScores(_ hits: [Hit]) -> [(pack: Int, score: Int, threshold: Int)] {
+        guard !hits.isEmpty else { return [] }
+        return ruleSet.packs.indices.map { packIndex in
+            var bySignal: [String: Int] = [:]
+            for hit in hits where ruleSet.rules[hit.rule].packIndex == packIndex {
+                let rule = ruleSet.rules[hit.rule]
+                bySignal[rule.signal] = max(bySignal[rule.signal] ?? 0, rule.score)
+            }
+            return (packIndex, bySignal.values.reduce(0, +), minScore ?? ruleSet.packs[packIndex].manifest.threshold)
+        }
+    }
+
+    /// The model's feature vector of a unit (exactly what `assess` scores) and the facts the
+    /// fusion rule tests (with the probability left 0), for training.
+    public func modelVector(_ hits: [Hit], guarded: [Int32], input: ModelInput) -> (vector: ModelFeatures.Vector, facts: FusionFacts) {
+        let ratio = packScores(hits).map { Double($0.score) / Double(max(1, $0.threshold)) }.max() ?? 0
+        let facts = FusionFacts(probability: 0, signals: Set(hits.map { ruleSet.rules[$0.rule].signal }).count,
+                                guards: Set(guarded).count, ratio: ratio, cues: input.cues)
+        return (modelVector(hits, guarded: guarded, input: input, ratio: ratio), facts)
+    }
+
+    private func modelVector(_ hits: [Hit], guarded: [Int32], input: ModelInput, ratio: Double) -> ModelFeatures.Vector {
+        let signals = Set(hits.map { ruleSet.rules[$0.rule].signal })
+        let guardSignals = Set(guarded.map { ruleSet.rules[Int($0)].signal })
+        return ModelFeatures.vector(input, signals: Array(signals), guarded: Array(guardSignals), ratio: ratio)
+    }
+
+    /// Scores the unit with the model and applies the fusion rule to the rules' alert.
+    private func fuse(_ compiled: CompiledModel, input: ModelInput, hits: [Hit], guarded: [Int32], ratio: Double,
+                      ruleAlert: Alert?, unit: Unit, into result: inout Assessment) -> Alert? {
+        let vector = modelVector(hits, guarded: guarded, input: input, ratio: ratio)
+        let signals = Set(hits.map { ruleSet.rules[$0.rule].signal })
+        let p = compiled.model.file.calibration.probability(ModelFeatures.margin(vector, model: compiled.model))
+        result.probability = p
+        let packLabel = ruleSet.packs[compiled.packIndex].manifest.label
+        if modelAlone {
+            result.scamLikely = p >= compiled.spec.threshold
+            guard result.scamLikely else { return nil }
+            return modelAlert(compiled, p: p, vector: vector, hits: hits, effect: .raised, clause: nil, unit: unit)
+        }
+        let facts = FusionFacts(probability: p, signals: signals.count, guards: Set(guarded).count, ratio: ratio, cues: input.cues)
+        let (effect, clause) = compiled.decide(facts, rulesFired: ruleAlert != nil)
+        result.demoted = effect == .demoted
+        result.scamLikely = p >= compiled.spec.threshold && !result.demoted
+        guard var alert = ruleAlert else {
+            guard effect == .raised || effect == .raisedHigh else { return nil }
+            return modelAlert(compiled, p: p, vector: vector, hits: hits, effect: effect, clause: clause, unit: unit)
+        }
+        var opinion = ModelOpinion(pack: packLabel, probability: Assessor.rounded(p), effect: effect, reason: clause?.summary, features: [])
+        switch effect {
+        case .demoted:
+            alert.severity = .info
+        case .escalated:
+            alert.severity = Assessor.raised(alert.severity)
+            let explained = explain(compiled, vector: vector, unit: unit)
+            alert.evidence += explained.evidence
+            opinion.features = explained.features
+        case .none, .raised, .raisedHigh:
+            break
+        }
+        alert.model = opinion
+        return alert
+    }
+
+    /// An alert the model raised: named after the model, with the rule hits (below every
+    /// threshold) and the weightiest n-grams as evidence.
+    private func modelAlert(_ compiled: CompiledModel, p: Double, vector: ModelFeatures.Vector, hits: [Hit],
+                            effect: ModelOpinion.Effect, clause: FusionClause?, unit: Unit) -> Alert {
+        let pack = ruleSet.packs[compiled.packIndex]
+        let explained = explain(compiled, vector: vector, unit: unit)
+        let ruleEvidence = orderedEvidence(hits)
+        let evidence = ruleEvidence + explained.evidence
+        let topRule = hits.max { a, b in
+            let ra = ruleSet.rules[a.rule], rb = ruleSet.rules[b.rule]
+            return ra.score != rb.score ? ra.score < rb.score : a.rule > b.rule
+        }.map { ruleSet.rules[$0.rule] }
+        let advice = topRule.flatMap { Assessor.pick($0.advice, lang: unit.lang) }
+            ?? Assessor.pick(compiled.spec.advice, lang: unit.lang) ?? Assessor.pick(pack.manifest.advice, lang: unit.lang)
+        var tags: [String] = []
+        for hit in hits { for tag in ruleSet.rules[hit.rule].tags where !tags.contains(tag) { tags.append(tag) } }
+        let threshold = clause?.pAtLeast ?? compiled.spec.threshold
+        var alert = Alert(time: evidence.compactMap(\.time).max(),
+                          alertID: Assessor.alertID(kind: "model", pack: pack.manifest.name, unit: unit, evidence: evidence),
+                          subject: unit.subject, kind: .model, id: Assessor.modelAlertID,
+                          title: Assessor.pick(compiled.spec.title, lang: unit.lang) ?? "Likely scam",
+                          severity: effect == .raisedHigh ? .high : .medium,
+                          score: Int((p * 100).rounded(.down)), threshold: Int((threshold * 100).rounded(.up)),
+                          advice: advice, evidence: evidence, pack: pack.manifest.label, source: unit.source,
+                          recordID: unit.recordID, channel: unit.channel, lang: unit.lang, tags: tags)
+        alert.model = ModelOpinion(pack: pack.manifest.label, probability: Assessor.rounded(p), effect: effect,
+                                   reason: clause?.summary ?? "p >= \(compiled.spec.threshold) (model alone)", features: explained.features)
+        return alert
+    }
+
+    /// The id of alerts the model raises.
+    public static let modelAlertID = "model.scam-likely"
+    /// The signal units emit when the model's probability reaches its threshold.
+    public static let modelSignal = "model.scam_likely"
+
+    private func explain(_ compiled: CompiledModel, vector: ModelFeatures.Vector, unit: Unit)
+        -> (evidence: [Evidence], features: [(key: String, weight: Double)]) {
+        guard let explainer else { return ([], []) }
+        return explainer.explain(vector, segments: unit.segments, model: compiled.model, signal: Assessor.modelSignal,
+                                 rule: Assessor.modelAlertID)
+    }
+
+    static func rounded(_ p: Double) -> Double { (p * 10000).rounded() / 10000 }
+
+    /// One severity higher (critical stays critical).
+    static func raised(_ severity: Severity) -> Severity {
+        let all = Severity.allCases
+        return all[min(all.count - 1, all.firstIndex(of: severity)! + 1)]
     }
 
     static func severity(score: Int, threshold: Int) -> Severity {
         score * 2 >= threshold * 5 ? .critical : (score * 2 >= threshold * 3 ? .high : .medium)
     }
 
-    private func makeAlert(_ hits: [Hit], pack: CompiledPack, score: Int, threshold: Int, severity: Severity, unit: Unit) -> Alert {
-        // One piece of evidence per rule (its first hit), in the order they occur: by line, then
-        // by record (hits arrive in record order, and several segments of a one-line JSON
-        // transcript share a line), then by position in the record. Two packs may carry rules
-        // for the same thing: each keeps its own line, so every rule that matched, the named
-        // one included, is visible.
+    /// One piece of evidence per rule (its first hit), in the order they occur: by line, then
+    /// by record (hits arrive in record order, and several segments of a one-line JSON
+    /// transcript share a line), then by position in the record. Two packs may carry rules
+    /// for the same thing: each keeps its own line, so every rule that matched is visible.
+    private func orderedEvidence(_ hits: [Hit]) -> [Evidence] { orderedHits(hits).map(evidence) }
+
+    private func evidence(_ hit: Hit) -> Evidence {
+        let r = ruleSet.rules[hit.rule]
+        return Evidence(source: hit.source, time: hit.time, signal: r.signal, rule: r.id, excerpt: hit.excerpt,
+                        span: hit.span, speaker: hit.speaker, recordID: hit.recordID)
+    }
+
+    private func orderedHits(_ hits: [Hit]) -> [Hit] {
         var seen = Set<Int>()
         var ordinal = 0
         var keyed: [(line: Int, record: Int, start: Int, rule: Int, hit: Hit)] = []
@@ -75,9 +234,14 @@ public struct Assessor: Sendable {
             if i > 0, hit.recordID != hits[i - 1].recordID || hit.source != hits[i - 1].source || hit.time != hits[i - 1].time { ordinal += 1 }
             keyed.append((hit.source.line, ordinal, hit.span.lowerBound, hit.rule, hit))
         }
-        let ordered = keyed.sorted { ($0.line, $0.record, $0.start, $0.rule) < ($1.line, $1.record, $1.start, $1.rule) }
+        return keyed.sorted { ($0.line, $0.record, $0.start, $0.rule) < ($1.line, $1.record, $1.start, $1.rule) }
             .map(\.hit)
             .filter { seen.insert($0.rule).inserted }
+    }
+
+    private func makeAlert(_ hits: [Hit], pack: CompiledPack, score: Int, threshold: Int, severity: Severity, unit: Unit) -> Alert {
+        let ordered = orderedHits(hits)
+        let evidence = ordered.map(evidence)
         // The alert is named after the top rule of the pack that fired.
         // (From all hits: the dedup above may have kept another pack's copy of a hit.)
         let top = hits.filter { ruleSet.packs[ruleSet.rules[$0.rule].packIndex].manifest.name == pack.manifest.name }
@@ -86,15 +250,10 @@ public struct Assessor: Sendable {
             return ra.score != rb.score ? ra.score < rb.score : a.rule > b.rule
         }!
         let rule = ruleSet.rules[top.rule]
-        let evidence = ordered.map { hit in
-            let r = ruleSet.rules[hit.rule]
-            return Evidence(source: hit.source, time: hit.time, signal: r.signal, rule: r.id, excerpt: hit.excerpt,
-                            span: hit.span, speaker: hit.speaker, recordID: hit.recordID)
-        }
         let advice = Assessor.pick(rule.advice, lang: unit.lang) ?? Assessor.pick(pack.manifest.advice, lang: unit.lang)
         var tags: [String] = []
         for hit in ordered { for tag in ruleSet.rules[hit.rule].tags where !tags.contains(tag) { tags.append(tag) } }
-        let times = ordered.compactMap(\.time)
+        let times = evidence.compactMap(\.time)
         return Alert(time: times.max(), alertID: Assessor.alertID(pack: pack.manifest.name, unit: unit, evidence: evidence),
                      subject: unit.subject, kind: .rule, id: rule.id, title: rule.title, severity: severity, score: score,
                      threshold: threshold, advice: advice, evidence: evidence, pack: pack.manifest.label,
@@ -106,10 +265,10 @@ public struct Assessor: Sendable {
         advice[lang] ?? advice["en"] ?? advice.sorted { $0.key < $1.key }.first?.value
     }
 
-    /// A stable id: FNV-1a over what identifies the finding (pack, subject, where, what matched).
-    static func alertID(pack: String, unit: Unit, evidence: [Evidence]) -> String {
+    /// A stable id: FNV-1a over what identifies the finding (kind, pack, subject, where, what matched).
+    static func alertID(kind: String = "rule", pack: String, unit: Unit, evidence: [Evidence]) -> String {
         var hash = StableHash()
-        hash.add("rule"); hash.add(pack); hash.add(unit.subject ?? ""); hash.add(unit.source.description)
+        hash.add(kind); hash.add(pack); hash.add(unit.subject ?? ""); hash.add(unit.source.description)
         for e in evidence { hash.add(e.rule); hash.add(e.source.description); hash.add("\(e.span.lowerBound)-\(e.span.upperBound)") }
         return hash.hex
     }

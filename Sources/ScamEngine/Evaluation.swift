@@ -124,6 +124,8 @@ public struct FileEvaluation: Sendable {
     public var outcomes: [EvalOutcome]
     /// Rules that could not finish on a record (match limit): treated as not matching.
     public var ruleFailures: [RuleFailure]
+    /// Labelled records left out of the counts because the model was trained on their text.
+    public var seenInTraining = 0
 
     public init(file: String, total: EvalTally = EvalTally(), categories: [String: EvalTally] = [:], outcomes: [EvalOutcome] = [],
                 ruleFailures: [RuleFailure] = []) {
@@ -138,22 +140,42 @@ public struct FileEvaluation: Sendable {
     public var categoryNames: [String] { categories.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) } }
 }
 
+/// What decides in an evaluation: the whole pipeline, or one half of it, to compare them.
+public enum Scorer: String, Sendable, CaseIterable {
+    /// Rules, flows and the model, fused as the model's pack says (what `scan` runs).
+    case both
+    /// Rules and flows, the model unused.
+    case rules
+    /// The model alone: a unit is flagged when its probability reaches the model's threshold.
+    case model
+}
+
 /// Runs the whole pipeline (rules and flows) over labelled records and counts the outcomes.
 /// One per thread (it owns scanners).
+///
+/// A record whose text the model was trained on is scanned like any other (flows need their
+/// context) but left out of the counts, unless `includeTrained`: a number on data a model was
+/// trained on is not a result.
 public final class Evaluator {
     public let ruleSet: RuleSet
     public let minScore: Int?
+    public var scorer: Scorer = .both
+    public var includeTrained = false
     private let scanner: Scanner
+    private let trained: ModelFile?
 
-    public init(ruleSet: RuleSet, minScore: Int? = nil) {
+    public init(ruleSet: RuleSet, minScore: Int? = nil, trained: ModelFile? = nil) {
         self.ruleSet = ruleSet
         self.minScore = minScore
+        self.trained = trained
         scanner = Scanner(ruleSet: ruleSet)
     }
 
     /// Scans `records` (one file, in order) and returns what was flagged.
     public func evaluate(file: String, records: [LabelledRecord]) -> FileEvaluation {
-        let scan = MessageScan(ruleSet: ruleSet, minScore: minScore)
+        let scan = MessageScan(ruleSet: ruleSet, minScore: minScore, flows: scorer != .model)
+        scan.assessor.usesModel = scorer != .rules
+        scan.assessor.modelAlone = scorer == .model
         var alerts: [Alert] = []
         for item in records { alerts += scan.add(item.record) }
         alerts += scan.finish()
@@ -176,14 +198,21 @@ public final class Evaluator {
         var total = EvalTally()
         var categories: [String: EvalTally] = [:]
         var outcomes: [EvalOutcome] = []
+        var seen = 0
         outcomes.reserveCapacity(records.count)
         for (i, item) in records.enumerated() {
+            if !includeTrained, let trained, let text = item.record.text, trained.wasTrained(on: text) {
+                seen += 1
+                continue
+            }
             let flagged = !named[i].isEmpty
             total.add(item.label.truth, flagged: flagged)
             if let category = item.label.category { categories[category, default: EvalTally()].add(item.label.truth, flagged: flagged) }
             outcomes.append(EvalOutcome(index: i, label: item.label, flagged: flagged, alerts: named[i]))
         }
-        return FileEvaluation(file: file, total: total, categories: categories, outcomes: outcomes, ruleFailures: scan.failures)
+        var result = FileEvaluation(file: file, total: total, categories: categories, outcomes: outcomes, ruleFailures: scan.failures)
+        result.seenInTraining = seen
+        return result
     }
 
     /// A rule that matched a record, for reviewing misses and false alarms.

@@ -4,7 +4,7 @@
 /// of one call), whose hits are scored together. Alerts come out in input order.
 public final class MessageScan {
     public let scanner: Scanner
-    public let assessor: Assessor
+    public var assessor: Assessor
 
     /// Counters for the summary.
     public private(set) var records = 0
@@ -13,19 +13,36 @@ public final class MessageScan {
     /// Rules that failed on a record (match limit, ...), in order.
     public private(set) var failures: [RuleFailure] = []
 
-    private var pending: (conversation: String, unit: Assessor.Unit, hits: [Hit])?
+    /// The unit being gathered: a conversation's segments so far.
+    private var pending: (conversation: String, unit: PendingUnit)?
     /// Flow signals collected for `flowAlerts()` (only when the rule set has flows).
     private var signals: [SignalOccurrence] = []
     private let extractor: SignalExtractor
     private var lastTime: [String: Int64] = [:]
     /// Whether to collect flow signals.
     public var flowsEnabled: Bool
+    /// Whether a flow waits for `model.scam_likely`.
+    private let modelSignalWanted: Bool
+
+    /// What a unit holds until it is assessed. With a model, its flow signals wait too: a unit
+    /// the model sets aside (a retelling, a warning) feeds no flow.
+    struct PendingUnit {
+        var unit: Assessor.Unit
+        var hits: [Hit] = []
+        var guarded: [Int32] = []
+        var model: ModelInput?
+        /// Flow signals, each with whether it came from a text hit.
+        var signals: [(occurrence: SignalOccurrence, text: Bool)] = []
+        var lastTime: Int64 = 0
+        var subject = ""
+    }
 
     public init(ruleSet: RuleSet, minScore: Int? = nil, flows: Bool = true) {
         scanner = Scanner(ruleSet: ruleSet)
         assessor = Assessor(ruleSet: ruleSet, minScore: minScore)
         extractor = SignalExtractor(ruleSet: ruleSet)
         flowsEnabled = flows && !ruleSet.flows.isEmpty
+        modelSignalWanted = ruleSet.flows.contains { $0.steps.contains { $0.signals.contains(Assessor.modelSignal) } }
     }
 
     /// Adds a record; returns the alerts of any unit it completes (possibly its own).
@@ -42,27 +59,29 @@ public final class MessageScan {
         if let current = pending, current.conversation != record.conversation {
             out += flush()
         }
-        let hits = scanned.hits
         let lang = scanned.lang
         failures += scanned.failures
-        if flowsEnabled { collectSignals(record, hits: hits, lang: lang) }
-        if let conversation = record.conversation {
-            if pending == nil {
-                let unit = Assessor.Unit(subject: record.subject, source: record.source, recordID: record.id,
-                                         channel: record.channel, lang: lang)
-                pending = (conversation, unit, [])
+        let unit = Assessor.Unit(subject: record.subject, source: record.source, recordID: record.id,
+                                 channel: record.channel, lang: lang)
+        var current = pending?.unit ?? PendingUnit(unit: unit)
+        if lang == "zh" { current.unit.lang = "zh" }  // a conversation is Chinese when any of its segments is
+        current.hits += scanned.hits
+        current.guarded += scanned.guarded
+        if let input = scanned.model {
+            if current.model == nil { current.model = input } else { current.model!.merge(input) }
+            if let text = record.text {
+                current.unit.segments.append(ModelExplainer.Segment(text: text, source: record.source, time: record.time,
+                                                                    speaker: record.speaker, recordID: record.id))
             }
-            // A conversation is Chinese when any of its segments is.
-            if lang == "zh" { pending!.unit.lang = "zh" }
-            pending!.hits += hits
+        }
+        if flowsEnabled { collectSignals(record, hits: scanned.hits, lang: lang, into: &current) }
+        if let conversation = record.conversation {
+            pending = (conversation, current)
             return out
         }
         units += 1
-        let unit = Assessor.Unit(subject: record.subject, source: record.source, recordID: record.id,
-                                 channel: record.channel, lang: lang)
-        return out + assessor.alerts(for: hits, in: unit)
+        return out + complete(current)
     }
-
     /// Ends the input: returns the alerts of the conversation in progress, if any.
     public func finish() -> [Alert] { flush() }
 
@@ -96,18 +115,39 @@ public final class MessageScan {
 
     /// Undated records take the time of the subject's previous record (or 0), so a dialogue in
     /// one record, or undated lines of one conversation, advance flows in input order.
-    private func collectSignals(_ record: Record, hits: [Hit], lang: String) {
-        guard !hits.isEmpty || record.event != nil else { return }
+    private func collectSignals(_ record: Record, hits: [Hit], lang: String, into unit: inout PendingUnit) {
         let subject = SignalExtractor.subject(of: record)
+        guard !hits.isEmpty || record.event != nil || (modelSignalWanted && record.text != nil) else { return }
         let time = record.time ?? lastTime[subject] ?? 0
         lastTime[subject] = time
-        signals += extractor.signals(for: record, hits: hits, lang: lang, time: time)
+        unit.lastTime = time
+        unit.subject = subject
+        let found = extractor.signals(for: record, hits: hits, lang: lang, time: time)
+        if scanner.ruleSet.model == nil { signals += found; return }
+        // The extractor gives one signal per text hit first, then the event's.
+        for (i, occurrence) in found.enumerated() { unit.signals.append((occurrence, i < hits.count)) }
+    }
+
+    /// Assesses a finished unit and releases its flow signals (unless the model set it aside).
+    private func complete(_ unit: PendingUnit) -> [Alert] {
+        let assessment = assessor.assess(unit.hits, guarded: unit.guarded, model: unit.model, in: unit.unit)
+        guard flowsEnabled, scanner.ruleSet.model != nil else { return assessment.alerts }
+        // Event signals always count; text hits of a retelling or warning do not.
+        for (occurrence, text) in unit.signals where !(text && assessment.demoted) { signals.append(occurrence) }
+        if assessment.scamLikely, modelSignalWanted, let p = assessment.probability {
+            let evidence = Evidence(source: unit.unit.source, time: unit.unit.segments.last?.time, signal: Assessor.modelSignal,
+                                    rule: Assessor.modelAlertID, excerpt: "p=\(Assessor.rounded(p))", span: 0..<0,
+                                    speaker: nil, recordID: unit.unit.recordID)
+            signals.append(SignalOccurrence(subject: unit.subject, signal: Assessor.modelSignal, time: unit.lastTime,
+                                            evidence: evidence, lang: unit.unit.lang))
+        }
+        return assessment.alerts
     }
 
     private func flush() -> [Alert] {
         guard let current = pending else { return [] }
         pending = nil
         units += 1
-        return assessor.alerts(for: current.hits, in: current.unit)
+        return complete(current.unit)
     }
 }

@@ -10,21 +10,26 @@ public struct ScannedRecord: Sendable {
     public var failures: [RuleFailure]
     /// The record's language (given, or detected).
     public var lang: String
+    /// Rules whose pattern matched but whose `unless` dropped them.
+    public var guarded: [Int32]
+    /// What the model needs of the record's text (nil without a model or text).
+    public var model: ModelInput?
 
-    public init(hits: [Hit] = [], failures: [RuleFailure] = [], lang: String) {
+    public init(hits: [Hit] = [], failures: [RuleFailure] = [], lang: String, guarded: [Int32] = [], model: ModelInput? = nil) {
         self.hits = hits
         self.failures = failures
         self.lang = lang
+        self.guarded = guarded
+        self.model = model
     }
 }
 
 extension Scanner {
     /// Scans one record.
     public func scan(_ record: Record) -> ScannedRecord {
-        var hits: [Hit] = []
-        var failures: [RuleFailure] = []
-        let lang = scan(record, hits: &hits, failures: &failures)
-        return ScannedRecord(hits: hits, failures: failures, lang: lang)
+        var result = ScannedRecord(lang: "")
+        result.lang = scan(record, hits: &result.hits, failures: &result.failures, guarded: &result.guarded, model: &result.model)
+        return result
     }
 }
 

@@ -79,10 +79,13 @@ public final class RuleSet: Sendable {
     let eventRulesByName: [String: [Int]]
     /// Which rules can match a text, from the literals their patterns require.
     public let prefilter: Prefilter
+    /// The learned scorer in force, when a pack carries one (the last such pack loaded).
+    public let model: CompiledModel?
 
     init(packs: [CompiledPack], rules: [CompiledRule], eventRules: [CompiledEventRule] = [], flows: [CompiledFlow] = [],
-         sequences: [(pack: Int, spec: SequenceSpec)] = [], background: BackgroundPrefilter? = nil) {
+         sequences: [(pack: Int, spec: SequenceSpec)] = [], model: CompiledModel? = nil, background: BackgroundPrefilter? = nil) {
         self.packs = packs
+        self.model = model
         self.rules = rules
         self.eventRules = eventRules
         self.flows = flows
@@ -120,6 +123,7 @@ public final class RuleSet: Sendable {
         var eventRules: [CompiledEventRule] = []
         var flows: [CompiledFlow] = []
         var sequences: [(pack: Int, spec: SequenceSpec)] = []
+        var model: CompiledModel?
         var seen: [String: SourceLocation] = [:]
         /// Rule and flow ids share one namespace across packs: the first definition wins.
         func claim(_ id: String, at location: SourceLocation) -> Bool {
@@ -150,12 +154,54 @@ public final class RuleSet: Sendable {
                 flows.append(CompiledFlow(spec: flow, packIndex: packs.count))
             }
             sequences += spec.sequences.map { (packs.count, $0) }
+            if let modelSpec = spec.model, let compiled = compileModel(modelSpec, pack: spec.manifest, packIndex: packs.count, into: &diagnostics) {
+                if let earlier = model {
+                    diagnostics.append(Diagnostic(.extraModel, .warning, at: modelSpec.location,
+                                                  "the model of \(spec.manifest.label) replaces the model of \(packs[earlier.packIndex].manifest.label)",
+                                                  hint: "one model is used at a time: the last pack loaded with one"))
+                }
+                model = compiled
+            }
             packs.append(CompiledPack(manifest: spec.manifest, origin: spec.origin, rules: first..<rules.count))
         }
         diagnostics += signalDiagnostics(rules: rules, eventRules: eventRules, flows: flows)
+        if let model { diagnostics += staleModelDiagnostics(model, rules: rules) }
         if diagnostics.contains(where: { $0.severity == .error }) { return (nil, diagnostics) }
         return (RuleSet(packs: packs, rules: rules, eventRules: eventRules, flows: flows, sequences: sequences,
-                        background: background), diagnostics)
+                        model: model, background: background), diagnostics)
+    }
+
+    /// Parses and compiles a pack's model; a damaged file or a bad fusion line is an error.
+    static func compileModel(_ spec: ModelSpec, pack: PackManifest, packIndex: Int, into diagnostics: inout [Diagnostic]) -> CompiledModel? {
+        guard let contents = spec.contents else { return nil }  // the loader reported it
+        // Diagnostics name the model file beside the pack.yaml that names it.
+        let manifest = spec.file.location.file
+        let folder = manifest.hasSuffix("pack.yaml") ? String(manifest.dropLast("pack.yaml".count)) : ""
+        let location = SourceLocation(file: folder + spec.file.value)
+        do throws(ModelFormatError) {
+            let scorer = try ScoringModel(parsing: contents)
+            return CompiledModel.compile(spec, model: scorer, packIndex: packIndex, into: &diagnostics)
+        } catch {
+            diagnostics.append(Diagnostic(.badModel, at: SourceLocation(file: location.file, line: error.line),
+                                          "the model of \(pack.label) cannot be used: \(error.message)", hint: error.hint))
+            return nil
+        }
+    }
+
+    /// A warning when the packs' text signals are not those the model was trained with: its
+    /// signal features then mean something else, or nothing.
+    static func staleModelDiagnostics(_ model: CompiledModel, rules: [CompiledRule]) -> [Diagnostic] {
+        let trained = Set(model.model.file.signals)
+        guard !trained.isEmpty else { return [] }
+        let now = Set(rules.map(\.signal))
+        let gone = trained.subtracting(now).sorted(), new = now.subtracting(trained).sorted()
+        guard !gone.isEmpty || !new.isEmpty else { return [] }
+        var parts: [String] = []
+        if !new.isEmpty { parts.append("\(new.count) signal\(new.count == 1 ? "" : "s") it never saw (\(new.prefix(3).joined(separator: ", "))\(new.count > 3 ? ", ..." : ""))") }
+        if !gone.isEmpty { parts.append("\(gone.count) it knows no rule emits any more (\(gone.prefix(3).joined(separator: ", "))\(gone.count > 3 ? ", ..." : ""))") }
+        return [Diagnostic(.staleModel, .warning, at: model.spec.location,
+                           "the model was trained with other signals than the packs emit: " + parts.joined(separator: "; "),
+                           hint: "retrain it on the packs in force (`scamflow learn`, or scripts/train-builtin for the built-in model)")]
     }
 
     static func compileEventRule(_ rule: EventRuleSpec, packIndex: Int, into diagnostics: inout [Diagnostic]) -> CompiledEventRule? {

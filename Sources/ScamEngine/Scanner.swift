@@ -45,6 +45,9 @@ public final class Scanner {
     public var usesPrefilter = true
     /// Rules that ran PCRE2, over all records scanned (for profiling the prefilter).
     public private(set) var rulesRun = 0
+    /// The cues of the model whose input `scan` collects: the rule set's model's, nil (no model
+    /// input at all) when it has none. Training sets the cues of the model it builds.
+    public var modelCues: [ScoringModel.Cue]?
 
     /// What the hot loop needs of a rule, without copying the whole `CompiledRule`.
     private struct RuleRuntime {
@@ -64,6 +67,7 @@ public final class Scanner {
         let all = UnsafeMutableBufferPointer<Int32>.allocate(capacity: max(1, ruleSet.rules.count))
         for i in 0..<ruleSet.rules.count { all[i] = Int32(i) }
         allRules = UnsafeBufferPointer(rebasing: all[0..<ruleSet.rules.count])
+        modelCues = ruleSet.model?.model.cues
     }
 
     deinit { allRules.deallocate() }
@@ -72,10 +76,22 @@ public final class Scanner {
     /// - Returns: the record's language (given, or detected from its text).
     @discardableResult
     public func scan(_ record: Record, hits: inout [Hit], failures: inout [RuleFailure]) -> String {
+        var guarded: [Int32] = []
+        var model: ModelInput?
+        return scan(record, hits: &hits, failures: &failures, guarded: &guarded, model: &model)
+    }
+
+    /// Scans `record` as above, and also lists the rules whose pattern matched but whose
+    /// `unless` dropped them (`guarded`), and, when the rule set has a model, what the model
+    /// needs of the record's text (`model`; left nil otherwise).
+    @discardableResult
+    public func scan(_ record: Record, hits: inout [Hit], failures: inout [RuleFailure], guarded: inout [Int32],
+                     model: inout ModelInput?) -> String {
         guard let text = record.text, !text.isEmpty else { return record.lang ?? "en" }
         let normalized = normalizer.normalize(text)
         let language = record.lang ?? normalized.detectedLanguage
         let channel = record.channel
+        let firstHit = hits.count
         var original: [UInt8]?
         normalized.subject.bytes.withUnsafeBufferPointer { bytes in
             let candidates = usesPrefilter ? prefilter.candidates(in: bytes, scratch: scratch) : allRules
@@ -88,7 +104,10 @@ public final class Scanner {
                 do throws(PCRE2Error) {
                     guard let range = try matcher.firstMatch(rule.match, in: normalized.subject) else { continue }
                     if let unless = rule.unless, !usesPrefilter || prefilter.unlessMayMatch(index, scratch: scratch),
-                       try matcher.firstMatch(unless, in: normalized.subject) != nil { continue }
+                       try matcher.firstMatch(unless, in: normalized.subject) != nil {
+                        guarded.append(candidate)
+                        continue
+                    }
                     let span = normalized.originalRange(of: range)
                     if original == nil { original = Array(text.utf8) }
                     hits.append(Hit(rule: index, span: span, excerpt: excerpt(original!, span), source: record.source,
@@ -98,7 +117,44 @@ public final class Scanner {
                 }
             }
         }
+        if let cues = modelCues {
+            if original == nil { original = Array(text.utf8) }
+            model = modelInput(normalized, original: original!, hits: hits[firstHit...], cues: cues, failures: &failures,
+                               source: record.source)
+        }
         return language
+    }
+
+    /// The record's n-grams, and the cues of the model with the hits they reach.
+    private func modelInput(_ normalized: NormalizedText, original: [UInt8], hits: ArraySlice<Hit>, cues: [ScoringModel.Cue],
+                            failures: inout [RuleFailure], source: SourcePosition) -> ModelInput {
+        var input = ModelInput()
+        var sink = FeatureHashes()
+        sink.hashes.reserveCapacity(normalized.subject.bytes.count)
+        normalized.subject.bytes.withUnsafeBufferPointer { TextFeatures.extract($0, into: &sink) }
+        input.text = sink.hashes
+        for (index, cue) in cues.enumerated() {
+            var spans: [Range<Int>] = []
+            do {
+                try matcher.forEachMatch(cue.regex, in: normalized.subject) { range in
+                    spans.append(normalized.originalRange(of: range))
+                    return spans.count < 64
+                }
+            } catch {
+                failures.append(RuleFailure(rule: "cue:\(cue.name)", source: source, error: error))
+            }
+            guard !spans.isEmpty else { continue }
+            input.cues |= 1 << UInt32(index)
+            input.context.append(cue.presence)
+            input.contextKeys[cue.presence] = ModelFeatures.cueKey(cue.name)
+            for hit in hits where CueReach.reaches(spans, hit.span, scope: cue.scope, in: original) {
+                let key = cue.crossSeed + ruleSet.rules[hit.rule].signal
+                let h = FeatureHash.of(key)
+                input.context.append(h)
+                input.contextKeys[h] = key
+            }
+        }
+        return input
     }
 
     /// Whether `rule` matches `text` (after normalization, honouring `unless`): what a rule's

@@ -37,16 +37,34 @@ public final class StreamProcessor {
     public func process(_ record: Record, fallbackTime: Int64 = 0) -> (alerts: [Alert], late: Int) {
         records += 1
         var hits: [Hit] = []
-        let lang = scanner.scan(record, hits: &hits, failures: &failures)
+        var guarded: [Int32] = []
+        var input: ModelInput?
+        let lang = scanner.scan(record, hits: &hits, failures: &failures, guarded: &guarded, model: &input)
         var alerts: [Alert] = []
-        if !hits.isEmpty {
-            let unit = Assessor.Unit(subject: record.subject, source: record.source, recordID: record.id, channel: record.channel, lang: lang)
-            alerts += assessor.alerts(for: hits, in: unit)
+        var assessment = Assessor.Assessment()
+        if !hits.isEmpty || input != nil {
+            var unit = Assessor.Unit(subject: record.subject, source: record.source, recordID: record.id, channel: record.channel, lang: lang)
+            if input != nil, let text = record.text {
+                unit.segments = [ModelExplainer.Segment(text: text, source: record.source, time: record.time,
+                                                        speaker: record.speaker, recordID: record.id)]
+            }
+            assessment = assessor.assess(hits, guarded: guarded, model: input, in: unit)
+            alerts += assessment.alerts
         }
-        guard !ruleSet.flows.isEmpty, !hits.isEmpty || record.event != nil else { return (alerts, 0) }
+        let modelSignal = assessment.scamLikely && engine.listens(to: Assessor.modelSignal)
+        guard !ruleSet.flows.isEmpty, !hits.isEmpty || record.event != nil || modelSignal else { return (alerts, 0) }
         let time = record.time ?? (engine.now == Int64.min ? fallbackTime : engine.now)
         var late = 0
-        for occurrence in extractor.signals(for: record, hits: hits, lang: lang, time: time, wanted: engine.listens(to:)) {
+        // A unit the model set aside (a retelling, a warning) feeds no flow with its text hits.
+        var occurrences = extractor.signals(for: record, hits: assessment.demoted ? [] : hits, lang: lang, time: time,
+                                            wanted: engine.listens(to:))
+        if modelSignal, let p = assessment.probability {
+            let evidence = Evidence(source: record.source, time: record.time, signal: Assessor.modelSignal, rule: Assessor.modelAlertID,
+                                    excerpt: "p=\(Assessor.rounded(p))", span: 0..<0, speaker: record.speaker, recordID: record.id)
+            occurrences.append(SignalOccurrence(subject: SignalExtractor.subject(of: record), signal: Assessor.modelSignal, time: time,
+                                                evidence: evidence, lang: lang))
+        }
+        for occurrence in occurrences {
             for action in engine.handle(occurrence) {
                 switch action {
                 case .alert(var alert):

@@ -72,12 +72,27 @@ public struct AlertEncoder: Sendable {
             ew.range("span", e.span)
             ew.string("speaker", e.speaker)
             ew.string("record_id", e.recordID)
+            ew.double("weight", e.weight)
         }
         if !alert.otherPacks.isEmpty {
             w.objects("also", alert.otherPacks) { pw, p in
                 pw.string("pack", p.pack)
                 pw.int("score", p.score)
                 pw.int("threshold", p.threshold)
+            }
+        }
+        if let model = alert.model {
+            w.object("model") { mw in
+                mw.string("pack", model.pack)
+                mw.double("p", model.probability)
+                mw.string("effect", model.effect.rawValue)
+                mw.string("reason", model.reason)
+                if !model.features.isEmpty {
+                    mw.objects("features", model.features) { fw, f in
+                        fw.string("feature", f.key)
+                        fw.double("weight", f.weight)
+                    }
+                }
             }
         }
         return w
@@ -92,10 +107,14 @@ public struct AlertEncoder: Sendable {
         case .high: sevColored = c.wrap(sev, "31")
         case .medium: sevColored = c.wrap(sev, "33")
         case .low: sevColored = c.wrap(sev, "36")
+        case .info: sevColored = c.wrap(sev, "2")
         }
-        let measure = alert.kind == .flow
-            ? "step \(alert.step ?? 0) \(alert.stepName ?? "") (\(alert.steps.joined(separator: " → ")))"
-            : "score \(alert.score)/\(alert.threshold)"
+        let measure: String
+        switch alert.kind {
+        case .flow: measure = "step \(alert.step ?? 0) \(alert.stepName ?? "") (\(alert.steps.joined(separator: " → ")))"
+        case .rule: measure = "score \(alert.score)/\(alert.threshold)"
+        case .model: measure = "p \(alert.model.map { String($0.probability) } ?? "?")"
+        }
         var s = "\(c.wrap(alert.source.description, "35"))  \(sevColored) \(measure)  \(c.wrap(alert.id, "1"))  \(alert.title)\n"
         var meta: [String] = []
         if let subject = alert.subject { meta.append("subject \(subject)") }
@@ -109,7 +128,14 @@ public struct AlertEncoder: Sendable {
                 ? (e.source.file == alert.source.file ? "line \(e.source.line) " : "\(e.source) ") : ""
             if let speaker = e.speaker { where_ += "\(speaker) " }
             let span = e.span.isEmpty ? "" : "[\(e.span.lowerBound)..\(e.span.upperBound)] "
-            s += "    - \(where_)\(span)\(c.wrap("«" + excerpt + "»", "32"))  \(e.signal) (\(e.rule))\n"
+            let weight = e.weight.map { " +\($0)" } ?? ""
+            s += "    - \(where_)\(span)\(c.wrap("«" + excerpt + "»", "32"))  \(e.signal) (\(e.rule))\(weight)\n"
+        }
+        if let model = alert.model, model.effect != .none || alert.kind == .model {
+            var line = "    model: p \(model.probability), \(model.effect.rawValue)"
+            if let reason = model.reason { line += " (\(reason))" }
+            if !model.features.isEmpty { line += "; " + model.features.map { "\($0.key) \($0.weight)" }.joined(separator: ", ") }
+            s += c.wrap(line, "2") + "\n"
         }
         if !alert.otherPacks.isEmpty {
             s += "    also: " + alert.otherPacks.map { "\($0.pack) score \($0.score)/\($0.threshold)" }.joined(separator: ", ") + "\n"

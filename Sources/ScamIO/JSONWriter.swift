@@ -50,6 +50,23 @@ public struct JSONWriter {
         append(String(v))
     }
 
+    /// A number as Swift prints it (shortest form that reads back to the same value).
+    public mutating func double(_ k: StaticString, _ v: Double?) {
+        guard let v, v.isFinite else { return }
+        key(k)
+        append(v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v))
+    }
+
+    /// A nested object written by `body` into a fresh writer.
+    public mutating func object(_ k: StaticString, _ body: (inout JSONWriter) -> Void) {
+        key(k)
+        var w = JSONWriter(continuing: bytes)
+        bytes = []
+        body(&w)
+        w.bytes.append(0x7D)
+        bytes = w.bytes
+    }
+
     public mutating func bool(_ k: StaticString, _ v: Bool?) {
         guard let v else { return }
         key(k)

@@ -58,6 +58,14 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
     case unusedSignal = "SF115"
     /// A sequence fixture does not raise the alerts it says it must (or raises one it must not).
     case sequenceFailed = "SF116"
+    /// A pack's model is missing, damaged, truncated or for another feature version.
+    case badModel = "SF117"
+    /// A model example does not behave (an `alert` text stays silent, or a `silent` one alerts).
+    case badModelExample = "SF118"
+    /// The model was trained with other signals than the loaded packs emit: retrain it.
+    case staleModel = "SF119"
+    /// More than one loaded pack carries a model: only the last one is used.
+    case extraModel = "SF120"
 }
 
 /// How bad a diagnostic is: errors make a pack unloadable, warnings do not.

@@ -47,7 +47,12 @@ public enum PackDirectory {
             .filter(isPack)
     }
 
-    /// The YAML files of the pack at `path` (`pack.yaml`, `rules/**/*.yaml`, `flows/**`, `tests/**`),
+    /// Whether a file belongs in a pack by its name: YAML, JSON lines (fixtures) and models.
+    public static func isPackFile(_ path: String) -> Bool {
+        [".yaml", ".yml", ".jsonl", PackLoader.modelExtension].contains(where: path.hasSuffix)
+    }
+
+    /// The files of the pack at `path` (`pack.yaml`, `rules/**/*.yaml`, `flows/**`, `tests/**`, `model/*.sfmodel`),
     /// sorted by path so loading is deterministic.
     /// - Throws: a `Diagnostic` (`SF110`) when the folder or a file cannot be read.
     public static func read(_ path: String) throws(Diagnostic) -> [PackFile] {
@@ -67,7 +72,7 @@ public enum PackDirectory {
             throw Diagnostic(.unreadable, at: SourceLocation(file: path), "cannot list the pack folder")
         }
         for case let relative as String in walker {
-            guard relative.hasSuffix(".yaml") || relative.hasSuffix(".yml") || relative.hasSuffix(".jsonl") else { continue }
+            guard PackDirectory.isPackFile(relative) else { continue }
             let url = root.appendingPathComponent(relative)
             guard let data = fm.contents(atPath: url.path) else {
                 throw Diagnostic(.unreadable, at: SourceLocation(file: displayPath(path, relative)), "cannot read file",

@@ -5,7 +5,7 @@ import Yams
 ///
 /// Every problem is reported in one pass with its file:line; the load fails if any is an error.
 public enum PackLoader {
-    static let manifestKeys = ["name", "version", "description", "license", "min_engine", "languages", "threshold", "advice"]
+    static let manifestKeys = ["name", "version", "description", "license", "min_engine", "languages", "threshold", "advice", "model"]
     static let ruleKeys = ["id", "title", "signal", "channels", "lang", "match", "unless", "score", "tags",
                            "advice", "examples", "prefilter"]
     /// Channels a text rule may name.
@@ -36,14 +36,14 @@ public enum PackLoader {
                                                               "the pack has no pack.yaml", hint: "add pack.yaml with name, version, threshold")],
                           partial: nil)
         }
-        let manifest = readManifest(manifestFile, display: display(manifestFile.path), into: &diagnostics)
+        let (manifest, model) = readManifest(manifestFile, display: display(manifestFile.path), files: files, into: &diagnostics)
         let languages = manifest?.languages ?? []
 
         var rules: [RuleSpec] = []
         var eventRules: [EventRuleSpec] = []
         var firstSeen: [String: SourceLocation] = [:]
         let ruleFiles = files.filter { $0.path.hasPrefix("rules/") && ($0.path.hasSuffix(".yaml") || $0.path.hasSuffix(".yml")) }
-        if ruleFiles.isEmpty {
+        if ruleFiles.isEmpty && model == nil {
             diagnostics.append(Diagnostic(.missingField, .warning, at: SourceLocation(file: display("rules")),
                                           "the pack has no rules/*.yaml", hint: "add rule files under rules/"))
         }
@@ -80,7 +80,7 @@ public enum PackLoader {
                                  minEngine: SemanticVersion(0, 0, 0), languages: languages, threshold: 60, advice: [:],
                                  location: SourceLocation(file: display("pack.yaml")))
         let spec = PackSpec(manifest: manifest ?? stand, rules: rules, eventRules: eventRules, flows: flows, sequences: sequences,
-                            origin: origin, warnings: warnings)
+                            model: model, origin: origin, warnings: warnings)
         guard manifest != nil, !errors else { return Result(pack: nil, diagnostics: diagnostics, partial: spec) }
         return Result(pack: spec, diagnostics: diagnostics, partial: spec)
     }
@@ -117,7 +117,10 @@ public enum PackLoader {
         }
     }
 
-    static func readManifest(_ file: PackFile, display: String, into diagnostics: inout [Diagnostic]) -> PackManifest? {
+    /// Reads pack.yaml: the manifest, and the model section when there is one (its file is
+    /// looked up among `files`).
+    static func readManifest(_ file: PackFile, display: String, files: [PackFile] = [],
+                             into diagnostics: inout [Diagnostic]) -> (PackManifest?, ModelSpec?) {
         let reported = diagnostics.count
         guard let node = parse(file, display: display, into: &diagnostics) else {
             // An empty (or comments-only) pack.yaml parses to no node and no YAML error: without
@@ -126,11 +129,11 @@ public enum PackLoader {
                 diagnostics.append(Diagnostic(.missingField, at: SourceLocation(file: display), "pack.yaml is empty",
                                               hint: "add name, version, threshold"))
             }
-            return nil
+            return (nil, nil)
         }
         guard case .mapping(let mapping) = node else {
             diagnostics.append(Diagnostic(.wrongType, at: NodeReader.location(of: node, in: display), "pack.yaml must be a mapping"))
-            return nil
+            return (nil, nil)
         }
         var r = NodeReader(file: display, mapping: mapping, context: "pack.yaml")
         r.rejectUnknownKeys(allowed: manifestKeys)
@@ -142,6 +145,8 @@ public enum PackLoader {
         let description = r.string("description", required: false)?.value ?? ""
         let license = r.string("license", required: false)?.value ?? ""
         let advice = r.localized("advice", fallbackLanguage: languages.first ?? "en")
+        let root = String(display.dropLast("pack.yaml".count))
+        let model = r.node("model").flatMap { readModel($0, in: &r, files: files, display: { root + $0 }) }
 
         if let name, !isValidName(name.value) {
             r.report(Diagnostic(.invalidValue, at: name.location, "pack name `\(name.value)` is not allowed",
@@ -167,10 +172,10 @@ public enum PackLoader {
             r.report(Diagnostic(.invalidValue, at: threshold.location, "`threshold` must be at least 1"))
         }
         diagnostics += r.diagnostics
-        guard let name, let version, let threshold else { return nil }
-        return PackManifest(name: name.value, version: version, description: description, license: license,
-                            minEngine: minEngine, languages: languages, threshold: threshold.value,
-                            advice: advice, location: r.location)
+        guard let name, let version, let threshold else { return (nil, model) }
+        return (PackManifest(name: name.value, version: version, description: description, license: license,
+                             minEngine: minEngine, languages: languages, threshold: threshold.value,
+                             advice: advice, location: r.location), model)
     }
 
     static func readRules(_ file: PackFile, display: String, packLanguages: [String], into diagnostics: inout [Diagnostic]) -> ([RuleSpec], [EventRuleSpec]) {

@@ -71,6 +71,8 @@ public struct PackSpec: Sendable {
     public var flows: [FlowSpec] = []
     /// Sequence fixtures from `tests/`.
     public var sequences: [SequenceSpec] = []
+    /// The learned scorer the pack carries, with its fusion rule.
+    public var model: ModelSpec?
     public var origin: PackOrigin
     /// Warnings found while loading (errors make the load fail instead).
     public var warnings: [Diagnostic]

@@ -45,5 +45,5 @@ public struct SemanticVersion: Sendable, Hashable, Comparable, CustomStringConve
 
 /// The version of the engine, checked against each pack's `min_engine`.
 public enum Engine {
-    public static let version = SemanticVersion(0, 1, 0)
+    public static let version = SemanticVersion(0, 2, 0)
 }

@@ -102,7 +102,7 @@ import Testing
         defer { ws.remove() }
         let bytes = try ws.craft(version: "2.0.0", minEngine: "99.0.0", rules: v2Rules(), key: key)
         let path = try ws.write(bytes, to: "source/demo-otp-2.0.0.sfpack")
-        try refused(ws, ["pack", "install", path], "needs scamflow 99.0.0 or newer; this is 0.1.0")
+        try refused(ws, ["pack", "install", path], "needs scamflow 99.0.0 or newer; this is 0.2.0")
         // From a folder source: skipped with a note, nothing else to do, exit 0.
         let before = ws.snapshot()
         let update = try ws.run(["pack", "update", "--source", ws.path("source")])

@@ -1,0 +1,89 @@
+/// Shows why the model scored a unit as it did: the text n-grams that weighed most, as excerpts
+/// of the original text with their spans (like rule evidence), and the strongest other features.
+///
+/// Only run for units whose alert the model raised or changed, so its cost (normalizing the
+/// unit's text again, with positions) is paid per alert, not per record. One per thread.
+public final class ModelExplainer {
+    private let normalizer = Normalizer()
+    /// Excerpts per alert.
+    public var maxExcerpts = 4
+    /// Text n-grams considered before merging neighbours into excerpts.
+    public var maxNGrams = 16
+    public var maxExcerptScalars = 120
+
+    public init() {}
+
+    /// One segment of a unit: its text and where it is.
+    public struct Segment: Sendable {
+        public var text: String
+        public var source: SourcePosition
+        public var time: Int64?
+        public var speaker: String?
+        public var recordID: String?
+        public init(text: String, source: SourcePosition, time: Int64?, speaker: String?, recordID: String?) {
+            self.text = text
+            self.source = source
+            self.time = time
+            self.speaker = speaker
+            self.recordID = recordID
+        }
+    }
+
+    /// Evidence for the n-grams that pushed the score up most, strongest first, and the other
+    /// features by the size of their weight.
+    public func explain(_ vector: ModelFeatures.Vector, segments: [Segment], model: ScoringModel,
+                        signal: String, rule: String) -> (evidence: [Evidence], features: [(key: String, weight: Double)]) {
+        let scale = vector.textScale(model.file.textScale)
+        // The first occurrence of each n-gram with a positive weight.
+        struct Piece { var segment: Int; var range: Range<Int>; var weight: Double }
+        var pieces: [Piece] = []
+        var seen = Set<UInt64>()
+        var normalized: [NormalizedText] = []
+        for (index, segment) in segments.enumerated() {
+            let text = normalizer.normalize(segment.text)
+            normalized.append(text)
+            var sink = FeatureOccurrences()
+            text.subject.bytes.withUnsafeBufferPointer { TextFeatures.extract($0, into: &sink) }
+            for occurrence in sink.occurrences where seen.insert(occurrence.hash).inserted {
+                let w = Double(model.weight(occurrence.hash)) * scale
+                if w > 0 { pieces.append(Piece(segment: index, range: occurrence.start..<occurrence.end, weight: w)) }
+            }
+        }
+        pieces.sort { ($0.weight, $1.segment, $1.range.lowerBound) > ($1.weight, $0.segment, $0.range.lowerBound) }
+        pieces = Array(pieces.prefix(maxNGrams))
+        // Overlapping or touching n-grams of one segment make one excerpt (免密, 密支, 支付 → 免密支付).
+        pieces.sort { ($0.segment, $0.range.lowerBound) < ($1.segment, $1.range.lowerBound) }
+        var merged: [Piece] = []
+        for piece in pieces {
+            if var last = merged.last, last.segment == piece.segment, piece.range.lowerBound <= last.range.upperBound {
+                last.range = last.range.lowerBound..<max(last.range.upperBound, piece.range.upperBound)
+                last.weight += piece.weight
+                merged[merged.count - 1] = last
+            } else {
+                merged.append(piece)
+            }
+        }
+        merged.sort { ($0.weight, $1.segment, $1.range.lowerBound) > ($1.weight, $0.segment, $0.range.lowerBound) }
+        var evidence: [Evidence] = []
+        for piece in merged.prefix(maxExcerpts) {
+            let segment = segments[piece.segment]
+            let span = normalized[piece.segment].originalRange(of: piece.range)
+            let original = Array(segment.text.utf8)
+            var excerpt = String(decoding: original[span], as: UTF8.self)
+            if excerpt.unicodeScalars.count > maxExcerptScalars {
+                excerpt = String(String.UnicodeScalarView(excerpt.unicodeScalars.prefix(maxExcerptScalars))) + "…"
+            }
+            var e = Evidence(source: segment.source, time: segment.time, signal: signal, rule: rule, excerpt: excerpt, span: span,
+                             speaker: segment.speaker, recordID: segment.recordID)
+            e.weight = (piece.weight * 1000).rounded() / 1000
+            evidence.append(e)
+        }
+        let features = vector.other.compactMap { h -> (key: String, weight: Double)? in
+            let w = Double(model.weight(h))
+            guard w != 0, let key = vector.otherKeys[h] else { return nil }
+            return (key, (w * 1000).rounded() / 1000)
+        }
+        .sorted { (abs($0.weight), $1.key) > (abs($1.weight), $0.key) }
+        return (evidence, Array(features.prefix(6)))
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+
+/// What the scanner collects from one record for the learned scorer, before the unit (message
+/// or call) it belongs to is complete.
+public struct ModelInput: Sendable {
+    /// Text n-gram ids (`TextFeatures`), with repeats.
+    public var text: [UInt64] = []
+    /// Context feature ids: a cue's presence (`c:`) and a rule hit within a cue's reach (`cs:`).
+    public var context: [UInt64] = []
+    /// Context feature keys by id, for explaining a verdict.
+    public var contextKeys: [UInt64: String] = [:]
+    /// Bit `i` is set when cue `i` of the model was found.
+    public var cues: UInt32 = 0
+
+    public init() {}
+
+    public mutating func merge(_ other: ModelInput) {
+        text += other.text
+        context += other.context
+        contextKeys.merge(other.contextKeys) { a, _ in a }
+        cues |= other.cues
+    }
+}
+
+/// The feature vector of a unit, and the keys that name its features: one definition shared
+/// by scoring (`Assessor`) and training (`scamflow learn`), so a model sees at run time exactly
+/// what it was trained on.
+///
+/// Features besides the text n-grams, each counting 1 when present:
+/// - `s:SIGNAL` for each distinct signal of the text rules that matched (any pack);
+/// - `p:A|B` for each pair of those signals (A < B): which claim goes with which request;
+/// - `g:SIGNAL` for a rule whose pattern matched but whose `unless` dropped it (a warning's or a
+///   news item's words around the scam's);
+/// - `c:CUE` when a cue of the model was found, `cs:CUE|SIGNAL` when a hit lies within its reach
+///   (a negation just before "open screen sharing"; a retelling before the whole story);
+/// - `r:BUCKET`, the best pack's rule score against its threshold (`0`, `<0.5`, `<1`, `<1.5`,
+///   `<2.5`, `>=2.5`), so the model learns how far to trust the rules.
+public enum ModelFeatures {
+    public static func signalKey(_ signal: String) -> String { "s:" + signal }
+    public static func pairKey(_ a: String, _ b: String) -> String { a < b ? "p:\(a)|\(b)" : "p:\(b)|\(a)" }
+    public static func guardKey(_ signal: String) -> String { "g:" + signal }
+    public static func cueKey(_ cue: String) -> String { "c:" + cue }
+    public static func crossKey(_ cue: String, _ signal: String) -> String { "cs:\(cue)|\(signal)" }
+    public static func ratioKey(_ ratio: Double) -> String {
+        switch ratio {
+        case ..<0.0001: "r:0"
+        case ..<0.5: "r:<0.5"
+        case ..<1: "r:<1"
+        case ..<1.5: "r:<1.5"
+        case ..<2.5: "r:<2.5"
+        default: "r:>=2.5"
+        }
+    }
+
+    /// A unit's features: text n-grams (sorted, distinct) and the others (sorted, distinct), with
+    /// the keys of the others.
+    public struct Vector: Sendable {
+        public var text: [UInt64]
+        public var other: [UInt64]
+        public var otherKeys: [UInt64: String]
+        /// What one text n-gram counts: `N^-power` for N distinct n-grams (the model's
+        /// `text_scale`; 0.5 counts each `1/√N`, so long calls and short texts weigh alike).
+        public func textScale(_ power: Double) -> Double {
+            text.isEmpty ? 0 : (power == 0.5 ? 1 / Double(text.count).squareRoot() : pow(Double(text.count), -power))
+        }
+    }
+
+    /// Builds the vector of a unit.
+    /// - Parameters:
+    ///   - signals: the distinct signals of the text rules that matched.
+    ///   - guarded: the signals of rules dropped by their `unless`.
+    ///   - ratio: the best pack's rule score divided by its threshold.
+    public static func vector(_ input: ModelInput, signals: [String], guarded: [String], ratio: Double) -> Vector {
+        var text = input.text
+        text.sort()
+        dedupe(&text)
+        var keys = input.contextKeys
+        var other = input.context
+        func add(_ key: String) {
+            let h = FeatureHash.of(key)
+            other.append(h)
+            keys[h] = key
+        }
+        let distinct = Array(Set(signals)).sorted()
+        for s in distinct { add(signalKey(s)) }
+        if distinct.count > 1 {
+            for i in 0..<(distinct.count - 1) {
+                for j in (i + 1)..<distinct.count { add(pairKey(distinct[i], distinct[j])) }
+            }
+        }
+        for g in Set(guarded).sorted() { add(guardKey(g)) }
+        add(ratioKey(ratio))
+        other.sort()
+        dedupe(&other)
+        return Vector(text: text, other: other, otherKeys: keys)
+    }
+
+    /// `bias + Σ w·x` for a model.
+    public static func margin(_ vector: Vector, model: ScoringModel) -> Double {
+        var textSum: Double = 0
+        for h in vector.text { textSum += Double(model.weight(h)) }
+        var otherSum: Double = 0
+        for h in vector.other { otherSum += Double(model.weight(h)) }
+        return model.file.bias + textSum * vector.textScale(model.file.textScale) + otherSum
+    }
+
+    static func dedupe(_ sorted: inout [UInt64]) {
+        guard sorted.count > 1 else { return }
+        var write = 1
+        for read in 1..<sorted.count where sorted[read] != sorted[write - 1] {
+            sorted[write] = sorted[read]
+            write += 1
+        }
+        sorted.removeLast(sorted.count - write)
+    }
+}

@@ -1,0 +1,119 @@
+import PCRE2
+
+/// A learned scorer ready to run: the weights of a `ModelFile` in a hash table, its cues
+/// compiled, its calibration. Immutable and shared by every scanner thread, like `RuleSet`.
+///
+/// The score of a unit (a message, or the segments of one call) is a logistic regression over
+/// the features `ModelFeatures` lists: `margin = bias + Σ weight(f) · x(f)`, where a text n-gram
+/// counts `1/√N` (N = distinct n-grams of the unit, so long calls and short texts weigh alike)
+/// and every other feature counts 1; the calibrated probability is `calibration(margin)`.
+public final class ScoringModel: Sendable {
+    /// The file as read, without its weights (they live in `table`) or keys.
+    public let file: ModelFile
+    /// The cues, in the file's order (a cue's index is its bit in `ModelInput.cues`).
+    public let cues: [Cue]
+    let table: WeightTable
+    /// How many weights the model has.
+    public var count: Int { table.count }
+
+    /// A compiled context cue.
+    public struct Cue: Sendable {
+        public let name: String
+        public let scope: ModelFile.CueSpec.Scope
+        public let regex: Regex
+        /// The feature ids of `c:<name>` and of `cs:<name>|` (continued with a signal).
+        let presence: UInt64
+        let crossSeed: String
+    }
+
+    /// At most this many cues (their presence is a bit set).
+    public static let maxCues = 16
+
+    /// Builds the runtime model.
+    /// - Throws: `ModelFormatError` when a cue does not compile or there are too many.
+    public init(_ file: ModelFile) throws(ModelFormatError) {
+        cues = try ScoringModel.compile(cues: file.cues)
+        table = WeightTable(file.weights)
+        var stripped = file
+        stripped.weights = []
+        self.file = stripped
+    }
+
+    /// Compiles cue definitions (for a model, or for training one).
+    /// - Throws: `ModelFormatError` when a cue does not compile, a name repeats, or there are too many.
+    public static func compile(cues specs: [ModelFile.CueSpec]) throws(ModelFormatError) -> [Cue] {
+        guard specs.count <= maxCues else {
+            throw ModelFormatError(line: 0, "the model has \(specs.count) cues; at most \(maxCues) are allowed")
+        }
+        var cues: [Cue] = []
+        var names = Set<String>()
+        for spec in specs {
+            guard names.insert(spec.name).inserted else { throw ModelFormatError(line: 0, "the cue `\(spec.name)` is defined twice") }
+            do {
+                let regex = try Regex(Normalizer.simplifyHan(in: spec.pattern))
+                cues.append(Cue(name: spec.name, scope: spec.scope, regex: regex,
+                                presence: FeatureHash.of(ModelFeatures.cueKey(spec.name)), crossSeed: "cs:\(spec.name)|"))
+            } catch {
+                throw ModelFormatError(line: 0, "the cue `\(spec.name)` does not compile: \(error.message) at offset \(error.offset ?? 0)")
+            }
+        }
+        return cues
+    }
+
+    /// Reads and builds a model from a file's text.
+    public convenience init(parsing text: String) throws(ModelFormatError) {
+        try self.init(try ModelFile.parse(text))
+    }
+
+    /// The weight of a feature (0 when the model has none).
+    @inline(__always)
+    public func weight(_ hash: UInt64) -> Float { table.weight(hash) }
+
+    /// The index of a cue by name.
+    public func cueIndex(_ name: String) -> Int? { cues.firstIndex { $0.name == name } }
+}
+
+/// Feature ids to weights: open addressing with linear probing over a power-of-two table at
+/// most half full. Keys are full 64-bit feature ids, so two features never share a weight.
+struct WeightTable: Sendable {
+    private let keys: [UInt64]
+    private let values: [Float]
+    private let mask: Int
+    private let shift: UInt64
+    let count: Int
+
+    init(_ weights: [ModelFile.Weight]) {
+        var capacity = 16
+        while capacity < weights.count * 2 { capacity <<= 1 }
+        var keys = [UInt64](repeating: 0, count: capacity)
+        var values = [Float](repeating: 0, count: capacity)
+        let mask = capacity - 1
+        let shift = UInt64(64 - capacity.trailingZeroBitCount)
+        var count = 0
+        for w in weights where w.weight != 0 {
+            var slot = Int(truncatingIfNeeded: (w.hash &* 0x9E37_79B9_7F4A_7C15) >> shift) & mask
+            while keys[slot] != 0 && keys[slot] != w.hash { slot = (slot + 1) & mask }
+            if keys[slot] == 0 { count += 1 }
+            keys[slot] = w.hash
+            values[slot] = w.weight
+        }
+        self.keys = keys
+        self.values = values
+        self.mask = mask
+        self.shift = shift
+        self.count = count
+    }
+
+    @inline(__always)
+    func weight(_ hash: UInt64) -> Float {
+        keys.withUnsafeBufferPointer { keys in
+            var slot = Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> shift) & mask
+            while true {
+                let k = keys[slot]
+                if k == hash { return values[slot] }
+                if k == 0 { return 0 }
+                slot = (slot + 1) & mask
+            }
+        }
+    }
+}
