@@ -35,6 +35,8 @@ let package = Package(
         .target(name: "ScamPacks", dependencies: ["Yams", .product(name: "Crypto", package: "swift-crypto")]),
         // Normalizer, compiled rule set, scanner, alert model.
         .target(name: "ScamEngine", dependencies: ["PCRE2", "ScamPacks"]),
+        // Training the learned scorer: FTRL-proximal logistic regression, Platt scaling.
+        .target(name: "ScamLearn", dependencies: ["ScamEngine"]),
         // Readers (records in) and encoders (alerts out).
         .target(name: "ScamIO", dependencies: ["ScamEngine", .product(name: "GRDB", package: "GRDB.swift")]),
         // The packs under Patterns/, embedded into the binary at build time.
@@ -48,13 +50,14 @@ let package = Package(
         .executableTarget(
             name: "scamflow",
             dependencies: [
-                "ScamEngine", "ScamIO", "ScamPacks", "ScamBuiltins",
+                "ScamEngine", "ScamIO", "ScamPacks", "ScamBuiltins", "ScamLearn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "PCRE2Tests", dependencies: ["PCRE2"]),
         .testTarget(name: "ScamPacksTests", dependencies: ["ScamPacks"]),
         .testTarget(name: "ScamEngineTests", dependencies: ["ScamEngine", "ScamBuiltins"]),
+        .testTarget(name: "ScamLearnTests", dependencies: ["ScamLearn", "ScamEngine", "ScamPacks"]),
         .testTarget(
             name: "ScamIOTests",
             dependencies: ["ScamIO", "scamflow", .product(name: "GRDB", package: "GRDB.swift")],

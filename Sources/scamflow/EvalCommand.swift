@@ -49,6 +49,12 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .customLong("max-line-bytes"), help: "Skip (and report) lines longer than this many bytes.")
     var maxLineBytes: Int = 1 << 20
 
+    @Option(help: ArgumentHelp("What decides: both (rules, flows and the model, as scan runs them), rules (no model) or model (the model alone).", valueName: "scorer"))
+    var scorer: String = "both"
+
+    @Flag(name: .customLong("include-trained"), help: "Count records whose text the model was trained on (left out by default: they measure memory, not detection).")
+    var includeTrained = false
+
     @Flag(help: "Exit 2 when any line could not be used (malformed JSON, missing or unknown truth, invalid UTF-8, too long).")
     var strict = false
 
@@ -63,6 +69,7 @@ struct EvalCommand: ParsableCommand {
             return ExitCode(2)
         }
         guard ["text", "json"].contains(format) else { throw fail("unknown --format '\(format)'; use text or json") }
+        guard let scorer = Scorer(rawValue: self.scorer) else { throw fail("unknown --scorer '\(self.scorer)'; use both, rules or model") }
         guard !inputs.isEmpty else { throw fail("give labelled JSON lines files (or folders of them) to evaluate") }
         guard maxLineBytes > 0 else { throw fail("--max-line-bytes must be positive") }
         var thresholds: [EvalThreshold] = []
@@ -74,6 +81,8 @@ struct EvalCommand: ParsableCommand {
         for d in loaded.diagnostics { console.err("scamflow: \(d)\n") }
         guard let ruleSet = loaded.ruleSet else { throw fail("the packs have errors; nothing was evaluated") }
         guard !ruleSet.rules.isEmpty else { throw fail("no rules loaded (built-in packs off and no --packs)") }
+        if scorer == .model && ruleSet.model == nil { throw fail("--scorer model: no pack in force carries a model") }
+        let model = ruleSet.model.map { (label: ruleSet.packs[$0.packIndex].manifest.label, file: $0.model.file) }
 
         let expansion = LabelledReader.expand(inputs)
         var problems = expansion.issues.count
@@ -86,14 +95,20 @@ struct EvalCommand: ParsableCommand {
             issues += input.issues.count
             if !quiet { for issue in input.issues { console.err("scamflow: \(issue)\n") } }
         }
-        let results = Self.evaluate(inputsRead, ruleSet: ruleSet, minScore: minScore)
+        let results = Self.evaluate(inputsRead, ruleSet: ruleSet, minScore: minScore, scorer: scorer,
+                                    trained: includeTrained ? nil : model?.file)
         for result in results {
             for failure in result.ruleFailures.prefix(20) {
                 console.err("scamflow: \(failure.source): rule \(failure.rule) did not finish: \(failure.error.message)\n")
             }
         }
         guard problems == 0 else { throw fail("\(problems) input\(problems == 1 ? "" : "s") could not be read") }
-        guard results.contains(where: { !$0.outcomes.isEmpty }) else { throw fail("no labelled record found in the input") }
+        guard results.contains(where: { !$0.outcomes.isEmpty }) else {
+            if results.contains(where: { $0.seenInTraining > 0 }) {
+                throw fail("the model of \(model?.label ?? "") was trained on every labelled record given: there is nothing it has not seen to measure (--include-trained counts them anyway)")
+            }
+            throw fail("no labelled record found in the input")
+        }
 
         let checks: [ThresholdCheck]
         do { checks = try EvalThreshold.check(thresholds, on: results) } catch { throw fail("\(error)") }
@@ -103,7 +118,9 @@ struct EvalCommand: ParsableCommand {
                 throw fail("cannot write --misses into \(misses): \(error.localizedDescription)")
             }
         }
-        let report = EvalReport(files: results, checks: checks)
+        var report = EvalReport(files: results, checks: checks)
+        report.scorer = scorer
+        report.model = model.map { EvalReport.ModelNote(label: $0.label, file: $0.file, includeTrained: includeTrained) }
         console.out(format == "json" ? report.json() : report.text())
         console.flush()
         if !quiet {
@@ -130,7 +147,8 @@ struct EvalCommand: ParsableCommand {
     /// the cores: the records of a file are split by flow key (subject, else conversation, else
     /// the record), so every subject's sequence and every conversation stays in one piece and
     /// in order, which gives exactly the outcome of one sequential pass.
-    static func evaluate(_ inputs: [LabelledInput], ruleSet: RuleSet, minScore: Int?) -> [FileEvaluation] {
+    static func evaluate(_ inputs: [LabelledInput], ruleSet: RuleSet, minScore: Int?, scorer: Scorer = .both,
+                         trained: ModelFile? = nil) -> [FileEvaluation] {
         let shardsPerFile = max(1, ProcessInfo.processInfo.activeProcessorCount)
         var jobs: [(file: Int, records: [Int])] = []
         for (f, input) in inputs.enumerated() {
@@ -147,8 +165,9 @@ struct EvalCommand: ParsableCommand {
         DispatchQueue.concurrentPerform(iterations: work.count) { j in
             let job = work[j]
             let input = inputs[job.file]
-            slots[j] = Evaluator(ruleSet: ruleSet, minScore: minScore)
-                .evaluate(file: input.path, records: job.records.map { input.records[$0] })
+            let evaluator = Evaluator(ruleSet: ruleSet, minScore: minScore, trained: trained)
+            evaluator.scorer = scorer
+            slots[j] = evaluator.evaluate(file: input.path, records: job.records.map { input.records[$0] })
         }
         // Put the shards of each file back together, in input order.
         var results = inputs.map { FileEvaluation(file: $0.path) }
@@ -158,6 +177,7 @@ struct EvalCommand: ParsableCommand {
             for (name, tally) in part.categories { results[job.file].categories[name, default: EvalTally()].add(tally) }
             results[job.file].outcomes += part.outcomes.map { var o = $0; o.index = job.records[o.index]; return o }
             results[job.file].ruleFailures += part.ruleFailures
+            results[job.file].seenInTraining += part.seenInTraining
         }
         for f in results.indices {
             results[f].outcomes.sort { $0.index < $1.index }

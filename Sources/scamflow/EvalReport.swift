@@ -10,6 +10,25 @@ import ScamIO
 struct EvalReport {
     var files: [FileEvaluation]
     var checks: [ThresholdCheck]
+    var scorer: Scorer = .both
+    /// The model in force, when there is one.
+    var model: ModelNote?
+
+    struct ModelNote {
+        var label: String
+        var file: ModelFile
+        var includeTrained: Bool
+
+        /// `model scam-model@1.0.0: trained on 37,155 records (holdout 20% by id hash) ...`
+        var line: String {
+            let records = file.sources.reduce(0) { $0 + $1.records }
+            var s = "model \(label): trained on \(records) records of \(file.sources.map(\.name).joined(separator: ", "))"
+            if let split = file.split { s += " (\(split.replacingOccurrences(of: "\t", with: " ")))" }
+            s += includeTrained ? "; records it was trained on are counted (--include-trained): those numbers measure memory"
+                                : "; records it was trained on are left out of every count below"
+            return s
+        }
+    }
 
     /// Every file pooled, categories merged by name.
     var total: (tally: EvalTally, categories: [String: EvalTally]) {
@@ -26,8 +45,12 @@ struct EvalReport {
 
     func text() -> String {
         var out = ""
+        if let model { out += model.line + "\n" }
+        if scorer != .both { out += "scorer: \(scorer.rawValue) alone\n" }
+        if model != nil || scorer != .both { out += "\n" }
         for file in files {
             out += section(file.file, file.total, file.categories)
+            if file.seenInTraining > 0 { out += "  left out (the model was trained on them): \(file.seenInTraining)\n" }
             if !file.ruleFailures.isEmpty { out += "  rule failures (match limit): \(file.ruleFailures.count)\n" }
             out += "\n"
         }
@@ -109,11 +132,21 @@ struct EvalReport {
 
     func json() -> String {
         var w = JSONWriter()
+        w.string("scorer", scorer.rawValue)
+        if let model {
+            w.object("model") { m in
+                m.string("pack", model.label)
+                m.string("split", model.file.split)
+                m.int("trained_records", model.file.sources.reduce(0) { $0 + $1.records })
+                m.bool("trained_records_counted", model.includeTrained)
+            }
+        }
         w.raw("files", "[" + files.map { file in
             var f = JSONWriter()
             f.string("file", file.file)
             Self.slice(&f, file.total, file.categories)
             f.int("rule_failures", file.ruleFailures.count)
+            f.int("left_out_trained", file.seenInTraining)
             return f.finished()
         }.joined(separator: ",") + "]")
         var all = JSONWriter()

@@ -38,6 +38,13 @@ final class ProgressBar {
         FileHandle.standardError.write(Data(line.utf8))
     }
 
+    /// Shows `text` as the progress line now (for steps that come seldom: training's epochs).
+    func draw(_ text: String) {
+        guard enabled else { return }
+        shown = true
+        FileHandle.standardError.write(Data("\r\u{1B}[2K\(text)".utf8))
+    }
+
     /// Erases the line, if one was drawn.
     func finish() {
         guard shown else { return }

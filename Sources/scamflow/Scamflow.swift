@@ -13,7 +13,7 @@ struct Scamflow: ParsableCommand {
         2 = failure or refusal, the store unchanged (pack test: 1 = a failure, 2 = a pack does not load).
         """,
         version: "0.1.0",
-        subcommands: [ScanCommand.self, StreamCommand.self, EvalCommand.self, PackCommand.self, FlowsCommand.self, NormalizeCommand.self,
+        subcommands: [ScanCommand.self, StreamCommand.self, EvalCommand.self, LearnCommand.self, PackCommand.self, FlowsCommand.self, NormalizeCommand.self,
                       BenchCommand.self]
     )
 }
