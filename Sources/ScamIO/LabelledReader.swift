@@ -5,9 +5,12 @@ import ScamEngine
 public struct LabelledInput: Sendable {
     public var path: String
     public var records: [LabelledRecord]
-    /// The original line of each record (same order), for writing misses out as they came in.
+    /// The original line of each record (same order; invalid UTF-8 repaired, no line break), for
+    /// writing misses out as they came in.
     public var lines: [String]
-    /// Lines that could not be used (malformed JSON, no `truth`), each with its position.
+    /// Each with its position: every issue scan reports for the file (malformed JSON, a bad field,
+    /// a line too long, invalid UTF-8 repaired while the record is kept), and each line left out
+    /// for its `truth`.
     public var issues: [InputIssue]
     public var bytes: Int
     /// Whether the file, or the rest of it after a read error, could not be read.
@@ -54,6 +57,8 @@ public enum LabelledReader {
         return (files, issues)
     }
 
+    /// Reads one labelled file; lines over `maxLineBytes` are skipped and reported, as by scan's
+    /// `--max-line-bytes`. A file that cannot be opened gives one `unreadable` issue.
     public static func read(path: String, maxLineBytes: Int = 1 << 20) -> LabelledInput {
         var options = ReaderOptions()
         options.format = .jsonl
