@@ -16,15 +16,18 @@ public enum Truth: String, Sendable, CaseIterable, Codable {
     case scam, benign, spam
 }
 
-/// The labels of one record (`truth`, `category`).
+/// The labels of one record (`truth`, `category`, `dataset`).
 public struct EvalLabel: Sendable, Hashable {
     public var truth: Truth
     /// The kind of scam (or whatever the data set says); nil when not given.
     public var category: String?
+    /// Which data set the record came from (`../shared/eval` lines say); nil when not given.
+    public var dataset: String?
 
-    public init(truth: Truth, category: String? = nil) {
+    public init(truth: Truth, category: String? = nil, dataset: String? = nil) {
         self.truth = truth
         self.category = category
+        self.dataset = dataset
     }
 }
 

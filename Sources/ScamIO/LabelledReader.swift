@@ -5,20 +5,31 @@ import ScamEngine
 public struct LabelledInput: Sendable {
     public var path: String
     public var records: [LabelledRecord]
-    /// The original line of each record (same order), for writing misses out as they came in.
+    /// The original line of each record (same order; invalid UTF-8 repaired, no line break), for
+    /// writing misses out as they came in.
     public var lines: [String]
-    /// Lines that could not be used (malformed JSON, no `truth`), each with its position.
+    /// Each with its position: every issue scan reports for the file (malformed JSON, a bad field,
+    /// a line too long, invalid UTF-8 repaired while the record is kept), and each line left out
+    /// for its `truth`.
     public var issues: [InputIssue]
     public var bytes: Int
-    /// Whether the file could not be read at all.
+    /// Whether the file, or the rest of it after a read error, could not be read.
     public var unreadable: Bool { issues.contains { $0.kind == .unreadable } }
 }
 
-/// Reads labelled JSON lines: the Record fields (decoded exactly as `scamflow scan` decodes them)
-/// plus `truth` (`scam`, `benign`, `spam`) and `category`, as in `../shared/eval` and
-/// `Corpus/messages.jsonl`.
+/// Reads labelled JSON lines, as in `../shared/eval` and `Corpus/messages.jsonl`: each line's
+/// Record exactly as `scamflow scan` reads a `.jsonl` file, plus its labels: `truth` (`scam`,
+/// `benign`, `spam`), `category` and `dataset`.
 ///
-/// A line without a valid `truth` is reported and left out; it never counts as benign.
+/// Scan's reading is not imitated but run: the same `RecordReader` with the `jsonl` format (what
+/// scan detects for `.jsonl`; forced here, so a labelled file of any name is read as JSON lines),
+/// each line parsed by the same `DeferredLine.parse()` scan's threads call. Eval's measures are
+/// only worth something if they are measures of what scan does; a reader of its own had drifted
+/// (`"peer_known": 1` was true in eval and absent in scan).
+///
+/// Invariants: `records` are scan's records of the labelled lines, in line order, field for field;
+/// every issue scan reports for the file is in `issues`, at the same line, in order; a line
+/// without a valid `truth` is reported and left out, never counted as benign.
 public enum LabelledReader {
     /// Extensions taken when walking a folder.
     public static let extensions: Set<String> = ["jsonl", "ndjson"]
@@ -46,63 +57,83 @@ public enum LabelledReader {
         return (files, issues)
     }
 
+    /// Reads one labelled file; lines over `maxLineBytes` are skipped and reported, as by scan's
+    /// `--max-line-bytes`. A file that cannot be opened gives one `unreadable` issue.
     public static func read(path: String, maxLineBytes: Int = 1 << 20) -> LabelledInput {
+        var options = ReaderOptions()
+        options.format = .jsonl
+        options.maxLineBytes = maxLineBytes
+        var reader = RecordReader(path: path, options: options)
         var input = LabelledInput(path: path, records: [], lines: [], issues: [], bytes: 0)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            input.issues.append(InputIssue(.unreadable, at: SourcePosition(file: path, line: 0), "cannot read the file",
-                                           hint: "check the path and its permissions"))
-            return input
-        }
-        input.bytes = data.count
-        let bytes = [UInt8](data)
-        var start = 0
-        var number = 0
-        while start < bytes.count {
-            let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
-            number += 1
-            var last = end
-            if last > start && bytes[last - 1] == 0x0D { last -= 1 }
-            defer { start = end + 1 }
-            let source = SourcePosition(file: path, line: number)
-            guard last - start <= maxLineBytes else {
-                input.issues.append(InputIssue(.oversizedLine, at: source, "\(last - start) bytes, over the limit of \(maxLineBytes)",
-                                               hint: "raise it with --max-line-bytes"))
-                continue
-            }
-            let (line, invalidAt) = TextDecoding.decode(bytes[start..<last])
-            if let invalidAt {
-                input.issues.append(InputIssue(.invalidUTF8, at: source, "invalid UTF-8 at byte \(invalidAt) of the line",
-                                               hint: "bad bytes were replaced with U+FFFD and the line was still scanned", skipped: false))
-            }
-            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-            switch parse(line, source: source) {
-            case .success(let item):
-                input.records.append(item)
-                input.lines.append(line)
-            case .failure(let issue):
-                input.issues.append(issue)
-            }
-        }
+        reader.read(deferringLines: { line in
+            input.add(line)
+            return true
+        }, { output in
+            // What is not a line: problems with the file, oversized lines (never a record here).
+            if case .issue(let issue) = output { input.issues.append(issue) }
+            return true
+        })
+        input.bytes = reader.bytesRead
         return input
     }
 
-    static func parse(_ line: String, source: SourcePosition) -> Result<LabelledRecord, InputIssue> {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8), options: []),
-              let fields = object as? [String: Any] else {
+    /// The labels of a JSON line: `truth` must be `scam`, `benign` or `spam`; `category` and
+    /// `dataset` are kept when they are non-empty strings.
+    static func label(_ bytes: [UInt8], source: SourcePosition) -> Result<EvalLabel, InputIssue> {
+        guard case .object(let fields)? = try? JSONLite.parse(bytes) else {
             return .failure(InputIssue(.malformedJSON, at: source, "not one JSON object",
                                        hint: "each line must be one complete JSON object"))
         }
-        guard let truthText = fields["truth"] as? String, let truth = Truth(rawValue: truthText) else {
-            let shown = (fields["truth"]).map { "\($0)".prefix(30) } ?? "missing"
-            return .failure(InputIssue(.badField, at: source, "`truth` is \(shown)",
+        guard case .string(let name)? = fields["truth"], let truth = Truth(rawValue: name) else {
+            return .failure(InputIssue(.badField, at: source, "`truth` is \(shown(fields["truth"]))",
                                        hint: "label each line with \"truth\": \"scam\", \"benign\" or \"spam\""))
         }
-        switch JSONRecordParser.record(from: fields, source: source) {
-        case .record(let record):
-            let category = (fields["category"] as? String).flatMap { $0.isEmpty ? nil : $0 }
-            return .success(LabelledRecord(record: record, label: EvalLabel(truth: truth, category: category)))
-        case .issue(let issue):
-            return .failure(issue)
+        func text(_ key: String) -> String? {
+            guard case .string(let s)? = fields[key], !s.isEmpty else { return nil }
+            return s
+        }
+        return .success(EvalLabel(truth: truth, category: text("category"), dataset: text("dataset")))
+    }
+
+    /// A `truth` that is not one of the three, as a message shows it.
+    private static func shown(_ value: JSONLite.Value?) -> String {
+        switch value {
+        case nil: return "missing"
+        case .string(let s)?: return String(s.prefix(30))
+        case .number(let d)?: return AttributeValue.number(d).text
+        case .bool(let b)?: return b ? "true" : "false"
+        case .null?: return "null"
+        case .array?: return "an array"
+        case .object?: return "an object"
+        }
+    }
+}
+
+extension LabelledInput {
+    /// Adds one line: what scan makes of it, kept when the line also has a valid `truth`.
+    mutating func add(_ line: DeferredLine) {
+        // A JSON line gives a repaired-UTF-8 notice (not skipping) if it needs one, then its
+        // record or the issue that stops it; a blank line gives neither.
+        var outcome: ReaderOutput?
+        for output in line.parse() {
+            if case .issue(let issue) = output, !issue.skipped { issues.append(issue) } else { outcome = output }
+        }
+        guard let outcome else { return }
+        let source: SourcePosition
+        switch outcome {
+        case .issue(let issue) where issue.kind == .malformedJSON:
+            issues.append(issue)
+            return
+        case .issue(let issue): source = issue.source
+        case .record(let record): source = record.source
+        }
+        // The label first: a line without a valid truth is reported for that, whatever else it lacks.
+        switch (LabelledReader.label(line.bytes, source: source), outcome) {
+        case (.failure(let issue), _), (.success, .issue(let issue)):
+            issues.append(issue)
+        case (.success(let label), .record(let record)):
+            records.append(LabelledRecord(record: record, label: label))
+            lines.append(TextDecoding.decode(line.bytes).text)
         }
     }
 }

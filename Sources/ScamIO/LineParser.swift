@@ -21,7 +21,9 @@ struct LineParser {
         if text.allSatisfy({ $0 == " " || $0 == "\t" }) { return out }
         switch format {
         case .jsonl:
-            out.append(JSONRecordParser.parse(text, source: source))
+            // The design's Record, a CloudEvents envelope or an ECS document: the same parser as
+            // `scamflow stream`, so a captured stream scans as it streamed.
+            out.append(StreamRecordParser.parse(text, source: source))
         case .transcript:
             if let segment = TranscriptLine.parse(text) {
                 let speaker = options.speakerMap[segment.speaker] ?? segment.speaker
