@@ -63,10 +63,13 @@ public final class CompiledModel: Sendable {
     }
 
     /// What the fusion rule decides for a unit: the first line that holds in each list, in the
-    /// order demote, escalate (for a unit the rules flagged) or raise (for one they did not).
+    /// order demote, then escalate (for a unit the rules flagged) or raise (for one they did
+    /// not). A unit the rules did not flag is demoted too when a `demote` line holds: it raises
+    /// nothing either way, but its hits then feed no flow (a retelling's "客服" and "验证码" are
+    /// not a pretext and a request).
     public func decide(_ facts: FusionFacts, rulesFired: Bool) -> (ModelOpinion.Effect, FusionClause?) {
+        if let c = demote.first(where: { $0.holds(facts) }) { return (.demoted, c.spec) }
         if rulesFired {
-            if let c = demote.first(where: { $0.holds(facts) }) { return (.demoted, c.spec) }
             if let c = escalate.first(where: { $0.holds(facts) }) { return (.escalated, c.spec) }
             return (.none, nil)
         }

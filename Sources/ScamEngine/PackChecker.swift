@@ -41,6 +41,51 @@ public struct PackChecker {
         return results
     }
 
+    /// The outcome of one example of a model: a text that must raise an alert with every pack
+    /// loaded (rules, flows and the model fused), or one that must stay silent.
+    public struct ModelExampleResult: Sendable {
+        public var pack: String
+        public var expectAlert: Bool
+        public var text: String
+        public var location: SourceLocation
+        /// What was raised: alert ids with the model's probability.
+        public var raised: [String]
+        public var probability: Double?
+        public var passed: Bool { raised.isEmpty != expectAlert }
+    }
+
+    /// Runs the examples of the model in force (when its pack is among `packs`).
+    public func runModelExamples(packs: Set<String>? = nil) -> [ModelExampleResult] {
+        guard let model = ruleSet.model else { return [] }
+        let name = ruleSet.packs[model.packIndex].manifest.name
+        if let packs, !packs.contains(name) { return [] }
+        let cases = model.spec.alertExamples.map { ($0, true) } + model.spec.silentExamples.map { ($0, false) }
+        return cases.map { example, expect in
+            let scan = MessageScan(ruleSet: ruleSet)
+            let record = Record(text: example.value, source: SourcePosition(file: example.location.file, line: example.location.line))
+            var alerts = scan.add(record) + scan.finish()
+            alerts += scan.flowAlerts()
+            let scanned = scan.scanner.scan(record)
+            let probability = scanned.model.map { input -> Double in
+                let vector = scan.assessor.modelVector(scanned.hits, guarded: scanned.guarded, input: input).vector
+                return model.model.file.calibration.probability(ModelFeatures.margin(vector, model: model.model))
+            }
+            return ModelExampleResult(pack: name, expectAlert: expect, text: example.value, location: example.location,
+                                      raised: alerts.map(\.id), probability: probability)
+        }
+    }
+
+    /// Diagnostics (`SF118`) for model examples that do not behave.
+    public static func diagnostics(for results: [ModelExampleResult]) -> [Diagnostic] {
+        results.filter { !$0.passed }.map { r in
+            let p = r.probability.map { " (p \((($0 * 1000).rounded() / 1000)))" } ?? ""
+            let what = r.expectAlert ? "raises no alert\(p)" : "raises \(r.raised.joined(separator: ", "))\(p)"
+            return Diagnostic(.badModelExample, at: r.location, "the model example \(what): \(r.text.prefix(60))",
+                              hint: r.expectAlert ? "retrain the model, or loosen a `raise` line of the fusion rule"
+                                  : "retrain the model with look-alikes like this one, or add a `demote` line")
+        }
+    }
+
     /// Diagnostics for failed examples (`SF107`, or `SF111` when the match limit was hit).
     public static func diagnostics(for results: [ExampleResult]) -> [Diagnostic] {
         results.filter { !$0.passed }.map { r in

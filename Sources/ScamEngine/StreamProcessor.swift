@@ -8,6 +8,10 @@ public final class StreamProcessor {
     public let engine: FlowEngine
     private var scanner: Scanner
     private var assessor: Assessor
+    /// Whether findings the model set aside are returned (severity `info`).
+    public var keepsInfo = false {
+        didSet { assessor.keepsInfo = keepsInfo }
+    }
     private var extractor: SignalExtractor
     private let minScore: Int?
     /// Counters.
@@ -28,6 +32,7 @@ public final class StreamProcessor {
         ruleSet = newRuleSet
         scanner = Scanner(ruleSet: newRuleSet)
         assessor = Assessor(ruleSet: newRuleSet, minScore: minScore)
+        assessor.keepsInfo = keepsInfo
         extractor = SignalExtractor(ruleSet: newRuleSet)
         engine.reload(flows: newRuleSet.flows)
     }

@@ -16,7 +16,8 @@ public struct ScanSummary: Sendable {
 
     public init() {}
 
-    public var alertCount: Int { alerts.values.reduce(0, +) }
+    /// Alerts, info findings (`--show-info`) left out: they are not alerts.
+    public var alertCount: Int { alerts.filter { $0.key > .info }.values.reduce(0, +) }
     public var issueCount: Int { issues.values.reduce(0, +) }
 
     public mutating func count(_ alert: Alert) { alerts[alert.severity, default: 0] += 1 }
@@ -40,10 +41,11 @@ public struct ScanSummary: Sendable {
         let mb = Double(bytes) / 1_000_000
         let rate = seconds > 0 ? mb / seconds : 0
         var lines: [String] = []
-        let severities = Severity.allCases.reversed().compactMap { s in alerts[s].map { "\($0) \(s.rawValue)" } }
+        let severities = Severity.allCases.reversed().filter { $0 > .info }.compactMap { s in alerts[s].map { "\($0) \(s.rawValue)" } }
+        let info = alerts[.info].map { ", \($0) info finding\($0 == 1 ? "" : "s") (set aside by the model)" } ?? ""
         lines.append(c.wrap("scamflow:", "1") + " \(records) record\(records == 1 ? "" : "s") in \(files) file\(files == 1 ? "" : "s"), "
                      + "\(units) scanned unit\(units == 1 ? "" : "s"), "
-                     + "\(alertCount) alert\(alertCount == 1 ? "" : "s")" + (severities.isEmpty ? "" : " (" + severities.joined(separator: ", ") + ")"))
+                     + "\(alertCount) alert\(alertCount == 1 ? "" : "s")" + (severities.isEmpty ? "" : " (" + severities.joined(separator: ", ") + ")") + info)
         if issueCount > 0 {
             let reasons = InputIssue.Kind.allCases.compactMap { k in issues[k].map { "\(k.rawValue): \($0)" } }
             lines.append("  input issues: \(issueCount) (\(reasons.joined(separator: "; "))); \(skippedRecords) skipped")

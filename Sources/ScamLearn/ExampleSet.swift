@@ -15,18 +15,21 @@ struct ExampleSet {
     var textCounts: [Int32] = []
     var textScale: [Double] = []
     var labels: [Bool] = []
+    /// How much each example's gradient counts (`--weight`).
+    var weights: [Double] = []
     /// Index of each example in the `Learner`'s list of training records.
     var origins: [Int] = []
 
     var count: Int { labels.count }
 
-    mutating func append(text: [Int32], other: [Int32], scale: Double, label: Bool, origin: Int) {
+    mutating func append(text: [Int32], other: [Int32], scale: Double, label: Bool, weight: Double = 1, origin: Int) {
         features += text
         features += other
         offsets.append(features.count)
         textCounts.append(Int32(text.count))
         textScale.append(scale)
         labels.append(label)
+        weights.append(weight)
         origins.append(origin)
     }
 
@@ -40,6 +43,7 @@ struct ExampleSet {
             out.textCounts.append(textCounts[i])
             out.textScale.append(textScale[i])
             out.labels.append(labels[i])
+            out.weights.append(weights[i])
             out.origins.append(origins[i])
         }
         return out

@@ -90,7 +90,7 @@ struct FTRLProximal {
     /// One FTRL update on example `e`.
     private mutating func step(_ set: ExampleSet, _ e: Int) {
         let p = 1 / (1 + exp(-max(-35, min(35, margin(set, e)))))
-        let g = p - (set.labels[e] ? 1 : 0)
+        let g = (p - (set.labels[e] ? 1 : 0)) * set.weights[e]
         let start = set.offsets[e], split = start + Int(set.textCounts[e]), end = set.offsets[e + 1]
         let scale = set.textScale[e]
         update(biasIndex, g)

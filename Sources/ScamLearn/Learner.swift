@@ -29,6 +29,9 @@ public struct LearnOptions: Sendable {
     /// Percent of the records (by a hash of their id, else their text) never trained on: the
     /// validation split that `scamflow eval` reports.
     public var holdout = 0
+    /// How much the records of a source count (default 1): hard negatives are few beside the
+    /// scams that share their words, and count more.
+    public var sourceWeights: [String: Double] = [:]
     /// Sources whose `spam` records are left out rather than learned as not-a-scam.
     public var ignoreSpamIn: Set<String> = []
     /// What a text n-gram counts: `N^-textScale` for N distinct n-grams in the unit.
@@ -125,7 +128,7 @@ public final class Learner {
         var examples = ExampleSet()
         for (i, unit) in units.enumerated() {
             examples.append(text: index.indices(unit.text), other: index.indices(unit.other), scale: unit.scale,
-                            label: chosen[i].label.truth == .scam, origin: i)
+                            label: chosen[i].label.truth == .scam, weight: options.sourceWeights[chosen[i].source] ?? 1, origin: i)
         }
         let parameters = options.parameters
         var calibration = previous?.calibration ?? ModelFile.Calibration(a: 1, b: 0)
@@ -167,7 +170,8 @@ public final class Learner {
         model.calibration = calibration
         model.cues = cueSpecs
         model.signals = Array(Set(ruleSet.rules.map(\.signal))).sorted()
-        model.params = parameters.lines + [("min_count", "\(options.minCount)"), ("folds", "\(folds)"),
+        model.params = parameters.lines + options.sourceWeights.keys.sorted().map { ("weight", "\($0)=\(options.sourceWeights[$0]!)") }
+            + [("min_count", "\(options.minCount)"), ("folds", "\(folds)"),
                                           ("bias_n", ModelFile.format(ftrl.n[ftrl.biasIndex]))]
         var weights: [Int: Double] = [:]
         for i in 0..<index.count {

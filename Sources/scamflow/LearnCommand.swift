@@ -48,6 +48,9 @@ struct LearnCommand: ParsableCommand {
     @Option(name: .customLong("ignore-spam-in"), help: ArgumentHelp("Leave out the spam of this file (its name without extension). Repeatable.", valueName: "name"))
     var ignoreSpamIn: [String] = []
 
+    @Option(name: .customLong("weight"), help: ArgumentHelp("How much the records of a file count, e.g. hard-negatives=2 (its name without extension). Repeatable.", valueName: "name=w"))
+    var weights: [String] = []
+
     @Option(help: "FTRL learning rate.") var alpha: Double = 0.1
     @Option(help: "FTRL learning-rate smoothing.") var beta: Double = 1
     @Option(help: "L1 regularization (larger: fewer, stronger weights).") var l1: Double = 1
@@ -91,6 +94,13 @@ struct LearnCommand: ParsableCommand {
         (options.alpha, options.beta, options.l1, options.l2) = (alpha, beta, l1, l2)
         (options.epochs, options.minCount, options.folds, options.holdout) = (epochs, minCount, folds, holdout)
         options.ignoreSpamIn = Set(ignoreSpamIn)
+        for spec in weights {
+            let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, let w = Double(parts[1]), w > 0, w.isFinite else {
+                throw fail("--weight \(spec): write NAME=W with a positive number, e.g. hard-negatives=2")
+            }
+            options.sourceWeights[parts[0]] = w
+        }
         guard (0...1).contains(textScale) else { throw fail("--text-scale must be between 0 and 1") }
         options.textScale = textScale
         if let cues { options.cues = try readCues(cues, fail: fail) }
@@ -101,7 +111,7 @@ struct LearnCommand: ParsableCommand {
             if cues != nil { console.err("scamflow learn: --update keeps the cues of \(update); --cues is ignored\n") }
         }
 
-        let loaded = PackLoading.load(builtin: !noBuiltin, directories: packDirectories)
+        let loaded = PackLoading.load(builtin: !noBuiltin, directories: packDirectories, models: false)
         for d in loaded.diagnostics where d.severity == .error { console.err("scamflow: \(d)\n") }
         guard let ruleSet = loaded.ruleSet else { throw fail("the packs have errors; nothing was learned") }
 
@@ -137,9 +147,10 @@ struct LearnCommand: ParsableCommand {
         progress.finish()
         let text = result.model.encode()
         do {
-            try FileManager.default.createDirectory(atPath: ((output as NSString).expandingTildeInPath as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
-            try StoreFile.writeAtomically(Array(text.utf8), to: (output as NSString).expandingTildeInPath)
+            let path = (output as NSString).expandingTildeInPath
+            let folder = (path as NSString).deletingLastPathComponent
+            if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+            try StoreFile.writeAtomically(Array(text.utf8), to: path)
         } catch {
             throw fail("cannot write \(output): \(error.localizedDescription)")
         }

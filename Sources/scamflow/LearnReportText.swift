@@ -43,7 +43,9 @@ enum LearnReportText {
                 let (effect, _) = model.decide(p.facts, rulesFired: p.ruleFired)
                 switch effect {
                 case .raised, .raisedHigh: raised += 1; return true
-                case .demoted: demoted += 1; if p.truth == .scam { demotedScams += 1 }; return false
+                case .demoted:
+                    if p.ruleFired { demoted += 1; if p.truth == .scam { demotedScams += 1 } }
+                    return false
                 case .none, .escalated: return p.ruleFired
                 }
             }

@@ -89,6 +89,7 @@ struct PackBuild: ParsableCommand {
                 let checker = PackChecker(ruleSet: ruleSet)
                 problems += PackChecker.diagnostics(for: checker.runExamples())
                 problems += PackChecker.diagnostics(for: checker.runSequences())
+                problems += PackChecker.diagnostics(for: checker.runModelExamples())
                 problems += checker.backtrackingDiagnostics()
                 problems += checker.unreachableTextRuleDiagnostics()
             }

@@ -44,6 +44,7 @@ struct PackLint: ParsableCommand {
             let checker = PackChecker(ruleSet: ruleSet)
             diagnostics += PackChecker.diagnostics(for: checker.runExamples())
             diagnostics += PackChecker.diagnostics(for: checker.runSequences())
+            diagnostics += PackChecker.diagnostics(for: checker.runModelExamples())
             diagnostics += checker.backtrackingDiagnostics()
             diagnostics += checker.unreachableTextRuleDiagnostics()
         } else {
@@ -118,7 +119,20 @@ struct PackTest: ParsableCommand {
             let raised = r.raised.map { "\($0.flow)@\($0.step) \($0.severity)" }
             console.out("      raised: \(raised.isEmpty ? "nothing" : raised.joined(separator: ", "))\n")
         }
-        console.out("\(results.count + sequences.count - failed) passed, \(failed) failed\n")
+        let models = PackChecker(ruleSet: ruleSet).runModelExamples()
+        for r in models {
+            let expectation = r.expectAlert ? "alert" : "silent"
+            let p = r.probability.map { " p \((($0 * 1000).rounded() / 1000))" } ?? ""
+            if r.passed {
+                if verbose { console.out("ok    model \(r.pack) \(expectation)\(p): \(r.text.prefix(50))\n") }
+                continue
+            }
+            failed += 1
+            console.out("FAIL  model \(r.pack) \(expectation)  \(r.location)\n")
+            console.out("      example: \(r.text)\n")
+            console.out("      raised: \(r.raised.isEmpty ? "nothing" : r.raised.joined(separator: ", "))\(p)\n")
+        }
+        console.out("\(results.count + sequences.count + models.count - failed) passed, \(failed) failed\n")
         console.flush()
         if failed > 0 { throw ExitCode(1) }
     }

@@ -113,6 +113,7 @@ struct PackInstaller {
         let checker = PackChecker(ruleSet: ruleSet)
         var failures = PackChecker.diagnostics(for: checker.runExamples(packs: [name]))
         failures += PackChecker.diagnostics(for: checker.runSequences(packs: [name]))
+        failures += PackChecker.diagnostics(for: checker.runModelExamples(packs: [name]))
         if let alone = RuleSet.compile([spec]).0 {
             failures += PackChecker(ruleSet: alone).backtrackingDiagnostics()
         }

@@ -22,8 +22,10 @@ enum PackLoading {
     ///   - store: the store folder (default: `$SCAMFLOW_STORE`, else the XDG data folder).
     /// - Parameter literalCache: where literal requirements of earlier runs are kept (the
     ///   user's cache unless turned off, see `LiteralCache.standard`).
+    /// - Parameter models: load the packs' models (off for `learn`, which trains a new one:
+    ///   a pack whose model file is missing or damaged then still gives its rules).
     static func load(builtin: Bool, directories: [String], installed: Bool? = nil, store: String? = nil,
-                     literalCache: LiteralCache? = LiteralCache.standard()) -> Loaded {
+                     literalCache: LiteralCache? = LiteralCache.standard(), models: Bool = true) -> Loaded {
         var specs: [PackSpec] = []
         var diagnostics: [Diagnostic] = []
         var results: [PackLoader.Result] = builtin ? BuiltinPacks.load() : []
@@ -49,6 +51,12 @@ enum PackLoading {
             }
         }
         for result in results {
+            if !models, var partial = result.partial,
+               !result.diagnostics.contains(where: { $0.severity == .error && $0.code != .badModel }) {
+                partial.model = nil
+                specs.append(partial)
+                continue
+            }
             diagnostics += result.diagnostics.filter { $0.severity == .error }
             if let pack = result.pack { specs.append(pack) }
         }

@@ -12,7 +12,7 @@ struct Scamflow: ParsableCommand {
         problem with --strict). eval 0 = every --fail-under met, 1 = one not met, 2 = error. pack: 0 = success, \
         2 = failure or refusal, the store unchanged (pack test: 1 = a failure, 2 = a pack does not load).
         """,
-        version: "0.1.0",
+        version: "0.2.0",
         subcommands: [ScanCommand.self, StreamCommand.self, EvalCommand.self, LearnCommand.self, PackCommand.self, FlowsCommand.self, NormalizeCommand.self,
                       BenchCommand.self]
     )

@@ -50,6 +50,9 @@ struct ScanCommand: ParsableCommand {
     @OptionGroup(title: "Reading exports")
     var export: ExportArguments
 
+    @Flag(name: .customLong("show-info"), help: "Also show info findings: rule alerts the learned scorer set aside (a retelling, a warning). They never change the exit status.")
+    var showInfo = false
+
     @Flag(help: "Mask digits (card, ID, phone numbers, codes) in excerpts.")
     var redact = false
 
@@ -108,6 +111,7 @@ struct ScanCommand: ParsableCommand {
 
         var summary = ScanSummary()
         let scan = MessageScan(ruleSet: ruleSet, minScore: minScore)
+        scan.assessor.keepsInfo = showInfo
         var reportedFailures = 0
         let emit: ([Alert]) -> Void = { alerts in
             for alert in alerts {

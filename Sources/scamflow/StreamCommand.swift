@@ -67,6 +67,9 @@ struct StreamCommand: ParsableCommand {
     @Flag(help: "Mask digits in excerpts.")
     var redact = false
 
+    @Flag(name: .customLong("show-info"), help: "Also write info findings: rule alerts the learned scorer set aside (a retelling, a warning).")
+    var showInfo = false
+
     @Flag(name: .shortAndLong, help: "No summary at exit.")
     var quiet = false
 
@@ -96,8 +99,10 @@ struct StreamCommand: ParsableCommand {
         config.tolerance = DurationText.parse(tolerance)!
         config.idleTTL = DurationText.parse(idleTTL)!
         config.maxSubjects = maxSubjects
+        let processor = StreamProcessor(ruleSet: ruleSet, minScore: minScore, config: config)
+        processor.keepsInfo = showInfo
         let session = StreamSession(
-            processor: StreamProcessor(ruleSet: ruleSet, minScore: minScore, config: config),
+            processor: processor,
             encoder: AlertEncoder(format: AlertFormat(rawValue: format)!, color: false, redact: redact),
             statePath: state, flowsOnly: flowsOnly, quiet: quiet, partition: partition.flatMap(StreamPartition.init),
             latencyReport: latencyReport,

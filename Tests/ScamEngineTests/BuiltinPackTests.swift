@@ -10,7 +10,8 @@ import Testing
 
     @Test func theThreeShippedPacksArePresent() {
         let names = Set(Self.loaded.compactMap { $0.pack?.manifest.name })
-        #expect(names.isSuperset(of: ["zh-payment-scams", "zh-telecom-fraud", "en-scams"]))
+        #expect(names.isSuperset(of: ["zh-payment-scams", "zh-telecom-fraud", "en-scams", "scam-model"]))
+        #expect(Self.ruleSet?.model != nil, "the built-in model loads")
     }
 
     @Test func packsLoadWithoutErrorsOrWarnings() {
@@ -25,10 +26,15 @@ import Testing
     @Test(arguments: BuiltinPacks.all.map(\.name))
     func everyExampleOfPack(_ name: String) throws {
         let ruleSet = try #require(Self.ruleSet)
-        let results = PackChecker(ruleSet: ruleSet).runExamples(packs: [name])
-        #expect(!results.isEmpty)
+        let checker = PackChecker(ruleSet: ruleSet)
+        let results = checker.runExamples(packs: [name])
+        let models = checker.runModelExamples(packs: [name])
+        #expect(!results.isEmpty || !models.isEmpty)
         for failure in results where !failure.passed {
             Issue.record("\(failure.location): \(failure.rule) \(failure.expectMatch ? "does not match" : "matches") «\(failure.text)»")
+        }
+        for failure in models where !failure.passed {
+            Issue.record("\(failure.location): the model example \(failure.expectAlert ? "raises nothing" : "raises \(failure.raised)") «\(failure.text)»")
         }
     }
 
