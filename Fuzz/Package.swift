@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "FuzzReaders", targets: ["FuzzReaders"]),
         .executable(name: "FuzzPackBundle", targets: ["FuzzPackBundle"]),
         .executable(name: "FuzzLiteralCache", targets: ["FuzzLiteralCache"]),
+        .executable(name: "FuzzModelFile", targets: ["FuzzModelFile"]),
     ],
     dependencies: [
         .package(path: ".."),
@@ -47,6 +48,13 @@ let package = Package(
             name: "FuzzPackBundle",
             dependencies: [
                 .product(name: "ScamPacks", package: "main"),
+            ]
+        ),
+        // Model files (`model/*.sfmodel`): header, weights, trained texts, checksum, cues.
+        .executableTarget(
+            name: "FuzzModelFile",
+            dependencies: [
+                .product(name: "ScamEngine", package: "main"),
             ]
         ),
         // The literal cache file (`literals.bin`) every start reads.

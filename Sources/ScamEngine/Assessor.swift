@@ -133,7 +133,7 @@ public struct Assessor {
         if modelAlone {
             result.scamLikely = p >= compiled.spec.threshold
             guard result.scamLikely else { return nil }
-            return modelAlert(compiled, p: p, vector: vector, hits: hits, effect: .raised, clause: nil, unit: unit)
+            return modelAlert(compiled, p: p, vector: vector, input: input, hits: hits, effect: .raised, clause: nil, unit: unit)
         }
         let facts = FusionFacts(probability: p, signals: signals.count, guards: Set(guarded).count, ratio: ratio, cues: input.cues)
         let (effect, clause) = compiled.decide(facts, rulesFired: ruleAlert != nil)
@@ -141,7 +141,7 @@ public struct Assessor {
         result.scamLikely = p >= compiled.spec.threshold && !result.demoted
         guard var alert = ruleAlert else {
             guard effect == .raised || effect == .raisedHigh else { return nil }
-            return modelAlert(compiled, p: p, vector: vector, hits: hits, effect: effect, clause: clause, unit: unit)
+            return modelAlert(compiled, p: p, vector: vector, input: input, hits: hits, effect: effect, clause: clause, unit: unit)
         }
         var opinion = ModelOpinion(pack: packLabel, probability: Assessor.rounded(p), effect: effect, reason: clause?.summary, features: [])
         switch effect {
@@ -149,7 +149,7 @@ public struct Assessor {
             alert.severity = .info
         case .escalated:
             alert.severity = Assessor.raised(alert.severity)
-            let explained = explain(compiled, vector: vector, unit: unit)
+            let explained = explain(compiled, vector: vector, input: input, unit: unit)
             alert.evidence += explained.evidence
             opinion.features = explained.features
         case .none, .raised, .raisedHigh:
@@ -161,10 +161,10 @@ public struct Assessor {
 
     /// An alert the model raised: named after the model, with the rule hits (below every
     /// threshold) and the weightiest n-grams as evidence.
-    private func modelAlert(_ compiled: CompiledModel, p: Double, vector: ModelFeatures.Vector, hits: [Hit],
+    private func modelAlert(_ compiled: CompiledModel, p: Double, vector: ModelFeatures.Vector, input: ModelInput, hits: [Hit],
                             effect: ModelOpinion.Effect, clause: FusionClause?, unit: Unit) -> Alert {
         let pack = ruleSet.packs[compiled.packIndex]
-        let explained = explain(compiled, vector: vector, unit: unit)
+        let explained = explain(compiled, vector: vector, input: input, unit: unit)
         let ruleEvidence = orderedEvidence(hits)
         let evidence = ruleEvidence + explained.evidence
         let topRule = hits.max { a, b in
@@ -194,10 +194,10 @@ public struct Assessor {
     /// The signal units emit when the model's probability reaches its threshold.
     public static let modelSignal = "model.scam_likely"
 
-    private func explain(_ compiled: CompiledModel, vector: ModelFeatures.Vector, unit: Unit)
+    private func explain(_ compiled: CompiledModel, vector: ModelFeatures.Vector, input: ModelInput, unit: Unit)
         -> (evidence: [Evidence], features: [(key: String, weight: Double)]) {
         guard let explainer else { return ([], []) }
-        return explainer.explain(vector, segments: unit.segments, model: compiled.model, signal: Assessor.modelSignal,
+        return explainer.explain(vector, pieces: input.top, segments: unit.segments, model: compiled.model, signal: Assessor.modelSignal,
                                  rule: Assessor.modelAlertID)
     }
 

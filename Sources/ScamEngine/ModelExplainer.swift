@@ -1,10 +1,10 @@
 /// Shows why the model scored a unit as it did: the text n-grams that weighed most, as excerpts
 /// of the original text with their spans (like rule evidence), and the strongest other features.
 ///
-/// Only run for units whose alert the model raised or changed, so its cost (normalizing the
-/// unit's text again, with positions) is paid per alert, not per record. One per thread.
-public final class ModelExplainer {
-    private let normalizer = Normalizer()
+/// The scanner already found each record's strongest n-grams, located in the original text
+/// (`ModelInput.top`), so explaining costs a sort of a few dozen pieces, paid per alert the
+/// model raised or changed, never per record.
+public struct ModelExplainer: Sendable {
     /// Excerpts per alert.
     public var maxExcerpts = 4
     /// Text n-grams considered before merging neighbours into excerpts.
@@ -31,30 +31,22 @@ public final class ModelExplainer {
 
     /// Evidence for the n-grams that pushed the score up most, strongest first, and the other
     /// features by the size of their weight.
-    public func explain(_ vector: ModelFeatures.Vector, segments: [Segment], model: ScoringModel,
+    public func explain(_ vector: ModelFeatures.Vector, pieces: [ModelInput.Piece], segments: [Segment], model: ScoringModel,
                         signal: String, rule: String) -> (evidence: [Evidence], features: [(key: String, weight: Double)]) {
         let scale = vector.textScale(model.file.textScale)
-        // The first occurrence of each n-gram with a positive weight.
         struct Piece { var segment: Int; var range: Range<Int>; var weight: Double }
-        var pieces: [Piece] = []
+        // An n-gram counts once per unit: its first segment's occurrence.
         var seen = Set<UInt64>()
-        var normalized: [NormalizedText] = []
-        for (index, segment) in segments.enumerated() {
-            let text = normalizer.normalize(segment.text)
-            normalized.append(text)
-            var sink = FeatureOccurrences()
-            text.subject.bytes.withUnsafeBufferPointer { TextFeatures.extract($0, into: &sink) }
-            for occurrence in sink.occurrences where seen.insert(occurrence.hash).inserted {
-                let w = Double(model.weight(occurrence.hash)) * scale
-                if w > 0 { pieces.append(Piece(segment: index, range: occurrence.start..<occurrence.end, weight: w)) }
-            }
+        var chosen: [Piece] = []
+        for p in pieces.sorted(by: { ($0.weight, $1.segment, $1.range.lowerBound) > ($1.weight, $0.segment, $0.range.lowerBound) })
+        where p.segment < segments.count && seen.insert(p.hash).inserted {
+            chosen.append(Piece(segment: p.segment, range: p.range, weight: Double(p.weight) * scale))
+            if chosen.count == maxNGrams { break }
         }
-        pieces.sort { ($0.weight, $1.segment, $1.range.lowerBound) > ($1.weight, $0.segment, $0.range.lowerBound) }
-        pieces = Array(pieces.prefix(maxNGrams))
         // Overlapping or touching n-grams of one segment make one excerpt (免密, 密支, 支付 → 免密支付).
-        pieces.sort { ($0.segment, $0.range.lowerBound) < ($1.segment, $1.range.lowerBound) }
+        chosen.sort { ($0.segment, $0.range.lowerBound) < ($1.segment, $1.range.lowerBound) }
         var merged: [Piece] = []
-        for piece in pieces {
+        for piece in chosen {
             if var last = merged.last, last.segment == piece.segment, piece.range.lowerBound <= last.range.upperBound {
                 last.range = last.range.lowerBound..<max(last.range.upperBound, piece.range.upperBound)
                 last.weight += piece.weight
@@ -67,13 +59,13 @@ public final class ModelExplainer {
         var evidence: [Evidence] = []
         for piece in merged.prefix(maxExcerpts) {
             let segment = segments[piece.segment]
-            let span = normalized[piece.segment].originalRange(of: piece.range)
             let original = Array(segment.text.utf8)
-            var excerpt = String(decoding: original[span], as: UTF8.self)
+            guard piece.range.upperBound <= original.count else { continue }
+            var excerpt = String(decoding: original[piece.range], as: UTF8.self)
             if excerpt.unicodeScalars.count > maxExcerptScalars {
                 excerpt = String(String.UnicodeScalarView(excerpt.unicodeScalars.prefix(maxExcerptScalars))) + "…"
             }
-            var e = Evidence(source: segment.source, time: segment.time, signal: signal, rule: rule, excerpt: excerpt, span: span,
+            var e = Evidence(source: segment.source, time: segment.time, signal: signal, rule: rule, excerpt: excerpt, span: piece.range,
                              speaker: segment.speaker, recordID: segment.recordID)
             e.weight = (piece.weight * 1000).rounded() / 1000
             evidence.append(e)

@@ -3,19 +3,47 @@ import Foundation
 /// What the scanner collects from one record for the learned scorer, before the unit (message
 /// or call) it belongs to is complete.
 public struct ModelInput: Sendable {
-    /// Text n-gram ids (`TextFeatures`), with repeats.
+    /// Text n-gram ids (`TextFeatures`): distinct, in the order first seen, while `distinct`;
+    /// with repeats after merging the segments of a call.
     public var text: [UInt64] = []
+    /// Whether `text` and `slots` hold each entry once (true for one record's input).
+    public var distinct = true
+    /// With a model whose `text_scale` is 0, the scanner keeps the n-grams the model has, as
+    /// slots of its weight table, instead of every n-gram id (`text` is then empty): the
+    /// number of the others does not matter, and most n-grams are in no model.
+    public var slots: [Int32] = []
+    /// Σ of the model's weights over `text`, computed where the record was scanned (on a
+    /// worker thread) when `distinct`; nil otherwise, or without a model.
+    public var textWeight: Double?
     /// Context feature ids: a cue's presence (`c:`) and a rule hit within a cue's reach (`cs:`).
     public var context: [UInt64] = []
     /// Context feature keys by id, for explaining a verdict.
     public var contextKeys: [UInt64: String] = [:]
     /// Bit `i` is set when cue `i` of the model was found.
     public var cues: UInt32 = 0
+    /// The n-grams of highest positive weight, each located in its segment's original text.
+    public var top: [Piece] = []
+    /// How many records (segments of one call) the input holds.
+    public var segments = 1
+
+    /// An n-gram to show as evidence: where it is (original bytes of segment `segment`) and its
+    /// weight in the model.
+    public struct Piece: Sendable {
+        public var hash: UInt64
+        public var range: Range<Int>
+        public var weight: Float
+        public var segment = 0
+    }
 
     public init() {}
 
     public mutating func merge(_ other: ModelInput) {
         text += other.text
+        slots += other.slots
+        distinct = false
+        textWeight = nil
+        top += other.top.map { var p = $0; p.segment += segments; return p }
+        segments += other.segments
         context += other.context
         contextKeys.merge(other.contextKeys) { a, _ in a }
         cues |= other.cues
@@ -52,16 +80,21 @@ public enum ModelFeatures {
         }
     }
 
-    /// A unit's features: text n-grams (sorted, distinct) and the others (sorted, distinct), with
-    /// the keys of the others.
+    /// A unit's features: text n-grams (distinct) and the others (sorted, distinct), with the
+    /// keys of the others.
     public struct Vector: Sendable {
         public var text: [UInt64]
+        /// The model's slots of the text n-grams it has (instead of `text`, see `ModelInput.slots`).
+        public var slots: [Int32] = []
+        /// Σ of the model's weights over the text n-grams, when already known.
+        public var textWeight: Double?
         public var other: [UInt64]
         public var otherKeys: [UInt64: String]
         /// What one text n-gram counts: `N^-power` for N distinct n-grams (the model's
         /// `text_scale`; 0.5 counts each `1/√N`, so long calls and short texts weigh alike).
         public func textScale(_ power: Double) -> Double {
-            text.isEmpty ? 0 : (power == 0.5 ? 1 / Double(text.count).squareRoot() : pow(Double(text.count), -power))
+            if power == 0 { return 1 }
+            return text.isEmpty ? 0 : (power == 0.5 ? 1 / Double(text.count).squareRoot() : pow(Double(text.count), -power))
         }
     }
 
@@ -72,8 +105,12 @@ public enum ModelFeatures {
     ///   - ratio: the best pack's rule score divided by its threshold.
     public static func vector(_ input: ModelInput, signals: [String], guarded: [String], ratio: Double) -> Vector {
         var text = input.text
-        text.sort()
-        dedupe(&text)
+        var slots = input.slots
+        if !input.distinct {
+            text.sort()
+            dedupe(&text)
+            slots = Array(Set(slots)).sorted()
+        }
         var keys = input.contextKeys
         var other = input.context
         func add(_ key: String) {
@@ -92,13 +129,19 @@ public enum ModelFeatures {
         add(ratioKey(ratio))
         other.sort()
         dedupe(&other)
-        return Vector(text: text, other: other, otherKeys: keys)
+        return Vector(text: text, slots: slots, textWeight: input.distinct ? input.textWeight : nil, other: other, otherKeys: keys)
     }
 
     /// `bias + Σ w·x` for a model.
     public static func margin(_ vector: Vector, model: ScoringModel) -> Double {
         var textSum: Double = 0
-        for h in vector.text { textSum += Double(model.weight(h)) }
+        if let known = vector.textWeight {
+            textSum = known
+        } else if !vector.slots.isEmpty {
+            for s in vector.slots { textSum += Double(model.weight(slot: Int(s))) }
+        } else {
+            for h in vector.text { textSum += Double(model.weight(h)) }
+        }
         var otherSum: Double = 0
         for h in vector.other { otherSum += Double(model.weight(h)) }
         return model.file.bias + textSum * vector.textScale(model.file.textScale) + otherSum

@@ -351,6 +351,21 @@ extension ModelFile {
         return out
     }
 
+    /// The cues of a model file, read from its header alone (before its weights are parsed), so
+    /// the prefilter can be built with them while the rest of the file is read. Empty when the
+    /// header has none or cannot be read (the full parse reports why).
+    public static func cues(inHeaderOf text: String) -> [CueSpec] {
+        var out: [CueSpec] = []
+        for line in text.split(separator: "\n", maxSplits: 64, omittingEmptySubsequences: false).dropFirst() {
+            if line.hasPrefix("weights\t") { break }
+            guard line.hasPrefix("cue\t") else { continue }
+            let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard f.count >= 4, let scope = CueSpec.Scope(rawValue: f[2]) else { return [] }
+            out.append(CueSpec(name: f[1], scope: scope, pattern: f[3...].joined(separator: "\t")))
+        }
+        return out
+    }
+
     /// Checks the `end` line against the bytes before it.
     static func verifyChecksum(_ bytes: UnsafeBufferPointer<UInt8>) throws(ModelFormatError) {
         var end = bytes.count

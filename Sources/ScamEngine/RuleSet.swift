@@ -81,11 +81,18 @@ public final class RuleSet: Sendable {
     public let prefilter: Prefilter
     /// The learned scorer in force, when a pack carries one (the last such pack loaded).
     public let model: CompiledModel?
+    /// The model's cue patterns (Han simplified) that the prefilter covers after the rules: its
+    /// candidate `rules.count + i` is cue `i`. Empty without a model.
+    public let prefilterCues: [String]
 
     init(packs: [CompiledPack], rules: [CompiledRule], eventRules: [CompiledEventRule] = [], flows: [CompiledFlow] = [],
-         sequences: [(pack: Int, spec: SequenceSpec)] = [], model: CompiledModel? = nil, background: BackgroundPrefilter? = nil) {
+         sequences: [(pack: Int, spec: SequenceSpec)] = [], model: CompiledModel? = nil, cuePatterns: [String] = [],
+         background: BackgroundPrefilter? = nil) {
         self.packs = packs
         self.model = model
+        // Cues count only when they are the model's (a damaged header gave none).
+        let cues = model.map { $0.model.cues.map(\.regex.pattern) } == cuePatterns ? cuePatterns : []
+        prefilterCues = cues
         self.rules = rules
         self.eventRules = eventRules
         self.flows = flows
@@ -93,7 +100,9 @@ public final class RuleSet: Sendable {
         var byName: [String: [Int]] = [:]
         for (i, rule) in eventRules.enumerated() { for name in rule.events { byName[name, default: []].append(i) } }
         eventRulesByName = byName
-        let (patterns, stated, unless) = (rules.map(\.match.pattern), rules.map(\.spec.prefilter), rules.map(\.unless?.pattern))
+        let patterns = rules.map(\.match.pattern) + cues
+        let stated = rules.map(\.spec.prefilter) + cues.map { _ in [String]() }
+        let unless = rules.map(\.unless?.pattern) + cues.map { _ in String?.none }
         prefilter = background?.prefilter(patterns: patterns, stated: stated, unless: unless)
             ?? Prefilter(patterns: patterns, stated: stated, unless: unless)
     }
@@ -115,8 +124,12 @@ public final class RuleSet: Sendable {
                 chosen.append(spec)
             }
         }
-        // The prefilter is built on other cores while PCRE2 compiles here.
-        let background = BackgroundPrefilter(rules: chosen.flatMap { $0.rules.map { ($0.match.value, $0.prefilter, $0.unless?.value) } },
+        // The prefilter is built on other cores while PCRE2 compiles here; it covers the cues of
+        // the model too (the last pack with one), read from its file's header.
+        let cuePatterns = chosen.last { $0.model?.contents != nil }?.model?.contents
+            .map { ModelFile.cues(inHeaderOf: $0).map { Normalizer.simplifyHan(in: $0.pattern) } } ?? []
+        let background = BackgroundPrefilter(rules: chosen.flatMap { $0.rules.map { ($0.match.value, $0.prefilter, $0.unless?.value) } }
+                                                 + cuePatterns.map { ($0, [], nil) },
                                              cache: literalCache)
         var packs: [CompiledPack] = []
         var rules: [CompiledRule] = []
@@ -168,7 +181,7 @@ public final class RuleSet: Sendable {
         if let model { diagnostics += staleModelDiagnostics(model, rules: rules) }
         if diagnostics.contains(where: { $0.severity == .error }) { return (nil, diagnostics) }
         return (RuleSet(packs: packs, rules: rules, eventRules: eventRules, flows: flows, sequences: sequences,
-                        model: model, background: background), diagnostics)
+                        model: model, cuePatterns: cuePatterns, background: background), diagnostics)
     }
 
     /// Parses and compiles a pack's model; a damaged file or a bad fusion line is an error.

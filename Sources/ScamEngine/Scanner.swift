@@ -47,7 +47,18 @@ public final class Scanner {
     public private(set) var rulesRun = 0
     /// The cues of the model whose input `scan` collects: the rule set's model's, nil (no model
     /// input at all) when it has none. Training sets the cues of the model it builds.
-    public var modelCues: [ScoringModel.Cue]?
+    public var modelCues: [ScoringModel.Cue]? {
+        didSet { cuesPrefiltered = modelCues.map { $0.map(\.regex.pattern) } == ruleSet.prefilterCues && !ruleSet.prefilterCues.isEmpty }
+    }
+    /// Whether the prefilter covers `modelCues` (the rule set's own model), so a cue runs only
+    /// where its literals are.
+    private var cuesPrefiltered = false
+    /// Scratch set for the distinct n-grams of one record.
+    private let featureSet = FeatureSet()
+    /// Scratch bits over the model's weight table (see `ModelSlots`).
+    private let slotBits: SlotBits?
+    /// Prefilter candidates from here on are the model's cues (see `RuleSet.prefilterCues`).
+    private let cueBase: Int
 
     /// What the hot loop needs of a rule, without copying the whole `CompiledRule`.
     private struct RuleRuntime {
@@ -68,6 +79,10 @@ public final class Scanner {
         for i in 0..<ruleSet.rules.count { all[i] = Int32(i) }
         allRules = UnsafeBufferPointer(rebasing: all[0..<ruleSet.rules.count])
         modelCues = ruleSet.model?.model.cues
+        cueBase = ruleSet.rules.count
+        slotBits = ruleSet.model.map { SlotBits(count: $0.model.slotCount) }
+        // (`didSet` does not run in an initializer.)
+        cuesPrefiltered = !ruleSet.prefilterCues.isEmpty && modelCues.map { $0.map(\.regex.pattern) } == ruleSet.prefilterCues
     }
 
     deinit { allRules.deallocate() }
@@ -93,10 +108,16 @@ public final class Scanner {
         let channel = record.channel
         let firstHit = hits.count
         var original: [UInt8]?
+        // Cues the prefilter found the literals of (all of them when it does not cover them).
+        var cueCandidates: UInt32 = usesPrefilter && cuesPrefiltered ? 0 : UInt32.max
         normalized.subject.bytes.withUnsafeBufferPointer { bytes in
             let candidates = usesPrefilter ? prefilter.candidates(in: bytes, scratch: scratch) : allRules
             for candidate in candidates {
                 let index = Int(candidate)
+                if index >= cueBase {
+                    cueCandidates |= 1 << UInt32(index - cueBase)
+                    continue
+                }
                 let rule = runtime[index]
                 if let channel, !rule.channels.isEmpty, !rule.channels.contains(channel) { continue }
                 if !rule.languages.isEmpty, !rule.languages.contains(language) { continue }
@@ -119,21 +140,35 @@ public final class Scanner {
         }
         if let cues = modelCues {
             if original == nil { original = Array(text.utf8) }
-            model = modelInput(normalized, original: original!, hits: hits[firstHit...], cues: cues, failures: &failures,
-                               source: record.source)
+            model = modelInput(normalized, original: original!, hits: hits[firstHit...], cues: cues, candidates: cueCandidates,
+                               failures: &failures, source: record.source)
         }
         return language
     }
 
     /// The record's n-grams, and the cues of the model with the hits they reach.
     private func modelInput(_ normalized: NormalizedText, original: [UInt8], hits: ArraySlice<Hit>, cues: [ScoringModel.Cue],
-                            failures: inout [RuleFailure], source: SourcePosition) -> ModelInput {
+                            candidates: UInt32, failures: inout [RuleFailure], source: SourcePosition) -> ModelInput {
         var input = ModelInput()
-        var sink = FeatureHashes()
-        sink.hashes.reserveCapacity(normalized.subject.bytes.count)
-        normalized.subject.bytes.withUnsafeBufferPointer { TextFeatures.extract($0, into: &sink) }
-        input.text = sink.hashes
-        for (index, cue) in cues.enumerated() {
+        var top: [(hash: UInt64, range: Range<Int>, weight: Float)] = []
+        if let scorer = ruleSet.model?.model, scorer.file.textScale == 0, let slotBits {
+            var sink = ModelSlots(model: scorer, seen: slotBits)
+            normalized.subject.bytes.withUnsafeBufferPointer { TextFeatures.extract($0, into: &sink) }
+            sink.finish()
+            input.slots = sink.slots
+            input.textWeight = sink.weight
+            top = sink.top
+        } else {
+            var sink = DistinctFeatures(set: featureSet, model: ruleSet.model?.model)
+            normalized.subject.bytes.withUnsafeBufferPointer { TextFeatures.extract($0, into: &sink) }
+            input.text = sink.hashes
+            if ruleSet.model != nil { input.textWeight = sink.weight }
+            top = sink.top
+        }
+        // The n-grams that weigh most, located in the original text, for explaining the verdict
+        // without normalizing the text again.
+        input.top = top.map { ModelInput.Piece(hash: $0.hash, range: normalized.originalRange(of: $0.range), weight: $0.weight) }
+        for (index, cue) in cues.enumerated() where candidates & (1 << UInt32(index)) != 0 {
             var spans: [Range<Int>] = []
             do {
                 try matcher.forEachMatch(cue.regex, in: normalized.subject) { range in
@@ -185,6 +220,7 @@ public final class Scanner {
             let candidates = usesPrefilter ? prefilter.candidates(in: bytes, scratch: scratch) : allRules
             for candidate in candidates {
                 let index = Int(candidate)
+                if index >= cueBase { continue }
                 if let allowed, !allowed[index] { continue }
                 rulesRun += 1
                 if (try? matcher.firstMatch(runtime[index].match, in: normalized.subject)) != nil { return index }

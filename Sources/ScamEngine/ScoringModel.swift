@@ -69,51 +69,86 @@ public final class ScoringModel: Sendable {
     @inline(__always)
     public func weight(_ hash: UInt64) -> Float { table.weight(hash) }
 
+    /// The table slot of a feature the model has (its weight is `weight(slot:)`), -1 otherwise:
+    /// lets a scanner mark the features of a text it has counted in a bit set of slots.
+    @inline(__always)
+    public func slot(_ hash: UInt64) -> Int { table.slot(hash) }
+    @inline(__always)
+    public func weight(slot: Int) -> Float { table.weight(slot: slot) }
+    /// The number of slots (`slot` is below it).
+    public var slotCount: Int { table.capacity }
+
     /// The index of a cue by name.
     public func cueIndex(_ name: String) -> Int? { cues.firstIndex { $0.name == name } }
 }
 
 /// Feature ids to weights: open addressing with linear probing over a power-of-two table at
-/// most half full. Keys are full 64-bit feature ids, so two features never share a weight.
+/// most two-thirds full. Keys are full 64-bit feature ids, so two features never share a weight.
+///
+/// A key and its weight sit side by side (one cache line holds four slots): a scan looks up
+/// every distinct n-gram of every text, and most of them are in no model, so a lookup is
+/// usually one miss in the cache and one probe.
 struct WeightTable: Sendable {
-    private let keys: [UInt64]
-    private let values: [Float]
+    private struct Slot { var key: UInt64; var weight: Float }
+    private let slots: [Slot]
     private let mask: Int
     private let shift: UInt64
     let count: Int
+    /// One bit per 64K buckets of ids (other bits than the slot's): most n-grams of a text are
+    /// in no model, and this 8 KiB answers "not here" from the first-level cache.
+    private let filter: [UInt64]
+    var capacity: Int { slots.count }
+
+    @inline(__always)
+    private static func filterBit(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: (hash >> 17) & 0xFFFF) }
 
     init(_ weights: [ModelFile.Weight]) {
+        let nonzero = weights.filter { $0.weight != 0 }
         var capacity = 16
-        while capacity < weights.count * 2 { capacity <<= 1 }
-        var keys = [UInt64](repeating: 0, count: capacity)
-        var values = [Float](repeating: 0, count: capacity)
+        while capacity * 2 < nonzero.count * 3 { capacity <<= 1 }
+        var slots = [Slot](repeating: Slot(key: 0, weight: 0), count: capacity)
         let mask = capacity - 1
         let shift = UInt64(64 - capacity.trailingZeroBitCount)
         var count = 0
-        for w in weights where w.weight != 0 {
+        for w in nonzero {
             var slot = Int(truncatingIfNeeded: (w.hash &* 0x9E37_79B9_7F4A_7C15) >> shift) & mask
-            while keys[slot] != 0 && keys[slot] != w.hash { slot = (slot + 1) & mask }
-            if keys[slot] == 0 { count += 1 }
-            keys[slot] = w.hash
-            values[slot] = w.weight
+            while slots[slot].key != 0 && slots[slot].key != w.hash { slot = (slot + 1) & mask }
+            if slots[slot].key == 0 { count += 1 }
+            slots[slot] = Slot(key: w.hash, weight: w.weight)
         }
-        self.keys = keys
-        self.values = values
+        var filter = [UInt64](repeating: 0, count: 1024)
+        for w in nonzero {
+            let bit = WeightTable.filterBit(w.hash)
+            filter[bit >> 6] |= 1 << UInt64(bit & 63)
+        }
+        self.slots = slots
         self.mask = mask
         self.shift = shift
         self.count = count
+        self.filter = filter
     }
 
     @inline(__always)
-    func weight(_ hash: UInt64) -> Float {
-        keys.withUnsafeBufferPointer { keys in
+    func slot(_ hash: UInt64) -> Int {
+        let bit = WeightTable.filterBit(hash)
+        guard filter.withUnsafeBufferPointer({ $0[bit >> 6] & (1 << UInt64(bit & 63)) }) != 0 else { return -1 }
+        return slots.withUnsafeBufferPointer { slots in
             var slot = Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> shift) & mask
             while true {
-                let k = keys[slot]
-                if k == hash { return values[slot] }
-                if k == 0 { return 0 }
+                let k = slots[slot].key
+                if k == hash { return slot }
+                if k == 0 { return -1 }
                 slot = (slot + 1) & mask
             }
         }
+    }
+
+    @inline(__always)
+    func weight(slot: Int) -> Float { slots.withUnsafeBufferPointer { $0[slot].weight } }
+
+    @inline(__always)
+    func weight(_ hash: UInt64) -> Float {
+        let s = slot(hash)
+        return s < 0 ? 0 : weight(slot: s)
     }
 }

@@ -213,6 +213,157 @@ public struct FeatureHashes: FeatureSink {
     public mutating func add(_ occurrence: TextFeatures.Occurrence) { hashes.append(occurrence.hash) }
 }
 
+/// Collects each id once, in the order first seen, through a reusable `FeatureSet`: what a
+/// record's model input needs (sorting thousands of ids of a long call cost more than the rest
+/// of scoring).
+///
+/// With a model, it also sums the weights of the ids (`weight`) and keeps the `topCount`
+/// occurrences of highest positive weight (`top`, strongest first): what explaining a verdict
+/// needs, found in the pass that finds the ids.
+public struct DistinctFeatures: FeatureSink {
+    public var hashes: [UInt64] = []
+    public private(set) var weight = 0.0
+    public private(set) var top: [(hash: UInt64, range: Range<Int>, weight: Float)] = []
+    public static let topCount = 16
+    let set: FeatureSet
+    let model: ScoringModel?
+
+    public init(set: FeatureSet, model: ScoringModel? = nil) {
+        self.set = set
+        self.model = model
+        set.clear()
+    }
+
+    public mutating func add(_ occurrence: TextFeatures.Occurrence) {
+        guard set.insert(occurrence.hash) else { return }
+        hashes.append(occurrence.hash)
+        guard let model else { return }
+        let w = model.weight(occurrence.hash)
+        weight += Double(w)
+        guard w > 0, top.count < DistinctFeatures.topCount || w > top[top.count - 1].weight else { return }
+        // Insertion into a short sorted list: at most 16 entries.
+        var at = top.count
+        while at > 0, top[at - 1].weight < w { at -= 1 }
+        top.insert((occurrence.hash, occurrence.start..<occurrence.end, w), at: at)
+        if top.count > DistinctFeatures.topCount { top.removeLast() }
+    }
+}
+
+/// Collects the n-grams of a text that a model has, each once, as slots of its weight table
+/// (see `ModelInput.slots`), with their weight sum and the strongest of them (like
+/// `DistinctFeatures`). Slots seen are marked in a bit set the sink clears behind itself.
+public struct ModelSlots: FeatureSink {
+    public var slots: [Int32] = []
+    public private(set) var weight = 0.0
+    public private(set) var top: [(hash: UInt64, range: Range<Int>, weight: Float)] = []
+    let seen: SlotBits
+    let model: ScoringModel
+
+    public init(model: ScoringModel, seen: SlotBits) {
+        self.model = model
+        self.seen = seen
+    }
+
+    public mutating func add(_ occurrence: TextFeatures.Occurrence) {
+        let slot = model.slot(occurrence.hash)
+        guard slot >= 0, seen.insert(slot) else { return }
+        slots.append(Int32(slot))
+        let w = model.weight(slot: slot)
+        weight += Double(w)
+        guard w > 0, top.count < DistinctFeatures.topCount || w > top[top.count - 1].weight else { return }
+        var at = top.count
+        while at > 0, top[at - 1].weight < w { at -= 1 }
+        top.insert((occurrence.hash, occurrence.start..<occurrence.end, w), at: at)
+        if top.count > DistinctFeatures.topCount { top.removeLast() }
+    }
+
+    /// Clears the bits this sink set (call once the record is done).
+    public func finish() { for s in slots { seen.remove(Int(s)) } }
+}
+
+/// One bit per slot of a model's weight table; one per scanner.
+public final class SlotBits {
+    private let words: UnsafeMutableBufferPointer<UInt64>
+    public init(count: Int) {
+        words = .allocate(capacity: max(1, (count + 63) / 64))
+        words.initialize(repeating: 0)
+    }
+    deinit { words.deallocate() }
+    /// Sets bit `i`; returns whether it was clear.
+    @inline(__always)
+    public func insert(_ i: Int) -> Bool {
+        let mask: UInt64 = 1 << UInt64(i & 63)
+        let w = words[i >> 6]
+        if w & mask != 0 { return false }
+        words[i >> 6] = w | mask
+        return true
+    }
+    @inline(__always)
+    public func remove(_ i: Int) { words[i >> 6] &= ~(1 << UInt64(i & 63)) }
+}
+
+/// A set of nonzero feature ids that is cleared in O(1) (a generation stamp per slot): one per
+/// scanner, reused for every record. Grows to hold any text; not thread-safe.
+///
+/// Storage is held through pointers: `var` arrays of a class cost a dynamic exclusivity check
+/// on every access, which was a tenth of the model's share of a scan.
+public final class FeatureSet {
+    private var keys: UnsafeMutableBufferPointer<UInt64>
+    private var stamps: UnsafeMutableBufferPointer<UInt32>
+    private var generation: UInt32 = 1
+    private var count = 0
+
+    public init(capacity: Int = 1024) {
+        keys = .allocate(capacity: capacity)
+        stamps = .allocate(capacity: capacity)
+        stamps.initialize(repeating: 0)
+    }
+
+    deinit {
+        keys.deallocate()
+        stamps.deallocate()
+    }
+
+    public func clear() {
+        count = 0
+        generation &+= 1
+        if generation == 0 {
+            stamps.update(repeating: 0)
+            generation = 1
+        }
+    }
+
+    /// Inserts `h`; returns whether it was new.
+    @inline(__always)
+    public func insert(_ h: UInt64) -> Bool {
+        if (count + 1) * 2 > keys.count { grow() }
+        let (keys, stamps, generation) = (self.keys, self.stamps, self.generation)
+        let mask = keys.count - 1
+        var slot = Int(truncatingIfNeeded: (h &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+        while stamps[slot] == generation {
+            if keys[slot] == h { return false }
+            slot = (slot + 1) & mask
+        }
+        stamps[slot] = generation
+        keys[slot] = h
+        count += 1
+        return true
+    }
+
+    private func grow() {
+        let old = (0..<keys.count).filter { stamps[$0] == generation }.map { keys[$0] }
+        let capacity = keys.count * 2
+        keys.deallocate()
+        stamps.deallocate()
+        keys = .allocate(capacity: capacity)
+        stamps = .allocate(capacity: capacity)
+        stamps.initialize(repeating: 0)
+        generation = 1
+        count = 0
+        for h in old { _ = insert(h) }
+    }
+}
+
 /// Collects every occurrence: what explaining a verdict and writing a model's keys need.
 public struct FeatureOccurrences: FeatureSink {
     public var occurrences: [TextFeatures.Occurrence] = []

@@ -7,7 +7,7 @@ public struct LearnReport: Sendable {
         public var name: String
         public var used = 0
         public var heldOut = 0
-        /// Spam left out (`--ignore-spam-in`).
+        /// Records left out: spam of `--ignore-spam-in`, scams of `--leave-out-category`.
         public var ignored = 0
         public var scams = 0
         public var benign = 0

@@ -32,6 +32,9 @@ public struct LearnOptions: Sendable {
     /// How much the records of a source count (default 1): hard negatives are few beside the
     /// scams that share their words, and count more.
     public var sourceWeights: [String: Double] = [:]
+    /// Scam categories left out of training altogether (to measure how the model does on a scam
+    /// type it never saw).
+    public var leaveOutCategories: Set<String> = []
     /// Sources whose `spam` records are left out rather than learned as not-a-scam.
     public var ignoreSpamIn: Set<String> = []
     /// What a text n-gram counts: `N^-textScale` for N distinct n-grams in the unit.
@@ -110,6 +113,10 @@ public final class Learner {
             defer { report.sources[item.source] = source }
             if Learner.isHeldOut(item.record, percent: options.holdout) { source.heldOut += 1; continue }
             if item.label.truth == .spam, options.ignoreSpamIn.contains(item.source) { source.ignored += 1; continue }
+            if item.label.truth == .scam, let category = item.label.category, options.leaveOutCategories.contains(category) {
+                source.ignored += 1
+                continue
+            }
             source.used += 1
             switch item.label.truth {
             case .scam: source.scams += 1
@@ -171,6 +178,7 @@ public final class Learner {
         model.cues = cueSpecs
         model.signals = Array(Set(ruleSet.rules.map(\.signal))).sorted()
         model.params = parameters.lines + options.sourceWeights.keys.sorted().map { ("weight", "\($0)=\(options.sourceWeights[$0]!)") }
+            + options.leaveOutCategories.sorted().map { ("left_out_category", $0) }
             + [("min_count", "\(options.minCount)"), ("folds", "\(folds)"),
                                           ("bias_n", ModelFile.format(ftrl.n[ftrl.biasIndex]))]
         var weights: [Int: Double] = [:]

@@ -48,6 +48,9 @@ struct LearnCommand: ParsableCommand {
     @Option(name: .customLong("ignore-spam-in"), help: ArgumentHelp("Leave out the spam of this file (its name without extension). Repeatable.", valueName: "name"))
     var ignoreSpamIn: [String] = []
 
+    @Option(name: .customLong("leave-out-category"), help: ArgumentHelp("Train on no scam of this category (to measure a scam type the model never saw). Repeatable.", valueName: "name"))
+    var leaveOutCategory: [String] = []
+
     @Option(name: .customLong("weight"), help: ArgumentHelp("How much the records of a file count, e.g. hard-negatives=2 (its name without extension). Repeatable.", valueName: "name=w"))
     var weights: [String] = []
 
@@ -94,6 +97,7 @@ struct LearnCommand: ParsableCommand {
         (options.alpha, options.beta, options.l1, options.l2) = (alpha, beta, l1, l2)
         (options.epochs, options.minCount, options.folds, options.holdout) = (epochs, minCount, folds, holdout)
         options.ignoreSpamIn = Set(ignoreSpamIn)
+        options.leaveOutCategories = Set(leaveOutCategory)
         for spec in weights {
             let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty, let w = Double(parts[1]), w > 0, w.isFinite else {

@@ -9,7 +9,7 @@ enum LearnReportText {
     static let thresholds = [0.5, 0.9, 0.97, 0.99]
 
     static func render(_ report: LearnReport, model: ModelFile) -> String {
-        var out = "source                                        used  held out  scams  benign   spam  ignored\n"
+        var out = "source                                        used  held out  scams  benign   spam  left out\n"
         for name in report.sources.keys.sorted() {
             let s = report.sources[name]!
             out += pad(name, 44) + num(s.used, 6) + num(s.heldOut, 10) + num(s.scams, 7) + num(s.benign, 8) + num(s.spam, 7) + num(s.ignored, 9) + "\n"
