@@ -116,16 +116,18 @@ public struct Assessor {
         return (modelVector(hits, guarded: guarded, input: input, ratio: ratio), facts)
     }
 
-    private func modelVector(_ hits: [Hit], guarded: [Int32], input: ModelInput, ratio: Double) -> ModelFeatures.Vector {
-        let signals = Set(hits.map { ruleSet.rules[$0.rule].signal })
-        let guardSignals = Set(guarded.map { ruleSet.rules[Int($0)].signal })
-        return ModelFeatures.vector(input, signals: Array(signals), guarded: Array(guardSignals), ratio: ratio)
+    private func modelVector(_ hits: [Hit], guarded: [Int32], input: ModelInput, ratio: Double, keys: Bool = true) -> ModelFeatures.Vector {
+        let signals = hits.count < 2 ? hits.map { ruleSet.rules[$0.rule].signal } : Array(Set(hits.map { ruleSet.rules[$0.rule].signal }))
+        let guardSignals = guarded.count < 2 ? guarded.map { ruleSet.rules[Int($0)].signal } : Array(Set(guarded.map { ruleSet.rules[Int($0)].signal }))
+        return ModelFeatures.vector(input, signals: signals, guarded: guardSignals, ratio: ratio, keys: keys)
     }
 
     /// Scores the unit with the model and applies the fusion rule to the rules' alert.
     private func fuse(_ compiled: CompiledModel, input: ModelInput, hits: [Hit], guarded: [Int32], ratio: Double,
                       ruleAlert: Alert?, unit: Unit, into result: inout Assessment) -> Alert? {
-        let vector = modelVector(hits, guarded: guarded, input: input, ratio: ratio)
+        let vector = modelVector(hits, guarded: guarded, input: input, ratio: ratio, keys: false)
+        // The vector with its features' keys, built again only for an alert to explain.
+        func keyed() -> ModelFeatures.Vector { modelVector(hits, guarded: guarded, input: input, ratio: ratio, keys: true) }
         let signals = Set(hits.map { ruleSet.rules[$0.rule].signal })
         let p = compiled.model.file.calibration.probability(ModelFeatures.margin(vector, model: compiled.model))
         result.probability = p
@@ -133,7 +135,7 @@ public struct Assessor {
         if modelAlone {
             result.scamLikely = p >= compiled.spec.threshold
             guard result.scamLikely else { return nil }
-            return modelAlert(compiled, p: p, vector: vector, input: input, hits: hits, effect: .raised, clause: nil, unit: unit)
+            return modelAlert(compiled, p: p, vector: keyed(), input: input, hits: hits, effect: .raised, clause: nil, unit: unit)
         }
         let facts = FusionFacts(probability: p, signals: signals.count, guards: Set(guarded).count, ratio: ratio, cues: input.cues)
         let (effect, clause) = compiled.decide(facts, rulesFired: ruleAlert != nil)
@@ -141,7 +143,7 @@ public struct Assessor {
         result.scamLikely = p >= compiled.spec.threshold && !result.demoted
         guard var alert = ruleAlert else {
             guard effect == .raised || effect == .raisedHigh else { return nil }
-            return modelAlert(compiled, p: p, vector: vector, input: input, hits: hits, effect: effect, clause: clause, unit: unit)
+            return modelAlert(compiled, p: p, vector: keyed(), input: input, hits: hits, effect: effect, clause: clause, unit: unit)
         }
         var opinion = ModelOpinion(pack: packLabel, probability: Assessor.rounded(p), effect: effect, reason: clause?.summary, features: [])
         switch effect {
@@ -149,7 +151,7 @@ public struct Assessor {
             alert.severity = .info
         case .escalated:
             alert.severity = Assessor.raised(alert.severity)
-            let explained = explain(compiled, vector: vector, input: input, unit: unit)
+            let explained = explain(compiled, vector: keyed(), input: input, unit: unit)
             alert.evidence += explained.evidence
             opinion.features = explained.features
         case .none, .raised, .raisedHigh:

@@ -15,10 +15,19 @@ public struct ModelInput: Sendable {
     /// Σ of the model's weights over `text`, computed where the record was scanned (on a
     /// worker thread) when `distinct`; nil otherwise, or without a model.
     public var textWeight: Double?
-    /// Context feature ids: a cue's presence (`c:`) and a rule hit within a cue's reach (`cs:`).
-    public var context: [UInt64] = []
-    /// Context feature keys by id, for explaining a verdict.
-    public var contextKeys: [UInt64: String] = [:]
+    /// Context features: a cue's presence (`c:CUE`) and a rule hit within a cue's reach
+    /// (`cs:CUE|SIGNAL`). Their keys are built only when asked (`key`): scoring needs the ids.
+    public var context: [Context] = []
+
+    /// One context feature: its id, and what its key is made of (strings the cue and the rule
+    /// already hold, so recording one allocates nothing).
+    public struct Context: Sendable {
+        public var hash: UInt64
+        public var cue: String
+        /// The signal of the hit it reaches; nil for the cue's presence.
+        public var signal: String?
+        public var key: String { signal.map { ModelFeatures.crossKey(cue, $0) } ?? ModelFeatures.cueKey(cue) }
+    }
     /// Bit `i` is set when cue `i` of the model was found.
     public var cues: UInt32 = 0
     /// The n-grams of highest positive weight, each located in its segment's original text.
@@ -45,7 +54,6 @@ public struct ModelInput: Sendable {
         top += other.top.map { var p = $0; p.segment += segments; return p }
         segments += other.segments
         context += other.context
-        contextKeys.merge(other.contextKeys) { a, _ in a }
         cues |= other.cues
     }
 }
@@ -69,6 +77,10 @@ public enum ModelFeatures {
     public static func guardKey(_ signal: String) -> String { "g:" + signal }
     public static func cueKey(_ cue: String) -> String { "c:" + cue }
     public static func crossKey(_ cue: String, _ signal: String) -> String { "cs:\(cue)|\(signal)" }
+    /// The ids of the six rule-score buckets.
+    static let ratioHashes: [String: UInt64] = Dictionary(uniqueKeysWithValues:
+        ["r:0", "r:<0.5", "r:<1", "r:<1.5", "r:<2.5", "r:>=2.5"].map { ($0, FeatureHash.of($0)) })
+
     public static func ratioKey(_ ratio: Double) -> String {
         switch ratio {
         case ..<0.0001: "r:0"
@@ -103,7 +115,8 @@ public enum ModelFeatures {
     ///   - signals: the distinct signals of the text rules that matched.
     ///   - guarded: the signals of rules dropped by their `unless`.
     ///   - ratio: the best pack's rule score divided by its threshold.
-    public static func vector(_ input: ModelInput, signals: [String], guarded: [String], ratio: Double) -> Vector {
+    ///   - keys: fill `otherKeys` (for explaining or training; scoring needs only the ids).
+    public static func vector(_ input: ModelInput, signals: [String], guarded: [String], ratio: Double, keys withKeys: Bool = true) -> Vector {
         var text = input.text
         var slots = input.slots
         if !input.distinct {
@@ -111,22 +124,26 @@ public enum ModelFeatures {
             dedupe(&text)
             slots = Array(Set(slots)).sorted()
         }
-        var keys = input.contextKeys
-        var other = input.context
-        func add(_ key: String) {
-            let h = FeatureHash.of(key)
+        var keys: [UInt64: String] = [:]
+        if withKeys { for c in input.context where keys[c.hash] == nil { keys[c.hash] = c.key } }
+        var other = input.context.map(\.hash)
+        other.reserveCapacity(other.count + signals.count * (signals.count + 1) / 2 + guarded.count + 1)
+        func add(_ h: UInt64, _ key: @autoclosure () -> String) {
             other.append(h)
-            keys[h] = key
+            if withKeys { keys[h] = key() }
         }
-        let distinct = Array(Set(signals)).sorted()
-        for s in distinct { add(signalKey(s)) }
+        let distinct = signals.count < 2 ? signals : Array(Set(signals)).sorted()
+        for s in distinct { add(FeatureHash.of("s:", s), signalKey(s)) }
         if distinct.count > 1 {
             for i in 0..<(distinct.count - 1) {
-                for j in (i + 1)..<distinct.count { add(pairKey(distinct[i], distinct[j])) }
+                for j in (i + 1)..<distinct.count {
+                    add(FeatureHash.of("p:", distinct[i], "|", distinct[j]), pairKey(distinct[i], distinct[j]))
+                }
             }
         }
-        for g in Set(guarded).sorted() { add(guardKey(g)) }
-        add(ratioKey(ratio))
+        for g in (guarded.count < 2 ? guarded : Array(Set(guarded)).sorted()) { add(FeatureHash.of("g:", g), guardKey(g)) }
+        let ratioKey = ratioKey(ratio)
+        add(ratioHashes[ratioKey] ?? FeatureHash.of(ratioKey), ratioKey)
         other.sort()
         dedupe(&other)
         return Vector(text: text, slots: slots, textWeight: input.distinct ? input.textWeight : nil, other: other, otherKeys: keys)

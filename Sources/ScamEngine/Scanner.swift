@@ -180,13 +180,10 @@ public final class Scanner {
             }
             guard !spans.isEmpty else { continue }
             input.cues |= 1 << UInt32(index)
-            input.context.append(cue.presence)
-            input.contextKeys[cue.presence] = ModelFeatures.cueKey(cue.name)
+            input.context.append(ModelInput.Context(hash: cue.presence, cue: cue.name, signal: nil))
             for hit in hits where CueReach.reaches(spans, hit.span, scope: cue.scope, in: original) {
-                let key = cue.crossSeed + ruleSet.rules[hit.rule].signal
-                let h = FeatureHash.of(key)
-                input.context.append(h)
-                input.contextKeys[h] = key
+                let signal = ruleSet.rules[hit.rule].signal
+                input.context.append(ModelInput.Context(hash: FeatureHash.of(cue.crossSeed, signal), cue: cue.name, signal: signal))
             }
         }
         return input

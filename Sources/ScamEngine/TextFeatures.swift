@@ -388,6 +388,14 @@ public enum FeatureHash {
         return nonZero(h)
     }
 
+    /// The id of the key made of `parts` joined (no string is built: units are scored per
+    /// record, and their keys are `s:` + a signal, `p:` + two, ...).
+    public static func of(_ parts: String...) -> UInt64 {
+        var h = offset
+        for part in parts { for b in part.utf8 { h = add(h, b) } }
+        return nonZero(h)
+    }
+
     /// The id of a key given as bytes.
     public static func of<C: Collection<UInt8>>(bytes: C) -> UInt64 {
         var h = offset
