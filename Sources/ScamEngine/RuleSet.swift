@@ -1,3 +1,4 @@
+import Dispatch
 import PCRE2
 import ScamPacks
 
@@ -128,6 +129,8 @@ public final class RuleSet: Sendable {
         // the model too (the last pack with one), read from its file's header.
         let cuePatterns = chosen.last { $0.model?.contents != nil }?.model?.contents
             .map { ModelFile.cues(inHeaderOf: $0).map { Normalizer.simplifyHan(in: $0.pattern) } } ?? []
+        // Models are parsed on other cores too (a built-in model is tens of thousands of lines).
+        let parsed = ModelParses(chosen.map { $0.model?.contents })
         let background = BackgroundPrefilter(rules: chosen.flatMap { $0.rules.map { ($0.match.value, $0.prefilter, $0.unless?.value) } }
                                                  + cuePatterns.map { ($0, [], nil) },
                                              cache: literalCache)
@@ -167,7 +170,9 @@ public final class RuleSet: Sendable {
                 flows.append(CompiledFlow(spec: flow, packIndex: packs.count))
             }
             sequences += spec.sequences.map { (packs.count, $0) }
-            if let modelSpec = spec.model, let compiled = compileModel(modelSpec, pack: spec.manifest, packIndex: packs.count, into: &diagnostics) {
+            if let modelSpec = spec.model,
+               let compiled = compileModel(modelSpec, parsed: parsed.result(packs.count), pack: spec.manifest, packIndex: packs.count,
+                                           into: &diagnostics) {
                 if let earlier = model {
                     diagnostics.append(Diagnostic(.extraModel, .warning, at: modelSpec.location,
                                                   "the model of \(spec.manifest.label) replaces the model of \(packs[earlier.packIndex].manifest.label)",
@@ -185,14 +190,15 @@ public final class RuleSet: Sendable {
     }
 
     /// Parses and compiles a pack's model; a damaged file or a bad fusion line is an error.
-    static func compileModel(_ spec: ModelSpec, pack: PackManifest, packIndex: Int, into diagnostics: inout [Diagnostic]) -> CompiledModel? {
-        guard let contents = spec.contents else { return nil }  // the loader reported it
+    static func compileModel(_ spec: ModelSpec, parsed: Result<ScoringModel, ModelFormatError>?, pack: PackManifest, packIndex: Int,
+                             into diagnostics: inout [Diagnostic]) -> CompiledModel? {
+        guard let parsed else { return nil }  // no file: the loader reported it
         // Diagnostics name the model file beside the pack.yaml that names it.
         let manifest = spec.file.location.file
         let folder = manifest.hasSuffix("pack.yaml") ? String(manifest.dropLast("pack.yaml".count)) : ""
         let location = SourceLocation(file: folder + spec.file.value)
         do throws(ModelFormatError) {
-            let scorer = try ScoringModel(parsing: contents)
+            let scorer = try parsed.get()
             return CompiledModel.compile(spec, model: scorer, packIndex: packIndex, into: &diagnostics)
         } catch {
             diagnostics.append(Diagnostic(.badModel, at: SourceLocation(file: location.file, line: error.line),
@@ -285,5 +291,41 @@ public final class RuleSet: Sendable {
                                           hint: PatternLint.caret(pattern.value, byteOffset: offset), rule: rule))
             return nil
         }
+    }
+}
+
+/// The models of the packs being compiled, parsed on other cores while PCRE2 compiles rules.
+///
+/// Each slot is written by one task, and read only after `group.wait()`.
+final class ModelParses: @unchecked Sendable {
+    private let results: UnsafeMutableBufferPointer<Result<ScoringModel, ModelFormatError>?>
+    private let group = DispatchGroup()
+
+    /// - Parameter contents: each pack's model file text, nil for a pack without one.
+    init(_ contents: [String?]) {
+        results = .allocate(capacity: max(1, contents.count))
+        results.initialize(repeating: nil)
+        for (i, text) in contents.enumerated() {
+            guard let text else { continue }
+            group.enter()
+            DispatchQueue.global().async { [self] in
+                let result: Result<ScoringModel, ModelFormatError>
+                do throws(ModelFormatError) { result = .success(try ScoringModel(parsing: text)) } catch { result = .failure(error) }
+                results[i] = result
+                group.leave()
+            }
+        }
+    }
+
+    deinit {
+        group.wait()
+        _ = results.deinitialize()
+        results.deallocate()
+    }
+
+    /// The parse of pack `i`'s model (waiting for it), nil when the pack has none.
+    func result(_ i: Int) -> Result<ScoringModel, ModelFormatError>? {
+        group.wait()
+        return results[i]
     }
 }
