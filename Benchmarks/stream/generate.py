@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Generates a mixed event stream for `scamflow stream` benchmarks (not committed output).
 
-usage: generate.py EVENTS SUBJECTS > events.jsonl
+usage: generate.py EVENTS SUBJECTS [context] > events.jsonl
+
+With `context`, the phones also say where they are (device.location, a few cities with
+coordinates, about one ordinary event in six) and one subject in ten sends its profile first
+(profile.set): every subject then keeps a context, which is what `--state` and memory hold.
 
 Every subject gets about EVENTS/SUBJECTS records over a simulated day, in time order across
 subjects: device events (calls, app installs, screen shares, overlays, payments, password-free
@@ -12,6 +16,7 @@ are about 20% of the records. Deterministic (seeded).
 import json, random, sys
 
 events, subjects = int(sys.argv[1]), int(sys.argv[2])
+with_context = len(sys.argv) > 3 and sys.argv[3] == "context"
 rng = random.Random(20251106)
 base = 1741219200000  # 2025-03-06T00:00:00Z
 
@@ -45,11 +50,20 @@ ordinary_events = [
     ("sms.received", {"sender": "95588"}),
 ]
 
+cities = [("深圳", 22.54, 114.06), ("贵阳", 26.65, 106.63), ("亳州", 33.84, 115.78), ("上海", 31.23, 121.47)]
+if with_context:
+    for city, lat, lon in cities:
+        ordinary_events.append(("device.location", {"city": city, "lat": lat, "lon": lon}))
+    ordinary_events.append(("device.location", {"city": "深圳", "lat": 22.54, "lon": 114.06}))
+
 records = []
 per = max(1, events // subjects)
 for s in range(subjects):
     victim = s % 3 == 0
     t = base + rng.randrange(0, 20 * 3600_000)
+    if with_context and s % 10 == 0:
+        records.append((t, {"time": t, "subject": f"dev-{s:06d}", "channel": "event", "event": "profile.set",
+                            "attrs": {"age_group": rng.choice(["elder", "adult", "minor"])}}))
     for i in range(per):
         t += rng.randrange(30_000, 240_000)
         if rng.random() < 0.2:

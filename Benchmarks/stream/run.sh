@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Stream benchmark: one million events over 100,000 subjects through `scamflow stream` on one
 # core; reports events/s, per-event latency percentiles and memory per tracked subject.
-# Run by hand (not in CI): Benchmarks/stream/run.sh [EVENTS] [SUBJECTS]
+# Run by hand (not in CI): Benchmarks/stream/run.sh [EVENTS] [SUBJECTS] [context]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 events=${1:-1000000}
 subjects=${2:-100000}
-data=${TMPDIR:-/tmp}/scamflow-stream-$events-$subjects.jsonl
+mode=${3:-}   # "context": phones also report where they are (device.location) and profiles
+data=${TMPDIR:-/tmp}/scamflow-stream-$events-$subjects${mode:+-$mode}.jsonl
 swift build -c release --product scamflow >&2
-[ -f "$data" ] || python3 Benchmarks/stream/generate.py "$events" "$subjects" > "$data"
+[ -f "$data" ] || python3 Benchmarks/stream/generate.py "$events" "$subjects" $mode > "$data"
 echo "input: $data ($(wc -c < "$data") bytes, $events events, $subjects subjects)"
 bin=.build/release/scamflow
 # Baseline: the same process with (almost) no state, for the memory per subject.

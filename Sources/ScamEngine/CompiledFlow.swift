@@ -11,6 +11,13 @@ public final class CompiledFlow: Sendable {
         public let signals: Set<String>
         public let within: Int64?
         public let count: FlowStepSpec.Count?
+        /// Conditions the signal's record must meet, and alternative groups (one must hold).
+        public let clauses: [CompiledClause]
+        public let anyOf: [[CompiledClause]]
+        /// Values kept for later steps: name → attribute.
+        public let captures: [(name: String, attribute: String)]
+        /// Whether the step tests anything beyond its signal.
+        var hasConditions: Bool { !clauses.isEmpty || !anyOf.isEmpty }
     }
 
     public let id: String
@@ -24,12 +31,36 @@ public final class CompiledFlow: Sendable {
     public let tags: [String]
     public let packIndex: Int
     public let spec: FlowSpec
+    /// Record fields every signal of an attempt must share (`same:`).
+    public let same: [String]
+    public let escalateWhen: [CompiledClause]
 
-    init(spec: FlowSpec, packIndex: Int) {
+    /// Compiles a flow; nil (with diagnostics) when a pattern in a condition does not compile.
+    static func compile(_ spec: FlowSpec, packIndex: Int, into diagnostics: inout [Diagnostic]) -> CompiledFlow? {
+        var ok = true
+        func clauses(_ list: [WhereClause]) -> [CompiledClause] {
+            list.compactMap { clause in
+                let c = CompiledClause.compile(clause, rule: spec.id, into: &diagnostics)
+                if c == nil { ok = false }
+                return c
+            }
+        }
+        let steps = spec.steps.map { s in
+            Step(name: s.name, signals: Set(s.signals), within: s.within, count: s.count, clauses: clauses(s.conditions),
+                 anyOf: s.anyOf.map(clauses), captures: s.captures)
+        }
+        let escalate = clauses(spec.escalateWhen)
+        guard ok else { return nil }
+        return CompiledFlow(spec: spec, packIndex: packIndex, steps: steps, escalateWhen: escalate)
+    }
+
+    private init(spec: FlowSpec, packIndex: Int, steps: [Step], escalateWhen: [CompiledClause]) {
         id = spec.id
         title = spec.title
         maxspan = spec.maxspan
-        steps = spec.steps.map { Step(name: $0.name, signals: Set($0.signals), within: $0.within, count: $0.count) }
+        self.steps = steps
+        same = spec.same
+        self.escalateWhen = escalateWhen
         until = Set(spec.until)
         alertFrom = max(1, min(spec.alertFrom, spec.steps.count))
         severity = spec.severity.compactMap(Severity.init(rawValue:))
@@ -55,6 +86,6 @@ public enum EventVocabulary {
         "accessibility.enabled", "remote_control.started", "auth.face_prompted", "auth.face_passed", "payment.app_opened",
         "payment.password_entered", "payment.passwordless.enabled", "payment.passwordless.disabled",
         "payment.passwordless.charged", "payment.face_pay.enabled", "payment.succeeded", "payment.transfer",
-        "account.password_reset.requested", "account.security_contact.requested", "device.unlocked",
+        "account.password_reset.requested", "account.security_contact.requested", "device.unlocked", "device.location", "profile.set",
     ]
 }

@@ -1,3 +1,5 @@
+import PCRE2
+
 /// A signal at a moment for a subject: what the flow engine consumes. Text hits, event rules
 /// and raw event names all become `SignalOccurrence`s.
 public struct SignalOccurrence: Sendable {
@@ -8,13 +10,22 @@ public struct SignalOccurrence: Sendable {
     public var evidence: Evidence
     /// Language of the record it came from (for advice).
     public var lang: String
+    /// The record's other party, conversation and attributes: what flow steps compare and
+    /// capture, and what `same:` keeps.
+    public var peer: String?
+    public var conversation: String?
+    public var attrs: [String: AttributeValue]
 
-    public init(subject: String, signal: String, time: Int64, evidence: Evidence, lang: String) {
+    public init(subject: String, signal: String, time: Int64, evidence: Evidence, lang: String,
+                peer: String? = nil, conversation: String? = nil, attrs: [String: AttributeValue] = [:]) {
         self.subject = subject
         self.signal = signal
         self.time = time
         self.evidence = evidence
         self.lang = lang
+        self.peer = peer
+        self.conversation = conversation
+        self.attrs = attrs
     }
 }
 
@@ -32,8 +43,11 @@ public enum FlowAction: Sendable {
 public struct FlowConfig: Sendable, Codable, Equatable {
     /// Signals up to this much older than the latest one seen for the subject are still used.
     public var tolerance: Int64 = 5 * 60_000
-    /// A subject with no signal for this long (event time) is forgotten.
+    /// A subject with no signal for this long (event time) loses its flow attempts.
     public var idleTTL: Int64 = 24 * 3_600_000
+    /// ... and its context after this long (where the phone usually is, the profile): facts
+    /// worth remembering longer than a scam lasts, but not for ever.
+    public var contextTTL: Int64 = 30 * 24 * 3_600_000
     /// Most subjects tracked at once; the least recently active are evicted beyond it.
     public var maxSubjects: Int = 1_000_000
     /// Most concurrent attempts of one flow for one subject (the oldest is dropped beyond it).
@@ -54,6 +68,14 @@ public struct FlowConfig: Sendable, Codable, Equatable {
 ///   with escalating severity and the evidence of every step. No attempt may reach a step
 ///   another live attempt of the same flow already holds, and a repeated first-step signal
 ///   refreshes the attempt waiting at step 1: one scam, one alert per step.
+/// - A step's `where` conditions test the signal's record, the values earlier steps of the
+///   attempt captured (`$name`) and the subject's context (`context.KEY`); a step's `capture`
+///   keeps values of its record for later steps. With `same: [peer]` (or `conversation`,
+///   `party`) every signal of an attempt that carries the field must carry the value its first
+///   such signal had (a device event, carrying none, is not held to it): a bank's notice and a
+///   relative's request never join one attempt, and two parties' attempts never block each other.
+/// - `device.location` and `profile.set` events update the subject's context (`SubjectContext`)
+///   whether or not a flow listens to them; a subject with a context stays tracked until idle.
 /// - Time is event time, never the wall clock: the engine is driven only by what it is given,
 ///   so it is deterministic and testable without I/O.
 ///
@@ -61,6 +83,10 @@ public struct FlowConfig: Sendable, Codable, Equatable {
 public final class FlowEngine {
     public private(set) var flows: [CompiledFlow]
     public private(set) var config: FlowConfig
+    /// Values that mean the same, for conditions.
+    public private(set) var values: ValueMap
+    /// For pattern conditions (one engine, one thread).
+    private let matcher = Matcher()
     /// The latest event time seen (the watermark).
     public internal(set) var now: Int64 = Int64.min
     var subjects: [String: SubjectState] = [:]
@@ -83,9 +109,10 @@ public final class FlowEngine {
     /// The most subjects tracked at once (for memory-per-subject figures).
     public private(set) var peakSubjects = 0
 
-    public init(flows: [CompiledFlow], config: FlowConfig = FlowConfig()) {
+    public init(flows: [CompiledFlow], config: FlowConfig = FlowConfig(), values: ValueMap = ValueMap()) {
         self.flows = flows
         self.config = config
+        self.values = values
         index()
     }
 
@@ -100,12 +127,18 @@ public final class FlowEngine {
     public var trackedSubjects: Int { subjects.count }
     public var activeAttempts: Int { subjects.values.reduce(0) { $0 + $1.attempts.count } }
 
-    /// Whether any flow listens to (or is cancelled by) this signal: drivers skip the rest.
-    public func listens(to signal: String) -> Bool { routes[signal] != nil }
+    /// Whether any flow listens to (or is cancelled by) this signal, or it changes a subject's
+    /// context: drivers skip the rest.
+    public func listens(to signal: String) -> Bool { routes[signal] != nil || SubjectContext.events.contains(signal) }
+
+    /// The context remembered for a subject, if any.
+    public func context(of subject: String) -> SubjectContext? { subjects[subject]?.context }
 
     /// Feeds one signal; returns the alerts (and other actions) it causes, in order.
     public func handle(_ occurrence: SignalOccurrence) -> [FlowAction] {
-        guard let route = routes[occurrence.signal] else { return [] }
+        let route = routes[occurrence.signal] ?? Route()
+        let contextual = SubjectContext.events.contains(occurrence.signal)
+        guard contextual || !route.listeners.isEmpty || !route.cancels.isEmpty else { return [] }
         var actions: [FlowAction] = []
         let t = occurrence.time
         // The state is changed in place in the dictionary (one hash, no copy of its attempts);
@@ -116,21 +149,31 @@ public final class FlowEngine {
                 return [.late(subject: occurrence.subject, signal: occurrence.signal, time: t)]
             }
             if isIdle(subjects.values[slot], at: t) {
-                // Idle past the TTL: forgotten now, as the sweep would have, whenever it runs.
-                subjects.values[slot] = SubjectState(lastTime: t)
+                // Idle past the TTL: forgotten now, as the sweep would have, whenever it runs
+                // (its context only past the context TTL).
+                let kept = keptContext(subjects.values[slot], at: t)
+                subjects.values[slot] = SubjectState(lastTime: t, context: kept)
             }
+            if contextual { observe(occurrence, in: &subjects.values[slot]) }
             update(&subjects.values[slot], with: occurrence, route: route, actions: &actions)
-            if subjects.values[slot].attempts.isEmpty { subjects.remove(at: slot) }
+            if subjects.values[slot].isEmpty { subjects.remove(at: slot) }
         } else {
             var state = SubjectState(lastTime: t)
+            if contextual { observe(occurrence, in: &state) }
             update(&state, with: occurrence, route: route, actions: &actions)
-            if !state.attempts.isEmpty {
+            if !state.isEmpty {
                 subjects[occurrence.subject] = state
                 if subjects.count > config.maxSubjects { actions += evict() }
                 peakSubjects = max(peakSubjects, subjects.count)
             }
         }
         return actions
+    }
+
+    private func observe(_ occurrence: SignalOccurrence, in state: inout SubjectState) {
+        var context = state.context ?? SubjectContext()
+        context.observe(occurrence.signal, occurrence.attrs, at: occurrence.time)
+        state.context = context
     }
 
     private func update(_ state: inout SubjectState, with occurrence: SignalOccurrence, route: Route, actions: inout [FlowAction]) {
@@ -181,16 +224,22 @@ public final class FlowEngine {
     private func expire(_ key: String, at time: Int64) {
         guard let slot = subjects.index(forKey: key) else { return }
         if isIdle(subjects.values[slot], at: time) {
-            subjects.remove(at: slot)
+            if let kept = keptContext(subjects.values[slot], at: time) {
+                subjects.values[slot].attempts = []
+                subjects.values[slot].context = kept
+            } else {
+                subjects.remove(at: slot)
+            }
             return
         }
         subjects.values[slot].attempts.removeAll { isExpired($0, at: time) }
-        if subjects.values[slot].attempts.isEmpty { subjects.remove(at: slot) }
+        if subjects.values[slot].isEmpty { subjects.remove(at: slot) }
     }
 
     /// Replaces the flows (after a pack reload), keeping the attempts of flows that still exist
     /// (matched by id) and dropping the others.
-    public func reload(flows newFlows: [CompiledFlow]) {
+    public func reload(flows newFlows: [CompiledFlow], values newValues: ValueMap? = nil) {
+        if let newValues { values = newValues }
         var mapping: [Int: Int] = [:]
         for (old, flow) in flows.enumerated() {
             if let new = newFlows.firstIndex(where: { $0.id == flow.id && $0.steps.count == flow.steps.count }) { mapping[old] = new }
@@ -202,7 +251,7 @@ public final class FlowEngine {
                 a.flow = new
                 return a
             }
-            subjects[key] = state.attempts.isEmpty ? nil : state
+            subjects[key] = state.isEmpty ? nil : state
         }
         flows = newFlows
         index()
@@ -210,6 +259,11 @@ public final class FlowEngine {
 
     /// Whether the subject has had no signal for longer than the idle TTL at event time `t`.
     private func isIdle(_ state: SubjectState, at t: Int64) -> Bool { t - state.lastTime > config.idleTTL }
+
+    /// The context an idle subject keeps: none past the context TTL.
+    private func keptContext(_ state: SubjectState, at t: Int64) -> SubjectContext? {
+        t - state.lastTime > config.contextTTL ? nil : state.context
+    }
 
     func isExpired(_ attempt: Attempt, at t: Int64) -> Bool {
         let flow = flows[attempt.flow]
@@ -223,6 +277,7 @@ public final class FlowEngine {
 
     private func advance(flow f: Int, with o: SignalOccurrence, state: inout SubjectState, actions: inout [FlowAction]) {
         let flow = flows[f]
+        let parties = flow.same.isEmpty ? [:] : FlowEngine.parties(of: o, fields: flow.same)
         // The most advanced attempt whose next step takes this signal (latest start on ties).
         var best: Int?
         // Fields read in place: copying an attempt (or a step) retains each of its arrays.
@@ -232,19 +287,25 @@ public final class FlowEngine {
             if reached > 0, let within = flow.steps[reached].within, flow.steps[reached].count == nil,
                o.time - state.attempts[i].last > within { continue }
             if let b = best, (reached, state.attempts[i].start) <= (state.attempts[b].reached, state.attempts[b].start) { continue }
+            guard FlowEngine.compatible(state.attempts[i].parties, parties) else { continue }
+            guard accepts(flow.steps[reached], o, captures: state.attempts[i].captures, context: state.context) else { continue }
             best = i
         }
         if let b = best {
-            // Never let an attempt reach a step another live attempt of this flow already holds:
-            // that would report the same scam twice.
+            // Never let an attempt reach a step another live attempt of this flow (and party)
+            // already holds: that would report the same scam twice.
             let target = state.attempts[b].reached + 1
-            if state.attempts.indices.contains(where: { $0 != b && state.attempts[$0].flow == f && state.attempts[$0].reached >= target }) {
+            if state.attempts.indices.contains(where: {
+                $0 != b && state.attempts[$0].flow == f && state.attempts[$0].reached >= target
+                    && FlowEngine.compatible(state.attempts[$0].parties, parties)
+            }) {
                 return
             }
-        } else if flow.steps[0].signals.contains(o.signal) {
-            // A repeated first-step signal refreshes the attempt waiting at step 1 (several rules
-            // can fire on one sentence); otherwise a new attempt starts, kept apart from the rest.
-            if let waiting = state.attempts.firstIndex(where: { $0.flow == f && $0.reached == 1 }) {
+        } else if flow.steps[0].signals.contains(o.signal), accepts(flow.steps[0], o, captures: [:], context: state.context) {
+            // A repeated first-step signal refreshes the attempt of its party waiting at step 1
+            // (several rules can fire on one sentence); otherwise a new attempt starts, kept
+            // apart from the rest.
+            if let waiting = state.attempts.firstIndex(where: { $0.flow == f && $0.reached == 1 && FlowEngine.compatible($0.parties, parties) }) {
                 state.attempts[waiting].last = max(state.attempts[waiting].last, o.time)
                 if state.attempts[waiting].evidence.count < 4, !state.attempts[waiting].evidence.contains(where: { $0.rule == o.evidence.rule }) {
                     state.attempts[waiting].evidence.append(o.evidence)
@@ -259,19 +320,107 @@ public final class FlowEngine {
         }
         guard let i = best else { return }
         // Changed in place: a copy would share its evidence array and copy it on the append.
-        let alert = step(&state.attempts[i], of: flow, with: o)
+        let stepIndex = state.attempts[i].reached
+        // The context facts the step compared with are evidence too ("the phone was in 贵阳"),
+        // put before the step's own so the alert shows both places.
+        if let context = state.context, flow.steps[stepIndex].count == nil {
+            for fact in FlowEngine.contextFacts(flow.steps[stepIndex], context, at: o.time, source: o.evidence.source) {
+                state.attempts[i].evidence.append(fact)
+            }
+        }
+        let alert = step(&state.attempts[i], of: flow, with: o, context: state.context)
+        if state.attempts[i].reached > stepIndex {
+            for (field, value) in parties where state.attempts[i].parties[field] == nil { state.attempts[i].parties[field] = value }
+            let captures = flow.steps[stepIndex].captures
+            if !captures.isEmpty {
+                let scope = scope(o, captures: [:], context: state.context)
+                for (name, attribute) in captures { state.attempts[i].captures[name] = scope.attribute(attribute) }
+            }
+        }
         if let alert { actions.append(.alert(alert)) }
         // A finished attempt stays until its maxspan ends, so later signals of its last steps
         // cannot start a duplicate.
     }
 
+    /// Evidence for each context fact a step's conditions read: `context.last_city: 贵阳`, at the
+    /// time the fact was learned.
+    static func contextFacts(_ step: CompiledFlow.Step, _ context: SubjectContext, at time: Int64, source: SourcePosition) -> [Evidence] {
+        var out: [Evidence] = []
+        var seen = Set<String>()
+        for clause in step.clauses + step.anyOf.flatMap({ $0 }) {
+            var keys = clause.spec.predicates.flatMap(\.references).compactMap { ref -> String? in
+                if case .context(let key) = ref { return key } else { return nil }
+            }
+            if clause.attribute.hasPrefix("context.") { keys.append(String(clause.attribute.dropFirst("context.".count))) }
+            for key in keys where seen.insert(key).inserted {
+                guard let value = context.value(key, at: time, maxAge: clause.maxAge) else { continue }
+                let learned = key.hasPrefix("last_location") ? context.lastLocationTime : (key.hasPrefix("last_") ? context.lastCityTime : context.profileTime)
+                out.append(Evidence(source: source, time: learned, signal: "context.\(key)", rule: "context",
+                                    excerpt: "\(key)=\(value.text)", span: 0..<0, speaker: nil, recordID: nil))
+            }
+        }
+        return out
+    }
+
+    private func scope(_ o: SignalOccurrence, captures: [String: AttributeValue], context: SubjectContext?) -> ConditionScope {
+        ConditionScope(attrs: o.attrs, peer: o.peer, conversation: o.conversation, captures: captures, context: context,
+                       time: o.time, values: values)
+    }
+
+    /// Whether the signal's record meets a step's conditions, for an attempt with `captures`.
+    private func accepts(_ step: CompiledFlow.Step, _ o: SignalOccurrence, captures: [String: AttributeValue], context: SubjectContext?) -> Bool {
+        guard step.hasConditions else { return true }
+        let scope = scope(o, captures: captures, context: context)
+        guard step.clauses.allSatisfy({ $0.holds(scope, matcher: matcher) }) else { return false }
+        return step.anyOf.isEmpty || step.anyOf.contains { group in group.allSatisfy { $0.holds(scope, matcher: matcher) } }
+    }
+
+    /// The hashed values of the `same:` fields the record carries (`party`: the peer, else the
+    /// conversation). Hashes, so a state file holds no phone number.
+    static func parties(of o: SignalOccurrence, fields: [String]) -> [String: UInt64] {
+        var out: [String: UInt64] = [:]
+        for field in fields {
+            let value: String?
+            switch field {
+            case "peer": value = o.peer
+            case "conversation": value = o.conversation
+            default: value = o.peer ?? o.conversation
+            }
+            if let value, !value.isEmpty {
+                var h = StableHash()
+                h.add(value)
+                out[field] = h.value
+            }
+        }
+        return out
+    }
+
+    /// Whether two sets of party values agree on every field both have.
+    static func compatible(_ a: [String: UInt64], _ b: [String: UInt64]) -> Bool {
+        guard !a.isEmpty, !b.isEmpty else { return true }
+        for (field, value) in b where a[field].map({ $0 != value }) ?? false { return false }
+        return true
+    }
+
     /// Moves `attempt` one step (or one count) on; returns the alert the step raises, if any.
-    private func step(_ attempt: inout Attempt, of flow: CompiledFlow, with o: SignalOccurrence) -> Alert? {
+    private func step(_ attempt: inout Attempt, of flow: CompiledFlow, with o: SignalOccurrence, context: SubjectContext?) -> Alert? {
         let step = flow.steps[attempt.reached]
         if let count = step.count {
             attempt.countTimes.append(o.time)
-            attempt.countTimes.removeAll { $0 < o.time - count.within }
-            if attempt.countTimes.count < count.atLeast {
+            if let of = count.totalOf {
+                if attempt.countValues.count < attempt.countTimes.count - 1 {
+                    attempt.countValues += Array(repeating: 0, count: attempt.countTimes.count - 1 - attempt.countValues.count)
+                }
+                attempt.countValues.append(o.attrs[of]?.number ?? 0)
+            }
+            let cutoff = o.time - count.within
+            while let first = attempt.countTimes.first, first < cutoff {
+                attempt.countTimes.removeFirst()
+                if !attempt.countValues.isEmpty { attempt.countValues.removeFirst() }
+            }
+            let total = attempt.countValues.reduce(0, +)
+            let reachedTotal = count.totalAtLeast.map { total >= $0 } ?? false
+            if attempt.countTimes.count < count.atLeast && !reachedTotal {
                 // Keep a little evidence of the run without growing without bound.
                 if attempt.pending.count < 3 { attempt.pending.append(o.evidence) }
                 return nil
@@ -279,6 +428,7 @@ public final class FlowEngine {
             attempt.evidence += attempt.pending
             attempt.pending.removeAll()
             attempt.countTimes.removeAll()
+            attempt.countValues.removeAll()
         }
         attempt.reached += 1
         attempt.last = o.time
@@ -287,16 +437,16 @@ public final class FlowEngine {
         guard attempt.reached >= flow.alertFrom && attempt.reached > attempt.alerted else { return nil }
         attempt.alerted = attempt.reached
         alertsRaised += 1
-        return makeAlert(flow: flow, attempt: attempt, subject: o.subject)
+        return makeAlert(flow: flow, attempt: attempt, subject: o.subject, context: context, time: o.time)
     }
 
-    private func makeAlert(flow: CompiledFlow, attempt: Attempt, subject: String) -> Alert {
+    private func makeAlert(flow: CompiledFlow, attempt: Attempt, subject: String, context: SubjectContext?, time: Int64) -> Alert {
         var hash = StableHash()
         hash.add(attempt.id)
         hash.add(String(attempt.reached))
         let stepNames = flow.steps.prefix(attempt.reached).map(\.name)
         var alert = Alert(time: attempt.evidence.compactMap(\.time).max(), alertID: hash.hex, subject: subject, kind: .flow, id: flow.id, title: flow.title,
-                          severity: flow.severity(reached: attempt.reached), score: attempt.reached, threshold: flow.alertFrom,
+                          severity: severity(of: flow, reached: attempt.reached, context: context, time: time), score: attempt.reached, threshold: flow.alertFrom,
                           advice: Assessor.pick(flow.advice, lang: attempt.lang), evidence: attempt.evidence, pack: "",
                           source: attempt.evidence.last?.source ?? SourcePosition(file: "", line: 0), recordID: attempt.evidence.last?.recordID,
                           channel: nil, lang: attempt.lang, tags: flow.tags)
@@ -305,6 +455,15 @@ public final class FlowEngine {
         alert.steps = Array(stepNames)
         alert.attemptID = attempt.id
         return alert
+    }
+
+    /// The flow's severity for the steps reached, one higher when its `escalate_when` holds on
+    /// the subject's context (an elder's or a minor's account).
+    private func severity(of flow: CompiledFlow, reached: Int, context: SubjectContext?, time: Int64) -> Severity {
+        let base = flow.severity(reached: reached)
+        guard !flow.escalateWhen.isEmpty, let context else { return base }
+        let scope = ConditionScope(attrs: [:], peer: nil, conversation: nil, context: context, time: time, values: values)
+        return flow.escalateWhen.allSatisfy({ $0.holds(scope, matcher: matcher) }) ? Assessor.raised(base) : base
     }
 
     /// Drops the least recently active 5% of subjects (at least one).
@@ -329,6 +488,10 @@ public final class FlowEngine {
 struct SubjectState: Sendable, Codable {
     var lastTime: Int64
     var attempts: [Attempt] = []
+    var context: SubjectContext?
+
+    /// Nothing worth keeping: no attempt in progress and no context.
+    var isEmpty: Bool { attempts.isEmpty && context == nil }
 }
 
 /// One attempt of one flow: how far it got, when, and the evidence of each step.
@@ -343,9 +506,14 @@ struct Attempt: Sendable, Codable {
     var lang: String
     var alerted = 0
     var evidence: [Evidence] = []
-    /// Times of signals counted towards a `count` step in progress.
+    /// Times of signals counted towards a `count` step in progress, and their `total` values.
     var countTimes: [Int64] = []
+    var countValues: [Double] = []
     var pending: [Evidence] = []
+    /// Values the attempt's steps captured, by name.
+    var captures: [String: AttributeValue] = [:]
+    /// Hashes of the `same:` fields of its signals, by field.
+    var parties: [String: UInt64] = [:]
 
     init(flow: Int, id: String, reached: Int, start: Int64, last: Int64, lang: String) {
         self.flow = flow

@@ -4,7 +4,8 @@ import ScamPacks
 /// Pictures of flows: Mermaid (renders in GitHub and most Markdown viewers) and Graphviz dot.
 ///
 /// Each flow is a chain of steps; a node lists the signals that satisfy the step, an edge
-/// carries the step's `within`; steps from `alert_from` on show the severity they raise.
+/// carries the step's `within` and the values captured so far (`$pay_city`); steps from
+/// `alert_from` on show the severity they raise.
 public enum FlowGraph {
     public static func mermaid(_ flows: [CompiledFlow]) -> String {
         var s = "flowchart LR\n"
@@ -14,8 +15,8 @@ public enum FlowGraph {
                 s += "    F\(f)S\(i)[\"\(i + 1). \(escape(step.name))<br/>\(escape(label(step)))\(alertNote(flow, i, html: true))\"]\n"
             }
             for i in 1..<max(1, flow.steps.count) {
-                let within = flow.steps[i].within.map { "|within \(DurationText.format($0))|" } ?? ""
-                s += "    F\(f)S\(i - 1) -->\(within) F\(f)S\(i)\n"
+                let label = FlowExplainer.edgeLabel(flow, i).map { "|\(escape($0))|" } ?? ""
+                s += "    F\(f)S\(i - 1) -->\(label) F\(f)S\(i)\n"
             }
             if !flow.until.isEmpty {
                 s += "    F\(f)X((\"until: \(escape(flow.until.sorted().joined(separator: ", ")))\"))\n"
@@ -33,8 +34,8 @@ public enum FlowGraph {
                 s += "    f\(f)s\(i) [label=\"\(i + 1). \(dotEscape(step.name))\\n\(dotEscape(label(step)))\(alertNote(flow, i, html: false))\"];\n"
             }
             for i in 1..<max(1, flow.steps.count) {
-                let within = flow.steps[i].within.map { " [label=\"within \(DurationText.format($0))\"]" } ?? ""
-                s += "    f\(f)s\(i - 1) -> f\(f)s\(i)\(within);\n"
+                let label = FlowExplainer.edgeLabel(flow, i).map { " [label=\"\(dotEscape($0))\"]" } ?? ""
+                s += "    f\(f)s\(i - 1) -> f\(f)s\(i)\(label);\n"
             }
             s += "  }\n"
         }

@@ -92,7 +92,7 @@ public final class MessageScan {
     /// furthest step it reached (a live stream reports every step as it happens).
     public func flowAlerts(config: FlowConfig = FlowConfig()) -> [Alert] {
         guard flowsEnabled else { return [] }
-        let engine = FlowEngine(flows: scanner.ruleSet.flows, config: config)
+        let engine = FlowEngine(flows: scanner.ruleSet.flows, config: config, values: scanner.ruleSet.values)
         let ordered = signals.enumerated().sorted { a, b in
             (a.element.subject, a.element.time, a.offset) < (b.element.subject, b.element.time, b.offset)
         }

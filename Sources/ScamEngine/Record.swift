@@ -12,7 +12,7 @@ public struct SourcePosition: Sendable, Hashable, Codable, CustomStringConvertib
 }
 
 /// An event attribute value, as found in JSON input.
-public enum AttributeValue: Sendable, Hashable {
+public enum AttributeValue: Sendable, Hashable, Codable {
     case string(String)
     case number(Double)
     case bool(Bool)

@@ -85,11 +85,14 @@ public final class RuleSet: Sendable {
     /// The model's cue patterns (Han simplified) that the prefilter covers after the rules: its
     /// candidate `rules.count + i` is cue `i`. Empty without a model.
     public let prefilterCues: [String]
+    /// Values that mean the same (the packs' `values:`), applied by every condition.
+    public let values: ValueMap
 
     init(packs: [CompiledPack], rules: [CompiledRule], eventRules: [CompiledEventRule] = [], flows: [CompiledFlow] = [],
          sequences: [(pack: Int, spec: SequenceSpec)] = [], model: CompiledModel? = nil, cuePatterns: [String] = [],
-         background: BackgroundPrefilter? = nil) {
+         values: ValueMap = ValueMap(), background: BackgroundPrefilter? = nil) {
         self.packs = packs
+        self.values = values
         self.model = model
         // Cues count only when they are the model's (a damaged header gave none).
         let cues = model.map { $0.model.cues.map(\.regex.pattern) } == cuePatterns ? cuePatterns : []
@@ -140,6 +143,8 @@ public final class RuleSet: Sendable {
         var flows: [CompiledFlow] = []
         var sequences: [(pack: Int, spec: SequenceSpec)] = []
         var model: CompiledModel?
+        var values = ValueMap()
+        var skippedSignals = Set<String>()
         var seen: [String: SourceLocation] = [:]
         /// Rule and flow ids share one namespace across packs: the first definition wins.
         func claim(_ id: String, at location: SourceLocation) -> Bool {
@@ -167,7 +172,19 @@ public final class RuleSet: Sendable {
                 if let compiled = compileEventRule(rule, packIndex: packs.count, into: &diagnostics) { eventRules.append(compiled) }
             }
             for flow in spec.flows where claim(flow.id, at: flow.location) {
-                flows.append(CompiledFlow(spec: flow, packIndex: packs.count))
+                let problems = FlowLint.diagnostics(flow)
+                diagnostics += problems
+                if problems.contains(where: { $0.severity == .error }) {
+                    // Not run, but its signals are not "unused" (SF115): the flow wants them.
+                    skippedSignals.formUnion(flow.steps.flatMap(\.signals) + flow.until)
+                    continue
+                }
+                if let compiled = CompiledFlow.compile(flow, packIndex: packs.count, into: &diagnostics) { flows.append(compiled) }
+            }
+            for (attribute, synonym, kept, ignored) in values.add(spec.manifest.values) {
+                diagnostics.append(Diagnostic(.invalidValue, .warning, at: spec.manifest.location,
+                                              "`\(synonym)` of `\(attribute)` means `\(kept)` in an earlier pack, not `\(ignored)`",
+                                              hint: "a synonym maps to one canonical value across the packs loaded"))
             }
             sequences += spec.sequences.map { (packs.count, $0) }
             if let modelSpec = spec.model,
@@ -182,11 +199,11 @@ public final class RuleSet: Sendable {
             }
             packs.append(CompiledPack(manifest: spec.manifest, origin: spec.origin, rules: first..<rules.count))
         }
-        diagnostics += signalDiagnostics(rules: rules, eventRules: eventRules, flows: flows)
+        diagnostics += signalDiagnostics(rules: rules, eventRules: eventRules, flows: flows, alsoUsed: skippedSignals)
         if let model { diagnostics += staleModelDiagnostics(model, rules: rules) }
         if diagnostics.contains(where: { $0.severity == .error }) { return (nil, diagnostics) }
         return (RuleSet(packs: packs, rules: rules, eventRules: eventRules, flows: flows, sequences: sequences,
-                        model: model, cuePatterns: cuePatterns, background: background), diagnostics)
+                        model: model, cuePatterns: cuePatterns, values: values, background: background), diagnostics)
     }
 
     /// Parses and compiles a pack's model; a damaged file or a bad fusion line is an error.
@@ -224,39 +241,35 @@ public final class RuleSet: Sendable {
     }
 
     static func compileEventRule(_ rule: EventRuleSpec, packIndex: Int, into diagnostics: inout [Diagnostic]) -> CompiledEventRule? {
-        var conditions: [(String, [CompiledEventRule.Condition])] = []
+        var clauses: [CompiledClause] = []
         var ok = true
         for clause in rule.conditions {
-            var compiled: [CompiledEventRule.Condition] = []
-            for predicate in clause.predicates {
-                switch predicate {
-                case .matches(let pattern):
-                    if let regex = compilePattern(pattern, rule: rule.id, key: "where.\(clause.attribute)", into: &diagnostics) {
-                        compiled.append(.matches(regex))
-                    } else {
-                        ok = false
-                    }
-                case .oneOf(let list): compiled.append(.oneOf(Set(list)))
-                case .noneOf(let list): compiled.append(.noneOf(Set(list)))
-                case .range(let gt, let gte, let lt, let lte): compiled.append(.range(gt: gt, gte: gte, lt: lt, lte: lte))
-                case .equals(let b): compiled.append(.equals(b))
-                case .exists(let b): compiled.append(.exists(b))
-                case .sameAs(let other): compiled.append(.sameAs(other))
-                case .differsFrom(let other): compiled.append(.differsFrom(other))
+            for ref in clause.predicates.flatMap(\.references) {
+                switch ref {
+                case .capture(let name):
+                    diagnostics.append(Diagnostic(.captureUnbound, at: clause.location, "event rule \(rule.id) compares `\(clause.attribute)` with `$\(name)`, but only flow steps capture values",
+                                                  hint: "write the comparison in a flow step after the step that captures it", rule: rule.id))
+                    ok = false
+                case .context(let key):
+                    diagnostics.append(Diagnostic(.unknownContext, at: clause.location, "event rule \(rule.id) reads `context.\(key)`, but only flow steps see the subject's context",
+                                                  hint: "write the condition in a flow step's `where`", rule: rule.id))
+                    ok = false
+                case .attribute: break
                 }
             }
-            conditions.append((clause.attribute, compiled))
+            if let compiled = CompiledClause.compile(clause, rule: rule.id, into: &diagnostics) { clauses.append(compiled) } else { ok = false }
         }
         guard ok else { return nil }
         return CompiledEventRule(id: rule.id, title: rule.title, signal: rule.signal, events: Set(rule.events),
-                                 conditions: conditions, tags: rule.tags, packIndex: packIndex, location: rule.location)
+                                 clauses: clauses, tags: rule.tags, packIndex: packIndex, location: rule.location)
     }
 
     /// Warnings about signals: flow steps that nothing emits (SF114), event rules no flow uses (SF115).
-    static func signalDiagnostics(rules: [CompiledRule], eventRules: [CompiledEventRule], flows: [CompiledFlow]) -> [Diagnostic] {
+    static func signalDiagnostics(rules: [CompiledRule], eventRules: [CompiledEventRule], flows: [CompiledFlow],
+                                  alsoUsed: Set<String> = []) -> [Diagnostic] {
         let emitted = Set(rules.map(\.signal)).union(eventRules.map(\.signal)).union(EventVocabulary.names)
         var out: [Diagnostic] = []
-        var used = Set<String>()
+        var used = alsoUsed
         for flow in flows {
             for (step, spec) in zip(flow.steps, flow.spec.steps) {
                 used.formUnion(step.signals)

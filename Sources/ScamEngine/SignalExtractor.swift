@@ -32,7 +32,8 @@ public final class SignalExtractor {
             guard wanted(rule.signal) else { continue }
             let evidence = Evidence(source: hit.source, time: hit.time, signal: rule.signal, rule: rule.id, excerpt: hit.excerpt,
                                     span: hit.span, speaker: hit.speaker, recordID: hit.recordID)
-            out.append(SignalOccurrence(subject: subject, signal: rule.signal, time: time, evidence: evidence, lang: lang))
+            out.append(SignalOccurrence(subject: subject, signal: rule.signal, time: time, evidence: evidence, lang: lang,
+                                        peer: record.peer, conversation: record.conversation))
         }
         if let rawName = record.event {
             let name = EventNames.canonical(rawName)
@@ -43,12 +44,14 @@ public final class SignalExtractor {
                                 speaker: nil, recordID: record.id)
             }
             if wanted(name) {
-                out.append(SignalOccurrence(subject: subject, signal: name, time: time, evidence: evidence(name, "event"), lang: lang))
+                out.append(SignalOccurrence(subject: subject, signal: name, time: time, evidence: evidence(name, "event"), lang: lang,
+                                            peer: record.peer, conversation: record.conversation, attrs: record.attrs))
             }
             for index in ruleSet.eventRulesByName[name] ?? [] {
                 let rule = ruleSet.eventRules[index]
-                if wanted(rule.signal), rule.matches(record, matcher: matcher) {
-                    out.append(SignalOccurrence(subject: subject, signal: rule.signal, time: time, evidence: evidence(rule.signal, rule.id), lang: lang))
+                if wanted(rule.signal), rule.matches(record, matcher: matcher, values: ruleSet.values) {
+                    out.append(SignalOccurrence(subject: subject, signal: rule.signal, time: time, evidence: evidence(rule.signal, rule.id), lang: lang,
+                                                peer: record.peer, conversation: record.conversation, attrs: record.attrs))
                 }
             }
         }

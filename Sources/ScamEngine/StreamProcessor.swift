@@ -24,7 +24,7 @@ public final class StreamProcessor {
         scanner = Scanner(ruleSet: ruleSet)
         assessor = Assessor(ruleSet: ruleSet, minScore: minScore)
         extractor = SignalExtractor(ruleSet: ruleSet)
-        engine = FlowEngine(flows: ruleSet.flows, config: config)
+        engine = FlowEngine(flows: ruleSet.flows, config: config, values: ruleSet.values)
     }
 
     /// Swaps in new packs, keeping the flow state of flows that still exist.
@@ -34,7 +34,7 @@ public final class StreamProcessor {
         assessor = Assessor(ruleSet: newRuleSet, minScore: minScore)
         assessor.keepsInfo = keepsInfo
         extractor = SignalExtractor(ruleSet: newRuleSet)
-        engine.reload(flows: newRuleSet.flows)
+        engine.reload(flows: newRuleSet.flows, values: newRuleSet.values)
     }
 
     /// Processes one record. Undated records happen "now": at the latest event time seen, or at

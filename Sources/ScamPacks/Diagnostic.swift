@@ -66,6 +66,12 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
     case staleModel = "SF119"
     /// More than one loaded pack carries a model: only the last one is used.
     case extraModel = "SF120"
+    /// A condition compares with a capture (`$name`) that no earlier step of the flow binds.
+    case captureUnbound = "SF121"
+    /// A condition compares values of different kinds (a number with a city, ...).
+    case kindMismatch = "SF122"
+    /// A condition reads a context fact (`context.KEY`) that nothing sets, or where there is none.
+    case unknownContext = "SF123"
 }
 
 /// How bad a diagnostic is: errors make a pack unloadable, warnings do not.

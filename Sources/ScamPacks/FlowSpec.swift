@@ -1,4 +1,40 @@
-/// A condition on one attribute of an event (`where:` in an event rule).
+/// What a condition compares an attribute with, when not a literal: another attribute of the
+/// same event (`home_city`), a value an earlier step of the flow captured (`$pay_city`), or a
+/// fact the stream remembers about the subject (`context.last_city`).
+public enum ValueRef: Sendable, Equatable, CustomStringConvertible {
+    case attribute(String)
+    case capture(String)
+    case context(String)
+
+    /// `$name` is a capture, `context.key` a context fact, anything else an attribute.
+    public init(_ text: String) {
+        if text.hasPrefix("$") { self = .capture(String(text.dropFirst())) }
+        else if text.hasPrefix("context.") { self = .context(String(text.dropFirst("context.".count))) }
+        else { self = .attribute(text) }
+    }
+
+    public var description: String {
+        switch self {
+        case .attribute(let a): return a
+        case .capture(let c): return "$" + c
+        case .context(let k): return "context." + k
+        }
+    }
+}
+
+/// The context facts a condition may name (`context.KEY`), and what sets each.
+public enum ContextKeys {
+    public static let all: [String: String] = [
+        "last_city": "the latest `device.location` event's `city`",
+        "last_province": "the latest `device.location` event's `province`",
+        "last_location": "the latest `device.location` event's `lat` and `lon`",
+        "usual_cities": "the cities of `device.location` events seen on at least two days",
+        "home_city": "`profile.set{home_city}`",
+        "age_group": "`profile.set{age_group}` (elder, adult, minor)",
+    ]
+}
+
+/// A condition on one attribute of an event (`where:` in an event rule or a flow step).
 public enum AttributePredicate: Sendable, Equatable {
     /// A PCRE2 pattern that the attribute's string value must match (compiled by the engine).
     case matches(Located<String>)
@@ -12,17 +48,44 @@ public enum AttributePredicate: Sendable, Equatable {
     case equals(Bool)
     /// The attribute is present (true) or absent (false).
     case exists(Bool)
-    /// The value equals another attribute of the same event.
-    case sameAs(String)
-    /// The value differs from another attribute of the same event (e.g. `city` vs `home_city`).
-    case differsFrom(String)
+    /// The value equals another value (an attribute, a capture, a context fact).
+    case sameAs(ValueRef)
+    /// The value differs from another value (`city` vs `home_city`, `$pay_city`, `context.last_city`).
+    case differsFrom(ValueRef)
+    /// The value, as a number, compared with another value: `gt`, `gte`, `lt`, `lte` against a
+    /// reference (`amount: {gt: $limit}`).
+    case compare(String, ValueRef)
+    /// The value is (not) one of a list another value holds (`city: {not_in: context.usual_cities}`).
+    case inRef(ValueRef)
+    case notInRef(ValueRef)
+    /// The place (`location`: `lat,lon`) is within, or beyond, this many km of another place.
+    case withinKm(Double, ValueRef)
+    case beyondKm(Double, ValueRef)
+
+    /// The references the predicate compares with.
+    public var references: [ValueRef] {
+        switch self {
+        case .sameAs(let r), .differsFrom(let r), .compare(_, let r), .inRef(let r), .notInRef(let r), .withinKm(_, let r), .beyondKm(_, let r): return [r]
+        default: return []
+        }
+    }
 }
 
-/// `attribute: predicate` pairs of an event rule; all must hold.
+/// `attribute: predicate` pairs of an event rule or a flow step; all must hold.
 public struct WhereClause: Sendable, Equatable {
     public var attribute: String
     public var predicates: [AttributePredicate]
+    /// How old a context fact this clause compares with may be (`max_age: 30m`); older facts
+    /// count as unknown.
+    public var maxAge: Int64?
     public var location: SourceLocation
+
+    public init(attribute: String, predicates: [AttributePredicate], maxAge: Int64? = nil, location: SourceLocation) {
+        self.attribute = attribute
+        self.predicates = predicates
+        self.maxAge = maxAge
+        self.location = location
+    }
 }
 
 /// An event rule: turns a device event (`app.installed` with a remote-control package, ...) into
@@ -45,6 +108,19 @@ public struct FlowStepSpec: Sendable {
         public var atLeast: Int
         /// Window in milliseconds.
         public var within: Int64
+        /// The step also holds when the signals' `totalOf` attribute adds up to `totalAtLeast`
+        /// within the window (`total: {of: amount, at_least: 500}`): a few large charges drain as
+        /// surely as many small ones.
+        public var totalOf: String?
+        public var totalAtLeast: Double?
+
+        public init(signal: String, atLeast: Int, within: Int64, totalOf: String? = nil, totalAtLeast: Double? = nil) {
+            self.signal = signal
+            self.atLeast = atLeast
+            self.within = within
+            self.totalOf = totalOf
+            self.totalAtLeast = totalAtLeast
+        }
     }
 
     public var name: String
@@ -53,6 +129,13 @@ public struct FlowStepSpec: Sendable {
     public var count: Count?
     /// Most time allowed since the previous step, in milliseconds.
     public var within: Int64?
+    /// Conditions the signal's record must meet (all of them), on its attributes, the values
+    /// earlier steps captured and the subject's context.
+    public var conditions: [WhereClause] = []
+    /// Alternatives: at least one group must hold in full (`where_any`).
+    public var anyOf: [[WhereClause]] = []
+    /// Values the step keeps for later steps: capture name → attribute of its record.
+    public var captures: [(name: String, attribute: String)] = []
     public var location: SourceLocation
 
     /// Every signal this step listens to.
@@ -71,6 +154,13 @@ public struct FlowSpec: Sendable {
     public var steps: [FlowStepSpec]
     /// Signals that cancel every attempt of this flow for the subject.
     public var until: [String]
+    /// Record fields every step's signal must share with the attempt's earlier ones (`peer`,
+    /// `conversation`, or `party`: the peer, else the conversation); a signal without the field
+    /// (a device event) is not held to it.
+    public var same: [String] = []
+    /// Conditions on the subject's context that raise every alert of the flow one severity
+    /// (`escalate_when: {context.age_group: [elder, minor]}`).
+    public var escalateWhen: [WhereClause] = []
     /// Number of steps that must hold before the first alert (1-based).
     public var alertFrom: Int
     /// Severity per step from `alertFrom` on (`low`, `medium`, `high`, `critical`); the last one

@@ -3,8 +3,10 @@ import Yams
 /// Event rules, flows and sequence fixtures: the parts of a pack that describe scams over time.
 extension PackLoader {
     static let eventRuleKeys = ["id", "title", "signal", "event", "where", "tags", "score", "examples"]
-    static let flowKeys = ["id", "title", "by", "maxspan", "steps", "until", "alert_from", "severity", "advice", "tags"]
-    static let stepKeys = ["name", "any", "within", "count"]
+    static let flowKeys = ["id", "title", "by", "maxspan", "steps", "until", "alert_from", "severity", "advice", "tags", "same", "escalate_when"]
+    static let stepKeys = ["name", "any", "within", "count", "where", "where_any", "capture"]
+    /// Record fields a flow's `same:` may name.
+    public static let sameFields = ["peer", "conversation", "party"]
     static let severities = ["low", "medium", "high", "critical"]
 
     static func readEventRule(_ mapping: Node.Mapping, file: String, into diagnostics: inout [Diagnostic]) -> EventRuleSpec? {
@@ -15,20 +17,7 @@ extension PackLoader {
         let signal = r.string("signal", required: true)
         let events = r.strings("event", required: true) ?? []
         let tags = r.strings("tags", required: false)?.map(\.value) ?? []
-        var conditions: [WhereClause] = []
-        if let node = r.node("where") {
-            if case .mapping(let clauses) = node {
-                for (key, value) in clauses {
-                    guard let attribute = key.string else { continue }
-                    let location = r.location(of: key)
-                    if let predicates = readPredicates(value, attribute: attribute, at: location, reader: &r, rule: id?.value) {
-                        conditions.append(WhereClause(attribute: attribute, predicates: predicates, location: location))
-                    }
-                }
-            } else {
-                r.report(Diagnostic(.wrongType, at: r.location(of: node), "`where` must map attribute names to conditions", rule: id?.value))
-            }
-        }
+        let conditions = r.node("where").map { readWhere($0, reader: &r, rule: id?.value) } ?? []
         if let id, !isValidID(id.value) {
             r.report(Diagnostic(.invalidValue, at: id.location, "rule id `\(id.value)` is not allowed", hint: "use lowercase letters, digits, '.', '-' and '_'", rule: id.value))
         }
@@ -44,8 +33,30 @@ extension PackLoader {
                              conditions: conditions, tags: tags, location: r.location)
     }
 
-    /// `attr: 'regex'`, `attr: [a, b]`, `attr: true`, or `attr: {match, in, not_in, gt, gte, lt, lte, exists, same_as, differs_from}`.
-    static func readPredicates(_ node: Node, attribute: String, at location: SourceLocation, reader r: inout NodeReader, rule: String?) -> [AttributePredicate]? {
+    /// A `where:` mapping: attribute names to conditions.
+    static func readWhere(_ node: Node, reader r: inout NodeReader, rule: String?) -> [WhereClause] {
+        guard case .mapping(let clauses) = node else {
+            r.report(Diagnostic(.wrongType, at: r.location(of: node), "`where` must map attribute names to conditions", rule: rule))
+            return []
+        }
+        var out: [WhereClause] = []
+        for (key, value) in clauses {
+            guard let attribute = key.string else { continue }
+            let location = r.location(of: key)
+            var maxAge: Int64?
+            if let predicates = readPredicates(value, attribute: attribute, at: location, reader: &r, rule: rule, maxAge: &maxAge) {
+                out.append(WhereClause(attribute: attribute, predicates: predicates, maxAge: maxAge, location: location))
+            }
+        }
+        return out
+    }
+
+    /// `attr: 'regex'`, `attr: [a, b]`, `attr: true`, or `attr: {match, in, not_in, gt, gte, lt, lte, exists, equals, same_as,
+    /// differs_from, within_km + of, beyond_km + of, max_age}`; a value that starts with `$` (a capture) or `context.` (a
+    /// context fact) is a reference, compared at run time.
+    static func readPredicates(_ node: Node, attribute: String, at location: SourceLocation, reader r: inout NodeReader, rule: String?,
+                               maxAge: inout Int64?) -> [AttributePredicate]? {
+        func isReference(_ text: String?) -> Bool { text.map { $0.hasPrefix("$") || $0.hasPrefix("context.") } ?? false }
         switch node {
         case .scalar(let scalar):
             if scalar.style == .plain, let b = node.bool { return [.equals(b)] }
@@ -56,8 +67,14 @@ extension PackLoader {
             var out: [AttributePredicate] = []
             var bounds: (gt: Double?, gte: Double?, lt: Double?, lte: Double?) = (nil, nil, nil, nil)
             var hasBounds = false
+            var distance: (op: String, km: Double)?
+            var of: ValueRef?
             for (k, v) in map {
                 guard let op = k.string else { continue }
+                if ["gt", "gte", "lt", "lte"].contains(op), isReference(v.string) {
+                    out.append(.compare(op, ValueRef(v.string!)))
+                    continue
+                }
                 func number() -> Double? {
                     guard let d = v.float else {
                         r.report(Diagnostic(.wrongType, at: r.location(of: v), "`\(op)` of `\(attribute)` must be a number", rule: rule))
@@ -68,22 +85,45 @@ extension PackLoader {
                 }
                 switch op {
                 case "match": out.append(.matches(Located(v.string ?? "", at: r.location(of: v))))
-                case "in": out.append(.oneOf(v.sequence?.compactMap(\.string) ?? [v.string ?? ""]))
-                case "not_in": out.append(.noneOf(v.sequence?.compactMap(\.string) ?? [v.string ?? ""]))
+                case "in": out.append(isReference(v.string) ? .inRef(ValueRef(v.string!)) : .oneOf(v.sequence?.compactMap(\.string) ?? [v.string ?? ""]))
+                case "not_in": out.append(isReference(v.string) ? .notInRef(ValueRef(v.string!)) : .noneOf(v.sequence?.compactMap(\.string) ?? [v.string ?? ""]))
+                case "within_km", "beyond_km":
+                    if let km = v.float, km >= 0 { distance = (op, km) } else {
+                        r.report(Diagnostic(.wrongType, at: r.location(of: v), "`\(op)` of `\(attribute)` must be a number of kilometres", rule: rule))
+                    }
+                case "of": of = v.string.map(ValueRef.init)
+                case "max_age":
+                    if let text = v.string, let ms = DurationText.parse(text) { maxAge = ms } else {
+                        r.report(Diagnostic(.invalidValue, at: r.location(of: v), "`max_age` is not a duration", hint: "write 90s, 30m, 2h or 1d", rule: rule))
+                    }
                 case "gt": bounds.gt = number()
                 case "gte": bounds.gte = number()
                 case "lt": bounds.lt = number()
                 case "lte": bounds.lte = number()
                 case "exists": out.append(.exists(v.bool ?? true))
-                case "equals": out.append(.equals(v.bool ?? true))
-                case "same_as": out.append(.sameAs(v.string ?? ""))
-                case "differs_from": out.append(.differsFrom(v.string ?? ""))
+                case "equals":
+                    if let b = v.bool, v.string.map({ !isReference($0) }) ?? true, case .scalar(let s) = v, s.style == .plain { out.append(.equals(b)) }
+                    else if let text = v.string { out.append(isReference(text) ? .sameAs(ValueRef(text)) : .oneOf([text])) }
+                case "same_as": out.append(.sameAs(ValueRef(v.string ?? "")))
+                case "differs_from": out.append(.differsFrom(ValueRef(v.string ?? "")))
                 default:
                     r.report(Diagnostic(.unknownKey, at: r.location(of: k), "unknown condition `\(op)` on `\(attribute)`",
-                                        hint: "use match, in, not_in, gt, gte, lt, lte, exists, equals, same_as, differs_from", rule: rule))
+                                        hint: "use match, in, not_in, gt, gte, lt, lte, exists, equals, same_as, differs_from, within_km/beyond_km with of, max_age", rule: rule))
                 }
             }
             if hasBounds { out.append(.range(gt: bounds.gt, gte: bounds.gte, lt: bounds.lt, lte: bounds.lte)) }
+            if let distance {
+                if let of {
+                    out.append(distance.op == "within_km" ? .withinKm(distance.km, of) : .beyondKm(distance.km, of))
+                } else {
+                    r.report(Diagnostic(.missingField, at: location, "`\(distance.op)` needs `of:`, the place to measure from",
+                                        hint: "e.g. location: {beyond_km: 100, of: context.last_location}", rule: rule))
+                }
+            }
+            if maxAge != nil && !out.contains(where: { $0.references.contains { if case .context = $0 { return true } else { return false } } }) {
+                r.report(Diagnostic(.invalidValue, .warning, at: location, "`max_age` on `\(attribute)` has no context fact to apply to",
+                                    hint: "max_age bounds the age of a `context.*` value compared in the same mapping", rule: rule))
+            }
             return out
         default:
             r.report(Diagnostic(.wrongType, at: location, "condition on `\(attribute)` must be a pattern, a list, a boolean or a mapping", rule: rule))
@@ -123,6 +163,16 @@ extension PackLoader {
         let advice = r.localized("advice", fallbackLanguage: "zh")
         let tags = r.strings("tags", required: false)?.map(\.value) ?? []
         let flowID = id?.value
+        let same = r.strings("same", required: false) ?? []
+        for field in same where !sameFields.contains(field.value) {
+            r.report(Diagnostic(.invalidValue, at: field.location, "`same: \(field.value)` is not a record field a flow can keep",
+                                hint: "use peer, conversation or party (the peer, else the conversation)", rule: flowID))
+        }
+        let escalateWhen = r.node("escalate_when").map { readWhere($0, reader: &r, rule: flowID) } ?? []
+        for clause in escalateWhen where !clause.attribute.hasPrefix("context.") {
+            r.report(Diagnostic(.invalidValue, at: clause.location, "`escalate_when` tests the subject's context: write `context.\(clause.attribute)`",
+                                hint: "e.g. escalate_when: {context.age_group: [elder, minor]}", rule: flowID))
+        }
         var maxspan: Int64?
         if let maxspanText {
             maxspan = DurationText.parse(maxspanText.value)
@@ -164,9 +214,12 @@ extension PackLoader {
         diagnostics += r.diagnostics
         guard let id, let title, let maxspan, !steps.isEmpty else { return nil }
         let from = alertFrom?.value ?? min(2, steps.count)
-        return FlowSpec(id: id.value, title: title.value, by: by, maxspan: maxspan, steps: steps, until: until,
-                        alertFrom: from, severity: severity.isEmpty ? ["medium", "high", "critical"] : severity.map(\.value),
-                        advice: advice, tags: tags, location: r.location)
+        var flow = FlowSpec(id: id.value, title: title.value, by: by, maxspan: maxspan, steps: steps, until: until,
+                            alertFrom: from, severity: severity.isEmpty ? ["medium", "high", "critical"] : severity.map(\.value),
+                            advice: advice, tags: tags, location: r.location)
+        flow.same = same.map(\.value)
+        flow.escalateWhen = escalateWhen
+        return flow
     }
 
     static func readStep(_ mapping: Node.Mapping, file: String, flow: String?, into parent: inout NodeReader) -> FlowStepSpec? {
@@ -183,17 +236,52 @@ extension PackLoader {
         if let node = r.node("count") {
             if case .mapping(let map) = node {
                 var c = NodeReader(file: file, mapping: map, context: "count")
-                c.rejectUnknownKeys(allowed: ["signal", "at_least", "within"])
+                c.rejectUnknownKeys(allowed: ["signal", "at_least", "within", "total"])
                 let signal = c.string("signal", required: true)
                 let atLeast = c.int("at_least", required: true)
                 let windowText = c.string("within", required: true)
                 let window = windowText.flatMap { DurationText.parse($0.value) }
                 if let windowText, window == nil { c.report(Diagnostic(.invalidValue, at: windowText.location, "`within` is not a duration", rule: flow)) }
                 if let atLeast, atLeast.value < 1 { c.report(Diagnostic(.invalidValue, at: atLeast.location, "`at_least` must be at least 1", rule: flow)) }
+                var total: (of: String, atLeast: Double)?
+                if let node = c.node("total") {
+                    if case .mapping(let tm) = node, let of = tm["of"]?.string, let bound = tm["at_least"]?.float {
+                        total = (of, bound)
+                    } else {
+                        c.report(Diagnostic(.wrongType, at: c.location(of: node), "`total` must be {of: ATTRIBUTE, at_least: NUMBER}",
+                                            hint: "e.g. total: {of: amount, at_least: 500}", rule: flow))
+                    }
+                }
                 for d in c.diagnostics { r.report(d) }
-                if let signal, let atLeast, let window { count = .init(signal: signal.value, atLeast: atLeast.value, within: window) }
+                if let signal, let atLeast, let window {
+                    count = .init(signal: signal.value, atLeast: atLeast.value, within: window, totalOf: total?.of, totalAtLeast: total?.atLeast)
+                }
             } else {
                 r.report(Diagnostic(.wrongType, at: r.location(of: node), "`count` must be {signal, at_least, within}", rule: flow))
+            }
+        }
+        let conditions = r.node("where").map { readWhere($0, reader: &r, rule: flow) } ?? []
+        var anyOf: [[WhereClause]] = []
+        if let node = r.node("where_any") {
+            if case .sequence(let groups) = node {
+                anyOf = groups.map { readWhere($0, reader: &r, rule: flow) }
+            } else {
+                r.report(Diagnostic(.wrongType, at: r.location(of: node), "`where_any` must be a list of `where` mappings (one must hold)", rule: flow))
+            }
+        }
+        var captures: [(name: String, attribute: String)] = []
+        if let node = r.node("capture") {
+            if case .mapping(let map) = node {
+                for (k, v) in map {
+                    guard let name = k.string, let attribute = v.string,
+                          !name.isEmpty, name.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }) else {
+                        r.report(Diagnostic(.invalidValue, at: r.location(of: k), "a capture is `name: attribute` (name in lowercase letters, digits and '_')", rule: flow))
+                        continue
+                    }
+                    captures.append((name, attribute))
+                }
+            } else {
+                r.report(Diagnostic(.wrongType, at: r.location(of: node), "`capture` must map names to attributes, e.g. {pay_city: city}", rule: flow))
             }
         }
         if any.isEmpty && count == nil && r.node("count") == nil {
@@ -201,7 +289,11 @@ extension PackLoader {
         }
         for d in r.diagnostics { parent.report(d) }
         guard let name, !any.isEmpty || count != nil else { return nil }
-        return FlowStepSpec(name: name.value, any: any, count: count, within: within, location: r.location)
+        var step = FlowStepSpec(name: name.value, any: any, count: count, within: within, location: r.location)
+        step.conditions = conditions
+        step.anyOf = anyOf
+        step.captures = captures
+        return step
     }
 
     static func readSequences(_ file: PackFile, display: String, into diagnostics: inout [Diagnostic]) -> [SequenceSpec] {

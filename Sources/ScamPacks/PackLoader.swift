@@ -5,7 +5,7 @@ import Yams
 ///
 /// Every problem is reported in one pass with its file:line; the load fails if any is an error.
 public enum PackLoader {
-    static let manifestKeys = ["name", "version", "description", "license", "min_engine", "languages", "threshold", "advice", "model"]
+    static let manifestKeys = ["name", "version", "description", "license", "min_engine", "languages", "threshold", "advice", "model", "values"]
     static let ruleKeys = ["id", "title", "signal", "channels", "lang", "match", "unless", "score", "tags",
                            "advice", "examples", "prefilter"]
     /// Channels a text rule may name.
@@ -147,6 +147,7 @@ public enum PackLoader {
         let advice = r.localized("advice", fallbackLanguage: languages.first ?? "en")
         let root = String(display.dropLast("pack.yaml".count))
         let model = r.node("model").flatMap { readModel($0, in: &r, files: files, display: { root + $0 }) }
+        let values = r.node("values").map { readValues($0, in: &r) } ?? [:]
 
         if let name, !isValidName(name.value) {
             r.report(Diagnostic(.invalidValue, at: name.location, "pack name `\(name.value)` is not allowed",
@@ -173,9 +174,33 @@ public enum PackLoader {
         }
         diagnostics += r.diagnostics
         guard let name, let version, let threshold else { return (nil, model) }
-        return (PackManifest(name: name.value, version: version, description: description, license: license,
-                             minEngine: minEngine, languages: languages, threshold: threshold.value,
-                             advice: advice, location: r.location), model)
+        var manifest = PackManifest(name: name.value, version: version, description: description, license: license,
+                                    minEngine: minEngine, languages: languages, threshold: threshold.value,
+                                    advice: advice, location: r.location)
+        manifest.values = values
+        return (manifest, model)
+    }
+
+    /// `values: {ATTRIBUTE: {CANONICAL: [SYNONYM, ...]}}`: values that mean the same.
+    static func readValues(_ node: Node, in r: inout NodeReader) -> [String: [String: [String]]] {
+        var out: [String: [String: [String]]] = [:]
+        guard case .mapping(let attributes) = node else {
+            r.report(Diagnostic(.wrongType, at: r.location(of: node), "`values` maps attributes to {canonical: [synonyms]}",
+                                hint: "e.g. values: {channel: {offline: [store, pos, 门店]}}"))
+            return out
+        }
+        for (k, v) in attributes {
+            guard let attribute = k.string, case .mapping(let canon) = v else {
+                r.report(Diagnostic(.wrongType, at: r.location(of: v), "each attribute of `values` maps a canonical value to a list of synonyms"))
+                continue
+            }
+            for (ck, cv) in canon {
+                guard let canonical = ck.string else { continue }
+                let synonyms = cv.sequence?.compactMap(\.string) ?? (cv.string.map { [$0] } ?? [])
+                out[attribute, default: [:]][canonical] = synonyms
+            }
+        }
+        return out
     }
 
     static func readRules(_ file: PackFile, display: String, packLanguages: [String], into diagnostics: inout [Diagnostic]) -> ([RuleSpec], [EventRuleSpec]) {

@@ -26,6 +26,8 @@ public struct PackManifest: Sendable {
     /// Default advice by language code, used when the top rule of an alert has none.
     public var advice: [String: String]
     public var location: SourceLocation
+    /// Values that mean the same, per attribute: canonical value → its synonyms (`values:`).
+    public var values: [String: [String: [String]]] = [:]
 
     /// `name@version`, as alerts show it.
     public var label: String { "\(name)@\(version)" }

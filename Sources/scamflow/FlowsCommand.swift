@@ -6,7 +6,7 @@ import ScamPacks
 struct FlowsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flows",
-        abstract: "List the scam flows in force, or draw them (--graph mermaid|dot)."
+        abstract: "List the scam flows in force, explain them (--explain) or draw them (--graph mermaid|dot)."
     )
 
     @Option(name: .customLong("packs"), help: ArgumentHelp("Add a pack folder. Repeatable.", valueName: "dir"))
@@ -14,6 +14,9 @@ struct FlowsCommand: ParsableCommand {
 
     @Option(help: "Draw the flows: mermaid or dot.")
     var graph: String?
+
+    @Flag(help: "Say what each flow does in words: its steps, conditions, captures, what ties its steps together, when it alerts.")
+    var explain = false
 
     @Argument(help: "Flow ids to show (default: all).")
     var ids: [String] = []
@@ -32,6 +35,12 @@ struct FlowsCommand: ParsableCommand {
             let unknown = ids.filter { id in !flows.contains { $0.id == id } }
             console.err("scamflow: no flow with id \(unknown.joined(separator: ", ")); `scamflow flows` lists them\n")
             throw ExitCode(2)
+        }
+        if explain {
+            console.out(flows.map { FlowExplainer.explain($0, pack: ruleSet.packs[$0.packIndex].manifest.label, values: ruleSet.values) }
+                .joined(separator: "\n"))
+            console.flush()
+            return
         }
         switch graph {
         case "mermaid": console.out(FlowGraph.mermaid(flows))

@@ -52,6 +52,9 @@ struct StreamCommand: ParsableCommand {
     @Option(name: .customLong("idle-ttl"), help: "Forget a subject after this long without signals (event time, e.g. 24h).")
     var idleTTL: String = "24h"
 
+    @Option(name: .customLong("context-ttl"), help: "Forget what a subject's context holds (where the phone is, its profile) after this long without a record.")
+    var contextTTL: String = "30d"
+
     @Option(name: .customLong("max-subjects"), help: "Most subjects tracked at once; the least recently active are evicted beyond it.")
     var maxSubjects: Int = 1_000_000
 
@@ -80,6 +83,7 @@ struct StreamCommand: ParsableCommand {
         guard AlertFormat(rawValue: format) != nil else { throw ValidationError("unknown --format '\(format)'; use ndjson or text") }
         guard DurationText.parse(tolerance) != nil else { throw ValidationError("--tolerance is not a duration (e.g. 5m)") }
         guard DurationText.parse(idleTTL) != nil else { throw ValidationError("--idle-ttl is not a duration (e.g. 24h)") }
+        guard DurationText.parse(contextTTL) != nil else { throw ValidationError("--context-ttl is not a duration (e.g. 30d)") }
         if let partition, StreamPartition(partition) == nil {
             throw ValidationError("--partition must be K/N with 0 <= K < N (e.g. 0/4)")
         }
@@ -98,6 +102,7 @@ struct StreamCommand: ParsableCommand {
         var config = FlowConfig()
         config.tolerance = DurationText.parse(tolerance)!
         config.idleTTL = DurationText.parse(idleTTL)!
+        config.contextTTL = max(config.idleTTL, DurationText.parse(contextTTL)!)
         config.maxSubjects = maxSubjects
         let processor = StreamProcessor(ruleSet: ruleSet, minScore: minScore, config: config)
         processor.keepsInfo = showInfo
