@@ -56,6 +56,9 @@ public struct Assessor {
         /// The model's probability, when a model scored the unit.
         public var probability: Double?
         /// The model set the unit's hits aside (a retelling, a warning): they feed no flow.
+        /// Only a `demote` line that names a cue sets this: a unit the model merely finds
+        /// ordinary still feeds flows, which see what one message cannot (a real bank's notice
+        /// and a scammer's copy of it read alike; who sends what next tells them apart).
         public var demoted = false
         /// The model's probability reached its threshold: the unit emits `model.scam_likely`.
         public var scamLikely = false
@@ -139,8 +142,8 @@ public struct Assessor {
         }
         let facts = FusionFacts(probability: p, signals: signals.count, guards: Set(guarded).count, ratio: ratio, cues: input.cues)
         let (effect, clause) = compiled.decide(facts, rulesFired: ruleAlert != nil)
-        result.demoted = effect == .demoted
-        result.scamLikely = p >= compiled.spec.threshold && !result.demoted
+        result.demoted = effect == .demoted && !(clause?.cue.isEmpty ?? true)
+        result.scamLikely = p >= compiled.spec.threshold && effect != .demoted
         guard var alert = ruleAlert else {
             guard effect == .raised || effect == .raisedHigh else { return nil }
             return modelAlert(compiled, p: p, vector: keyed(), input: input, hits: hits, effect: effect, clause: clause, unit: unit)
