@@ -62,6 +62,10 @@ public struct Assessor {
         public var demoted = false
         /// The model's probability reached its threshold: the unit emits `model.scam_likely`.
         public var scamLikely = false
+        /// What the fusion rule did, when a model scored the unit.
+        public var effect: ModelOpinion.Effect?
+        /// A rule alert the model set aside and that was not returned (no `keepsInfo`).
+        public var setAside = false
     }
 
     public func alerts(for hits: [Hit], in unit: Unit) -> [Alert] {
@@ -74,9 +78,11 @@ public struct Assessor {
         var result = Assessment()
         var best: (pack: CompiledPack, score: Int, threshold: Int, severity: Severity)?
         var fired: [(pack: CompiledPack, score: Int, threshold: Int, severity: Severity)] = []
+        // The model's rule-score feature reads each pack's own threshold, as in training, so
+        // `--min-score` changes which rule alerts fire, never the model's probability.
         var ratio: Double = 0
         for (packIndex, score, threshold) in packScores(hits) {
-            ratio = max(ratio, Double(score) / Double(max(1, threshold)))
+            ratio = max(ratio, Double(score) / Double(max(1, ruleSet.packs[packIndex].manifest.threshold)))
             guard score > 0, score >= threshold else { continue }
             let pack = ruleSet.packs[packIndex]
             let severity = Assessor.severity(score: score, threshold: threshold)
@@ -93,7 +99,9 @@ public struct Assessor {
         if usesModel, let compiled = ruleSet.model, let input {
             alert = fuse(compiled, input: input, hits: hits, guarded: guarded, ratio: ratio, ruleAlert: alert, unit: unit, into: &result)
         }
-        if let alert, alert.severity > .info || keepsInfo { result.alerts.append(alert) }
+        if let alert {
+            if alert.severity > .info || keepsInfo { result.alerts.append(alert) } else { result.setAside = true }
+        }
         return result
     }
 
@@ -113,7 +121,7 @@ public struct Assessor {
     /// The model's feature vector of a unit (exactly what `assess` scores) and the facts the
     /// fusion rule tests (with the probability left 0), for training.
     public func modelVector(_ hits: [Hit], guarded: [Int32], input: ModelInput) -> (vector: ModelFeatures.Vector, facts: FusionFacts) {
-        let ratio = packScores(hits).map { Double($0.score) / Double(max(1, $0.threshold)) }.max() ?? 0
+        let ratio = packScores(hits).map { Double($0.score) / Double(max(1, ruleSet.packs[$0.pack].manifest.threshold)) }.max() ?? 0
         let facts = FusionFacts(probability: 0, signals: Set(hits.map { ruleSet.rules[$0.rule].signal }).count,
                                 guards: Set(guarded).count, ratio: ratio, cues: input.cues)
         return (modelVector(hits, guarded: guarded, input: input, ratio: ratio), facts)
@@ -142,16 +150,20 @@ public struct Assessor {
         }
         let facts = FusionFacts(probability: p, signals: signals.count, guards: Set(guarded).count, ratio: ratio, cues: input.cues)
         let (effect, clause) = compiled.decide(facts, rulesFired: ruleAlert != nil)
+        result.effect = effect
         result.demoted = effect == .demoted && !(clause?.cue.isEmpty ?? true)
         result.scamLikely = p >= compiled.spec.threshold && effect != .demoted
         guard var alert = ruleAlert else {
             guard effect == .raised || effect == .raisedHigh else { return nil }
             return modelAlert(compiled, p: p, vector: keyed(), input: input, hits: hits, effect: effect, clause: clause, unit: unit)
         }
-        var opinion = ModelOpinion(pack: packLabel, probability: Assessor.rounded(p), effect: effect, reason: clause?.summary, features: [])
+        var opinion = ModelOpinion(pack: packLabel, probability: Assessor.rounded(p), effect: effect,
+                                   reason: clause.map { Assessor.reason($0, cues: input.cues, model: compiled.model) }, features: [])
         switch effect {
         case .demoted:
             alert.severity = .info
+            // What pulled it down: the cues and features of greatest weight (negative ones).
+            opinion.features = explain(compiled, vector: keyed(), input: input, unit: unit).features
         case .escalated:
             alert.severity = Assessor.raised(alert.severity)
             let explained = explain(compiled, vector: keyed(), input: input, unit: unit)
@@ -190,7 +202,9 @@ public struct Assessor {
                           advice: advice, evidence: evidence, pack: pack.manifest.label, source: unit.source,
                           recordID: unit.recordID, channel: unit.channel, lang: unit.lang, tags: tags)
         alert.model = ModelOpinion(pack: pack.manifest.label, probability: Assessor.rounded(p), effect: effect,
-                                   reason: clause?.summary ?? "p >= \(compiled.spec.threshold) (model alone)", features: explained.features)
+                                   reason: clause.map { Assessor.reason($0, cues: input.cues, model: compiled.model) }
+                                       ?? "p >= \(compiled.spec.threshold) (model alone)",
+                                   features: explained.features)
         return alert
     }
 
@@ -207,6 +221,13 @@ public struct Assessor {
     }
 
     static func rounded(_ p: Double) -> Double { (p * 10000).rounded() / 10000 }
+
+    /// The fusion line, and the cues of the model that were found: `p < 0.5, cue reported|...;
+    /// found reported, refusal`.
+    static func reason(_ clause: FusionClause, cues: UInt32, model: ScoringModel) -> String {
+        let found = model.cues.indices.filter { cues & (1 << UInt32($0)) != 0 }.map { model.cues[$0].name }
+        return clause.summary + (found.isEmpty ? "" : "; found " + found.joined(separator: ", "))
+    }
 
     /// One severity higher (critical stays critical).
     static func raised(_ severity: Severity) -> Severity {

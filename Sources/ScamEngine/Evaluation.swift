@@ -218,6 +218,20 @@ public final class Evaluator {
         return result
     }
 
+    /// What the model says of `record` on its own (nil without a model or text): its probability
+    /// and what the fusion rule did, for reviewing misses and false alarms.
+    public func modelView(of record: Record) -> (probability: Double, effect: ModelOpinion.Effect)? {
+        guard ruleSet.model != nil else { return nil }
+        var hits: [Hit] = [], failures: [RuleFailure] = [], guarded: [Int32] = []
+        var input: ModelInput?
+        let lang = scanner.scan(record, hits: &hits, failures: &failures, guarded: &guarded, model: &input)
+        guard let input else { return nil }
+        let unit = Assessor.Unit(subject: record.subject, source: record.source, recordID: record.id, channel: record.channel, lang: lang)
+        let assessment = Assessor(ruleSet: ruleSet, minScore: minScore).assess(hits, guarded: guarded, model: input, in: unit)
+        guard let p = assessment.probability else { return nil }
+        return (p, assessment.effect ?? .none)
+    }
+
     /// A rule that matched a record, for reviewing misses and false alarms.
     public struct RuleHit: Sendable {
         public var rule: String

@@ -12,6 +12,8 @@ public final class MessageScan {
     public private(set) var textBytes = 0
     /// Rules that failed on a record (match limit, ...), in order.
     public private(set) var failures: [RuleFailure] = []
+    /// Rule alerts the model set aside and that were not returned (see `Assessor.keepsInfo`).
+    public private(set) var setAside = 0
 
     /// The unit being gathered: a conversation's segments so far.
     private var pending: (conversation: String, unit: PendingUnit)?
@@ -131,6 +133,7 @@ public final class MessageScan {
     /// Assesses a finished unit and releases its flow signals (unless the model set it aside).
     private func complete(_ unit: PendingUnit) -> [Alert] {
         let assessment = assessor.assess(unit.hits, guarded: unit.guarded, model: unit.model, in: unit.unit)
+        if assessment.setAside { setAside += 1 }
         guard flowsEnabled, scanner.ruleSet.model != nil else { return assessment.alerts }
         // Event signals always count; text hits of a retelling or warning do not.
         for (occurrence, text) in unit.signals where !(text && assessment.demoted) { signals.append(occurrence) }

@@ -56,8 +56,13 @@ public struct ModelExplainer: Sendable {
             }
         }
         merged.sort { ($0.weight, $1.segment, $1.range.lowerBound) > ($1.weight, $0.segment, $0.range.lowerBound) }
+        // The strongest excerpts, shown in text order (like rule evidence); one that adds less
+        // than a quarter of the strongest one's weight proves little («您好») and is left out.
+        let strongest = merged.first?.weight ?? 0
+        let shown = merged.prefix(maxExcerpts).filter { $0.weight >= strongest / 4 }
+            .sorted { ($0.segment, $0.range.lowerBound) < ($1.segment, $1.range.lowerBound) }
         var evidence: [Evidence] = []
-        for piece in merged.prefix(maxExcerpts) {
+        for piece in shown {
             let segment = segments[piece.segment]
             let original = Array(segment.text.utf8)
             guard piece.range.upperBound <= original.count else { continue }

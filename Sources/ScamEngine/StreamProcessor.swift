@@ -17,6 +17,8 @@ public final class StreamProcessor {
     /// Counters.
     public private(set) var records = 0
     public private(set) var failures: [RuleFailure] = []
+    /// Rule alerts the model set aside and that were not written (no `keepsInfo`).
+    public private(set) var setAside = 0
 
     public init(ruleSet: RuleSet, minScore: Int? = nil, config: FlowConfig = FlowConfig()) {
         self.ruleSet = ruleSet
@@ -54,6 +56,7 @@ public final class StreamProcessor {
                                                         speaker: record.speaker, recordID: record.id)]
             }
             assessment = assessor.assess(hits, guarded: guarded, model: input, in: unit)
+            if assessment.setAside { setAside += 1 }
             alerts += assessment.alerts
         }
         let modelSignal = assessment.scamLikely && engine.listens(to: Assessor.modelSignal)

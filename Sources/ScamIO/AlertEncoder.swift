@@ -131,7 +131,7 @@ public struct AlertEncoder: Sendable {
             let weight = e.weight.map { " +\($0)" } ?? ""
             s += "    - \(where_)\(span)\(c.wrap("«" + excerpt + "»", "32"))  \(e.signal) (\(e.rule))\(weight)\n"
         }
-        if let model = alert.model, model.effect != .none || alert.kind == .model {
+        if let model = alert.model {
             var line = "    model: p \(model.probability), \(model.effect.rawValue)"
             if let reason = model.reason { line += " (\(reason))" }
             if !model.features.isEmpty { line += "; " + model.features.map { "\($0.key) \($0.weight)" }.joined(separator: ", ") }

@@ -12,6 +12,8 @@ public struct ScanSummary: Sendable {
     public var issues: [InputIssue.Kind: Int] = [:]
     public var skippedRecords = 0
     public var ruleFailures = 0
+    /// Rule alerts the learned scorer set aside and that were not shown (no `--show-info`).
+    public var setAside = 0
     public var seconds = 0.0
 
     public init() {}
@@ -42,7 +44,8 @@ public struct ScanSummary: Sendable {
         let rate = seconds > 0 ? mb / seconds : 0
         var lines: [String] = []
         let severities = Severity.allCases.reversed().filter { $0 > .info }.compactMap { s in alerts[s].map { "\($0) \(s.rawValue)" } }
-        let info = alerts[.info].map { ", \($0) info finding\($0 == 1 ? "" : "s") (set aside by the model)" } ?? ""
+        var info = alerts[.info].map { ", \($0) info finding\($0 == 1 ? "" : "s") (set aside by the model)" } ?? ""
+        if setAside > 0 { info += ", \(setAside) rule alert\(setAside == 1 ? "" : "s") set aside by the model (--show-info shows \(setAside == 1 ? "it" : "them"))" }
         lines.append(c.wrap("scamflow:", "1") + " \(records) record\(records == 1 ? "" : "s") in \(files) file\(files == 1 ? "" : "s"), "
                      + "\(units) scanned unit\(units == 1 ? "" : "s"), "
                      + "\(alertCount) alert\(alertCount == 1 ? "" : "s")" + (severities.isEmpty ? "" : " (" + severities.joined(separator: ", ") + ")") + info)

@@ -179,8 +179,15 @@ public final class Learner {
         model.signals = Array(Set(ruleSet.rules.map(\.signal))).sorted()
         model.params = parameters.lines + options.sourceWeights.keys.sorted().map { ("weight", "\($0)=\(options.sourceWeights[$0]!)") }
             + options.leaveOutCategories.sorted().map { ("left_out_category", $0) }
-            + [("min_count", "\(options.minCount)"), ("folds", "\(folds)"),
+            + [("min_count", "\(options.minCount)"), ("folds", "\(previous.flatMap { p in p.params.first { $0.0 == "folds" }?.1 } ?? "\(folds)")"),
                                           ("bias_n", ModelFile.format(ftrl.n[ftrl.biasIndex]))]
+        if let previous {
+            // An update keeps what described the first training (its source weights, its
+            // left-out categories), then says what was added.
+            let own = Set(model.params.map(\.0))
+            model.params += previous.params.filter { !own.contains($0.0) && ($0.0 == "weight" || $0.0 == "left_out_category") }
+                .filter { p in !model.params.contains { $0 == p } }
+        }
         var weights: [Int: Double] = [:]
         for i in 0..<index.count {
             let w = ftrl.weight(i)
@@ -200,7 +207,7 @@ public final class Learner {
             let s = report.sources[name]!
             return ModelFile.Source(name: name, records: s.used, scams: s.scams)
         }
-        if options.holdout > 0 { model.split = "holdout\t\(options.holdout)%\tby id hash (\(Learner.splitSalt))" }
+        if options.holdout > 0 { model.split = "holdout\t\(options.holdout)%\tby id hash (\(Learner.splitSalt))" } else { model.split = previous?.split }
         model.notes = previous.map { $0.notes + ["updated with \(chosen.count) records"] }
             ?? ["trained on \(chosen.count) records (\(chosen.filter { $0.label.truth == .scam }.count) scams), \(index.count) features kept of those seen in at least \(options.minCount) records"]
         report.features = index.count

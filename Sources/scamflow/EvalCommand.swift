@@ -10,9 +10,10 @@ struct EvalCommand: ParsableCommand {
         abstract: "Measure recall, precision and false alarms on labelled messages.",
         discussion: """
         Reads JSON lines labelled with "truth" (scam, benign or spam) and optionally "category", runs the whole \
-        pipeline (rules and flows) and reports per file and per category: recall on scams, precision, false alarms \
-        on benign messages, spam called a scam, and a confusion table. A record counts as flagged when any rule or \
-        flow alert names it.
+        pipeline (rules, the learned scorer and flows) and reports per file and per category: recall on scams, \
+        precision, false alarms on benign messages, spam called a scam, and a confusion table. A record counts as \
+        flagged when any rule, model or flow alert names it. Records whose text the model in force was trained on \
+        are left out of every count (--include-trained counts them); --scorer rules or model measures one half alone.
 
         --fail-under takes comma-separated key=value pairs: metrics recall and precision (floors), false-alarm and \
         spam (ceilings), as fractions or percentages, and optionally file=NAME (a file's path, base name, or base \
@@ -208,6 +209,12 @@ struct EvalCommand: ParsableCommand {
                     eval.string("outcome", outcomeName)
                     eval.string("source", input.records[outcome.index].record.source.description)
                     eval.strings("alerts", outcome.alerts)
+                    if let view = evaluator.modelView(of: input.records[outcome.index].record) {
+                        eval.object("model") { m in
+                            m.double("p", (view.probability * 10000).rounded() / 10000)
+                            m.string("effect", view.effect.rawValue)
+                        }
+                    }
                     eval.raw("hits", "[" + hits.map { hit in
                         var w = JSONWriter()
                         w.string("rule", hit.rule); w.string("signal", hit.signal); w.int("score", hit.score); w.string("excerpt", hit.excerpt)

@@ -54,14 +54,16 @@ struct LearnCommand: ParsableCommand {
     @Option(name: .customLong("weight"), help: ArgumentHelp("How much the records of a file count, e.g. hard-negatives=2 (its name without extension). Repeatable.", valueName: "name=w"))
     var weights: [String] = []
 
-    @Option(help: "FTRL learning rate.") var alpha: Double = 0.1
-    @Option(help: "FTRL learning-rate smoothing.") var beta: Double = 1
-    @Option(help: "L1 regularization (larger: fewer, stronger weights).") var l1: Double = 1
-    @Option(help: "L2 regularization.") var l2: Double = 1
-    @Option(help: "Passes over the data.") var epochs: Int = 4
-    @Option(name: .customLong("min-count"), help: "Drop features seen in fewer records.") var minCount: Int = 2
-    @Option(help: "Folds for the out-of-fold calibration (0: no calibration).") var folds: Int = 5
-    @Option(name: .customLong("text-scale"), help: "What a text n-gram counts: N^-value for N distinct n-grams (0: each counts 1).") var textScale: Double = 0.5
+    // Training parameters: the built-in model's recipe by default (scripts/train-builtin), or,
+    // with --update, the updated model's own.
+    @Option(help: "FTRL learning rate (default 0.1).") var alpha: Double?
+    @Option(help: "FTRL learning-rate smoothing (default 1).") var beta: Double?
+    @Option(help: "L1 regularization: larger gives fewer, stronger weights (default 0.5).") var l1: Double?
+    @Option(help: "L2 regularization (default 1).") var l2: Double?
+    @Option(help: "Passes over the data (default 4).") var epochs: Int?
+    @Option(name: .customLong("min-count"), help: "Drop features seen in fewer records (default 2).") var minCount: Int?
+    @Option(help: "Folds for the out-of-fold calibration; 0: no calibration (default 5; an update keeps the model's calibration).") var folds: Int = 5
+    @Option(name: .customLong("text-scale"), help: "What a text n-gram counts: N^-value for N distinct n-grams; 0: each counts 1 (default 0).") var textScale: Double?
 
     @Option(help: ArgumentHelp("Show how this model pack's fusion rule does out of fold with the new model.", valueName: "dir"))
     var fusion: String?
@@ -90,12 +92,27 @@ struct LearnCommand: ParsableCommand {
         }
         guard !inputs.isEmpty else { throw fail("give labelled JSON lines files (or folders of them) to learn from") }
         guard (0..<100).contains(holdout) else { throw fail("--holdout must be between 0 and 99") }
-        guard epochs >= 1, minCount >= 1, folds >= 0, folds != 1 else { throw fail("--epochs and --min-count must be at least 1, --folds 0 or at least 2") }
-        guard alpha > 0, beta >= 0, l1 >= 0, l2 >= 0 else { throw fail("--alpha must be positive, --beta, --l1 and --l2 not negative") }
 
+        var previous: ModelFile?
+        if let update {
+            guard let text = try? String(contentsOfFile: update, encoding: .utf8) else { throw fail("cannot read \(update)") }
+            do { previous = try ModelFile.parse(text, keys: true) } catch { throw fail("\(update): \(error)\(error.hint.isEmpty ? "" : "; \(error.hint)")") }
+            if cues != nil { console.err("scamflow learn: --update keeps the cues of \(update); --cues is ignored\n") }
+        }
+        // Each parameter: as given, else the updated model's, else the recipe's.
+        let kept = Dictionary(previous?.params ?? [], uniquingKeysWith: { a, _ in a })
+        func parameter(_ given: Double?, _ key: String, _ recipe: Double) -> Double { given ?? kept[key].flatMap(Double.init) ?? recipe }
         var options = LearnOptions()
-        (options.alpha, options.beta, options.l1, options.l2) = (alpha, beta, l1, l2)
-        (options.epochs, options.minCount, options.folds, options.holdout) = (epochs, minCount, folds, holdout)
+        options.alpha = parameter(alpha, "alpha", 0.1)
+        options.beta = parameter(beta, "beta", 1)
+        options.l1 = parameter(l1, "l1", 0.5)
+        options.l2 = parameter(l2, "l2", 1)
+        options.epochs = Int(parameter(epochs.map(Double.init), "epochs", 4))
+        options.minCount = Int(parameter(minCount.map(Double.init), "min_count", 2))
+        options.textScale = previous?.textScale ?? textScale ?? 0
+        (options.folds, options.holdout) = (folds, holdout)
+        guard options.epochs >= 1, options.minCount >= 1, folds >= 0, folds != 1 else { throw fail("--epochs and --min-count must be at least 1, --folds 0 or at least 2") }
+        guard options.alpha > 0, options.beta >= 0, options.l1 >= 0, options.l2 >= 0 else { throw fail("--alpha must be positive, --beta, --l1 and --l2 not negative") }
         options.ignoreSpamIn = Set(ignoreSpamIn)
         options.leaveOutCategories = Set(leaveOutCategory)
         for spec in weights {
@@ -105,14 +122,9 @@ struct LearnCommand: ParsableCommand {
             }
             options.sourceWeights[parts[0]] = w
         }
-        guard (0...1).contains(textScale) else { throw fail("--text-scale must be between 0 and 1") }
-        options.textScale = textScale
-        if let cues { options.cues = try readCues(cues, fail: fail) }
-        var previous: ModelFile?
-        if let update {
-            guard let text = try? String(contentsOfFile: update, encoding: .utf8) else { throw fail("cannot read \(update)") }
-            do { previous = try ModelFile.parse(text, keys: true) } catch { throw fail("\(update): \(error)\(error.hint.isEmpty ? "" : "; \(error.hint)")") }
-            if cues != nil { console.err("scamflow learn: --update keeps the cues of \(update); --cues is ignored\n") }
+        guard (0...1).contains(options.textScale) else { throw fail("--text-scale must be between 0 and 1") }
+        if let cues { options.cues = try readCues(cues, fail: fail) } else if previous == nil && !quiet {
+            console.err("scamflow learn: no --cues: the model will have no context cues, and a fusion rule that names cues (as the scam-model pack's does) will not load it; pass --cues Patterns/scam-model/model/cues.yaml for those\n")
         }
 
         let loaded = PackLoading.load(builtin: !noBuiltin, directories: packDirectories, models: false)

@@ -89,7 +89,7 @@ struct PackBuild: ParsableCommand {
                 let checker = PackChecker(ruleSet: ruleSet)
                 problems += PackChecker.diagnostics(for: checker.runExamples())
                 problems += PackChecker.diagnostics(for: checker.runSequences())
-                problems += PackChecker.diagnostics(for: checker.runModelExamples())
+                problems = ModelPackChecks(loaded, alone: true).apply(to: problems)
                 problems += checker.backtrackingDiagnostics()
                 problems += checker.unreachableTextRuleDiagnostics()
             }

@@ -44,7 +44,7 @@ struct PackLint: ParsableCommand {
             let checker = PackChecker(ruleSet: ruleSet)
             diagnostics += PackChecker.diagnostics(for: checker.runExamples())
             diagnostics += PackChecker.diagnostics(for: checker.runSequences())
-            diagnostics += PackChecker.diagnostics(for: checker.runModelExamples())
+            diagnostics = ModelPackChecks(loaded, alone: !packs.folders.isEmpty).apply(to: diagnostics)
             diagnostics += checker.backtrackingDiagnostics()
             diagnostics += checker.unreachableTextRuleDiagnostics()
         } else {
@@ -119,7 +119,7 @@ struct PackTest: ParsableCommand {
             let raised = r.raised.map { "\($0.flow)@\($0.step) \($0.severity)" }
             console.out("      raised: \(raised.isEmpty ? "nothing" : raised.joined(separator: ", "))\n")
         }
-        let models = PackChecker(ruleSet: ruleSet).runModelExamples()
+        let models = ModelPackChecks(loaded, alone: !packs.folders.isEmpty).results
         for r in models {
             let expectation = r.expectAlert ? "alert" : "silent"
             let p = r.probability.map { " p \((($0 * 1000).rounded() / 1000))" } ?? ""

@@ -10,6 +10,22 @@ enum PackLoading {
         var diagnostics: [Diagnostic]
         /// Whatever loaded of packs with errors (for lint's one-pass report).
         var partial: [PackSpec] = []
+        /// The packs that loaded.
+        var specs: [PackSpec] = []
+    }
+
+    /// The packs a model pack is checked with when it is linted, tested or built on its own:
+    /// the packs in force (built-in and installed) with the given ones in place of those of the
+    /// same name, so its examples and its signals (SF119) are judged with the rules it was
+    /// trained beside. Nil when none of `specs` carries a model.
+    static func modelContext(_ specs: [PackSpec], store: String? = nil) -> (ruleSet: RuleSet?, diagnostics: [Diagnostic])? {
+        guard specs.contains(where: { $0.model != nil }) else { return nil }
+        let names = Set(specs.map(\.manifest.name))
+        let inForce = load(builtin: true, directories: [], store: store)
+        var all = inForce.specs.filter { !names.contains($0.manifest.name) }
+        all += specs
+        let (ruleSet, diagnostics) = RuleSet.compile(all)
+        return (ruleSet, diagnostics)
     }
 
     /// - Parameters:
@@ -64,6 +80,6 @@ enum PackLoading {
             return Loaded(ruleSet: nil, diagnostics: diagnostics, partial: results.compactMap(\.partial))
         }
         let (ruleSet, compileDiagnostics) = RuleSet.compile(specs, literalCache: literalCache)
-        return Loaded(ruleSet: ruleSet, diagnostics: diagnostics + compileDiagnostics)
+        return Loaded(ruleSet: ruleSet, diagnostics: diagnostics + compileDiagnostics, specs: specs)
     }
 }

@@ -171,6 +171,7 @@ struct ScanCommand: ParsableCommand {
         summary.records = scan.records
         summary.units = scan.units
         summary.ruleFailures = scan.failures.count
+        summary.setAside = scan.setAside
         summary.seconds = Date().timeIntervalSince(started)
         if !quiet { console.err(summary.text(color: Console.colorWanted(color, terminal: console.stderrIsTerminal))) }
         if strict && (summary.issueCount > 0 || summary.ruleFailures > 0) {

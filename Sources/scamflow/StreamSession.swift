@@ -227,6 +227,7 @@ final class StreamSession: @unchecked Sendable {
                         + "\(n(late, "late signal")), \(n(processor.engine.evictions, "eviction")), "
                         + "\(n(processor.engine.trackedSubjects, "subject")) tracked, " + String(format: "%.1f s\n", seconds)
                         + (skippedReplay > 0 ? "  \(skippedReplay) lines skipped as already processed before the restart\n" : "")
+                        + (processor.setAside > 0 ? "  \(n(processor.setAside, "rule alert")) set aside by the model (--show-info writes them)\n" : "")
                         + (partition.map { "  partition \($0): \(n(otherPartitions, "record")) of other partitions left out\n" } ?? ""))
         }
         exit(0)
