@@ -16,7 +16,8 @@ struct ModelPackChecks {
     init(_ loaded: PackLoading.Loaded, alone: Bool) {
         guard let ruleSet = loaded.ruleSet else { return }
         let names = Set(loaded.specs.map(\.manifest.name))
-        if alone, let context = PackLoading.modelContext(loaded.specs), let contextSet = context.ruleSet {
+        let carriesRules = loaded.specs.contains { !$0.rules.isEmpty }
+        if alone, !carriesRules, let context = PackLoading.modelContext(loaded.specs), let contextSet = context.ruleSet {
             results = PackChecker(ruleSet: contextSet).runModelExamples(packs: names)
             stale = context.diagnostics.filter { $0.code == .staleModel }
         } else {
