@@ -40,6 +40,21 @@ import Testing
         #expect(try stream("ordinary-day.jsonl").alerts.isEmpty)
     }
 
+    /// Flows that read context: where the phone last was (`device.location`) and who the
+    /// person is (`profile.set`), with nothing but device and platform events.
+    @Test func contextFlowsFromDeviceEventsAlone() throws {
+        let away = try stream("scam-face-pay-away.jsonl").alerts
+        let flow = away.filter { $0["id"] as? String == "flow.face-pay-away" }
+        #expect(flow.map { $0["subject"] as? String } == ["dev-7f03", "dev-7f03"], "the traveller paying where the phone is stays silent")
+        #expect(flow.map { $0["step"] as? Int } == [1, 2])
+        #expect(flow.allSatisfy { $0["severity"] as? String == "critical" }, "an elder's alert is escalated")
+
+        let takeover = try stream("scam-events-only-takeover.jsonl").alerts
+        let steps = takeover.filter { $0["id"] as? String == "flow.close-password-free" }
+        #expect(steps.map { $0["step"] as? Int } == [2, 3, 4])
+        #expect(!takeover.contains { $0["subject"] as? String == "dev-51c0" }, "a long call with a contact, then a meeting, is not a pretext")
+    }
+
     @Test func badLinesAreReportedAndTheStreamGoesOn() throws {
         let input = Data("{\"subject\":\"u\",\"text\":\"把验证码告诉我，我是平台客服\"}\nnot json\n{\"subject\":\"u\",\"text\":\"我是京东客服，把收到的验证码发给我\"}\n".utf8)
         let r = try CLIRunner.run(["stream"], in: CLIRunner.packageRoot, stdin: input)
