@@ -2,6 +2,8 @@
 # Stream benchmark: one million events over 100,000 subjects through `scamflow stream` on one
 # core; reports events/s, per-event latency percentiles and memory per tracked subject.
 # Run by hand (not in CI): Benchmarks/stream/run.sh [EVENTS] [SUBJECTS] [context]
+# STREAM_ARGS adds options to the measured run, e.g. STREAM_ARGS="--state /tmp/s.json" (the
+# state file and its journal are removed first, so every run starts afresh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 events=${1:-1000000}
@@ -15,7 +17,8 @@ bin=.build/release/scamflow
 # Baseline: the same process with (almost) no state, for the memory per subject.
 head -n 1 "$data" | $bin stream -q --latency-report > /dev/null 2> /tmp/scamflow-base.txt
 base=$(grep -o 'RSS [0-9]*' /tmp/scamflow-base.txt | grep -o '[0-9]*')
-taskset -c 0 $bin stream -q --latency-report < "$data" > /tmp/scamflow-stream-alerts.ndjson 2> /tmp/scamflow-stream.txt
+for word in ${STREAM_ARGS:-}; do case "$word" in *.json) rm -f "$word" "$word.journal" ;; esac; done
+taskset -c 0 $bin stream -q --latency-report ${STREAM_ARGS:-} < "$data" > /tmp/scamflow-stream-alerts.ndjson 2> /tmp/scamflow-stream.txt
 cat /tmp/scamflow-stream.txt
 rss=$(grep -o 'RSS [0-9]*' /tmp/scamflow-stream.txt | grep -o '[0-9]*')
 tracked=$(grep -o 'peak [0-9]*' /tmp/scamflow-stream.txt | grep -o '[0-9]*')

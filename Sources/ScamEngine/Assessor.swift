@@ -314,7 +314,10 @@ public struct StableHash: Sendable {
         if done == nil { for byte in bytes { v = (v ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 } }
         value = (v ^ 0xFF) &* 0x0000_0100_0000_01b3  // field separator
     }
-    public var hex: String {
+    public var hex: String { StableHash.hex(value) }
+
+    /// 16 lowercase hex digits.
+    public static func hex(_ value: UInt64) -> String {
         let s = String(value, radix: 16)
         return String(repeating: "0", count: 16 - s.count) + s
     }

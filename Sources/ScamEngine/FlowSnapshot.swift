@@ -83,3 +83,38 @@ extension FlowEngine {
         return dropped
     }
 }
+
+/// A snapshot whose numbers cannot come from a run of the engine: a hand edit, another
+/// program's file, or damage that still parses. Such a file is refused, never applied.
+public struct FlowSnapshotDamage: Error, CustomStringConvertible, Sendable {
+    /// What is wrong, with the subject and flow it concerns.
+    public var description: String
+}
+
+extension FlowSnapshot {
+    /// Checks what any run of the engine keeps true, whatever the packs: counts not negative,
+    /// an attempt's step at least 1 and its alerted step not beyond it, its start not after its
+    /// last step, one value per counted time. Steps beyond a flow's current length are the
+    /// packs' business (`restore` drops those attempts, the flow has changed).
+    public func validate() throws(FlowSnapshotDamage) {
+        guard (1...2).contains(version) else {
+            throw FlowSnapshotDamage(description: "flow state version \(version) (this scamflow reads 1 and 2)")
+        }
+        guard now >= 0, evictions >= 0, lateSignals >= 0, alertsRaised >= 0 else {
+            throw FlowSnapshotDamage(description: "negative time or counter (now \(now), evictions \(evictions), late \(lateSignals), alerts \(alertsRaised))")
+        }
+        for s in subjects {
+            for a in s.attempts {
+                let at = "subject \(s.subject), \(a.flow)"
+                guard a.reached >= 1 else { throw FlowSnapshotDamage(description: "\(at): an attempt at step \(a.reached)") }
+                guard (0...a.reached).contains(a.alerted) else {
+                    throw FlowSnapshotDamage(description: "\(at): alerted at step \(a.alerted) of an attempt at step \(a.reached)")
+                }
+                guard a.start <= a.last else { throw FlowSnapshotDamage(description: "\(at): starts after its last step") }
+                if let values = a.countValues, values.count != a.countTimes.count {
+                    throw FlowSnapshotDamage(description: "\(at): \(a.countTimes.count) counted times but \(values.count) values")
+                }
+            }
+        }
+    }
+}

@@ -30,10 +30,15 @@ final class Console: @unchecked Sendable {
         if buffer.count >= 1 << 16 { flush() }
     }
 
+    /// Called after stdout took the buffer whole (a full buffer or `flush()`): the stream's
+    /// journal records there which alerts were delivered.
+    var afterWrite: (() -> Void)?
+
     func flush() {
         guard !broken, !buffer.isEmpty else { return }
         if !Console.writeAll(1, buffer) { broken = true }
         buffer.removeAll(keepingCapacity: true)
+        if !broken { afterWrite?() }
     }
 
     /// Writes to stderr at once (diagnostics must not wait behind buffered alerts).
@@ -41,7 +46,8 @@ final class Console: @unchecked Sendable {
         _ = Console.writeAll(2, Array(text.utf8))
     }
 
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+    /// Writes every byte (retrying short writes and EINTR); false on an error (errno says it).
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }

@@ -30,12 +30,30 @@ final class StreamSession: @unchecked Sendable {
 
     // Input position, for recognising a replay of the same input after a restart.
     private var linesConsumed = 0
+    /// Hex of the first line's hash; the last line's as a number (hex only when checkpointed:
+    /// a string per line costs).
     private var firstLineHash: String?
-    private var lastLineHash: String?
+    private var lastLineHash: UInt64?
     private var resumeFrom: StreamCheckpoint.Input?
     private var replaying = false
-    /// Alerts written since the last checkpoint (the console may have flushed some already).
-    private var alertsSinceCheckpoint = false
+    /// Alerts handed to the console since its last flush.
+    private var alertsUnflushed = false
+
+    // Exactly-once across a restart (see `StreamJournal`).
+    private let journal: StreamJournal?
+    /// Alerts in the console's buffer, not yet in the journal (input line, alert id).
+    private var unjournaled: [(line: Int, id: String)] = []
+    /// The journal of the run before the restart, until the input shows it is the same one.
+    private var previousJournal: (ids: Set<String>, lastLine: Int)?
+    /// Ids of alerts the run before the restart already wrote, while the replay is before its
+    /// last journaled line.
+    private var alreadyWritten: Set<String> = []
+    private var alreadyWrittenUntil = 0
+    private var repeatsWithheld = 0
+    private var journalFailureSaid = false
+    private var stateFailureSaid = false
+    /// Monotonic time (ns) before which the timer writes no snapshot (see `checkpoint()`).
+    private var nextSnapshotNotBefore: UInt64 = 0
 
     init(processor: StreamProcessor, encoder: AlertEncoder, statePath: String?, flowsOnly: Bool, quiet: Bool,
          partition: StreamPartition? = nil,
@@ -48,11 +66,26 @@ final class StreamSession: @unchecked Sendable {
         self.flowsOnly = flowsOnly
         self.quiet = quiet
         self.reloadPacks = reloadPacks
+        journal = statePath.map(StreamJournal.init)
+        if journal != nil {
+            // Only ever called with `lock` held: every console write of a stream happens in
+            // `process`, `flushAlerts`, `checkpoint` or `terminate`.
+            console.afterWrite = { [unowned self] in
+                self.journal?.append(self.unjournaled)
+                self.unjournaled.removeAll(keepingCapacity: true)
+            }
+        }
     }
 
-    /// Loads `--state` if the file exists.
+    /// Loads `--state` if the file exists, after checking that it can be trusted: a file this
+    /// version wrote, numbers a run can produce, the same `--partition`. What cannot be trusted
+    /// is refused with the reason (exit 2), never applied.
     func resume() throws {
         guard let statePath else { return }
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: statePath, isDirectory: &isFolder), isFolder.boolValue {
+            throw StateError("it is a folder; --state takes a file path (the file is created if missing)")
+        }
         // Fail now, not at the first checkpoint, if the state can never be written.
         let folder = URL(fileURLWithPath: statePath).deletingLastPathComponent().path
         let probe = (folder as NSString).appendingPathComponent(".scamflow-probe-\(getpid())")
@@ -60,13 +93,36 @@ final class StreamSession: @unchecked Sendable {
             throw StateError("cannot write in \(folder) (missing folder or no permission)")
         }
         unlink(probe)
-        guard FileManager.default.fileExists(atPath: statePath) else { return }
+        let removed = AtomicFile.removeStaleTemporaries(of: statePath)
+        if removed > 0 { console.err("scamflow: removed \(removed) temporary state file\(removed == 1 ? "" : "s") left by an interrupted run\n") }
+        guard FileManager.default.fileExists(atPath: statePath) else {
+            // Killed before its first snapshot: the journal is relative to the empty state at
+            // line 0, and still says which alerts went out.
+            let written = StreamJournal.read(journal!.path)
+            if !written.ids.isEmpty {
+                previousJournal = written
+                resumeFrom = StreamCheckpoint.Input(lines: 0, firstLineHash: "", lastLineHash: "")
+                console.err("scamflow: no state in \(statePath) yet, but \(written.ids.count) alert\(written.ids.count == 1 ? "" : "s") of an earlier run in its journal; those are not written again\n")
+            }
+            return
+        }
         let data = try Data(contentsOf: URL(fileURLWithPath: statePath))
         let checkpoint: StreamCheckpoint
         do {
             checkpoint = try JSONDecoder().decode(StreamCheckpoint.self, from: data)
         } catch {
             throw StateError("the file is not a scamflow state file (or is damaged); move it away or pass another --state to start afresh")
+        }
+        guard checkpoint.version == 1 else {
+            throw StateError("state version \(checkpoint.version) was written by another scamflow (this one reads version 1); move it away or pass another --state")
+        }
+        guard checkpoint.input.lines >= 0 else {
+            throw StateError("the file is damaged: it says \(checkpoint.input.lines) input lines were read; move it away or pass another --state")
+        }
+        do {
+            try checkpoint.flows.validate()
+        } catch {
+            throw StateError("the file is damaged: \(error); move it away or pass another --state")
         }
         // Another partition's state holds other subjects and another input position.
         if checkpoint.partition != partition?.description {
@@ -76,6 +132,14 @@ final class StreamSession: @unchecked Sendable {
         }
         let dropped = processor.engine.restore(checkpoint.flows)
         resumeFrom = checkpoint.input
+        previousJournal = StreamJournal.read(journal!.path)
+        let packs = processor.ruleSet.packs.map(\.manifest.label).sorted()
+        if let before = checkpoint.packs, before != packs {
+            let gone = Set(before).subtracting(packs).sorted(), new = Set(packs).subtracting(before).sorted()
+            console.err("scamflow: the state was written with other packs (" + (gone.isEmpty ? "" : "then: \(gone.joined(separator: ", "))")
+                        + (gone.isEmpty || new.isEmpty ? "" : "; ") + (new.isEmpty ? "" : "now: \(new.joined(separator: ", "))")
+                        + "); flows that still exist continue from it\n")
+        }
         let attempts = processor.engine.activeAttempts
         console.err("scamflow: resumed \(attempts) flow attempt\(attempts == 1 ? "" : "s") of \(processor.engine.trackedSubjects) subject\(processor.engine.trackedSubjects == 1 ? "" : "s") from \(statePath)"
                     + (dropped > 0 ? " (\(dropped) of flows no longer loaded dropped)" : "") + "\n")
@@ -94,18 +158,20 @@ final class StreamSession: @unchecked Sendable {
     private func process(_ line: LineReader.Line) {
         switch line {
         case .oversized(let number, let bytes):
-            if consume(number: number, hash: "oversized:\(bytes)") { return }
+            var h = StableHash()
+            h.add("oversized:\(bytes)")
+            if consume(number: number, hash: h.value) { return }
             badLines += 1
             console.err("scamflow: <stdin>:\(number): line too long (\(bytes) bytes); skipped\n")
         case .readError(let number, let code):
             console.err("scamflow: <stdin>:\(number): read error: \(String(cString: strerror(code)))\n")
         case .text(let number, let bytes):
-            // Line hashes only matter for checkpoints (and a hex string per line costs).
-            var hash = ""
+            // Line hashes only matter for checkpoints.
+            var hash: UInt64 = 0
             if statePath != nil {
                 var h = StableHash()
                 h.add(bytes)
-                hash = h.hex
+                hash = h.value
             }
             if consume(number: number, hash: hash) { return }
             if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
@@ -128,12 +194,7 @@ final class StreamSession: @unchecked Sendable {
                 let result = processor.process(record, fallbackTime: now)
                 late += result.late
                 let out = flowsOnly ? result.alerts.filter { $0.kind == .flow } : result.alerts
-                guard !out.isEmpty else { return }
-                for alert in out { console.out(bytes: encoder.encodeBytes(alert)) }
-                alerts += out.count
-                // Flushed, then checkpointed, by `flushAlerts()` when the reader runs out of
-                // lines in hand: a crash in between can repeat an alert, never lose one.
-                alertsSinceCheckpoint = true
+                if !out.isEmpty { write(out, line: number) }
             }
         }
         // A tenth of the subjects every 1,000 records: a pass takes 10,000 records whatever the
@@ -143,15 +204,43 @@ final class StreamSession: @unchecked Sendable {
         }
     }
 
+    /// Writes alerts (flushed by `flushAlerts()` when the reader runs out of lines in hand, and
+    /// journaled once written), except those the run before a restart already wrote.
+    private func write(_ out: [Alert], line: Int) {
+        if line > alreadyWrittenUntil, !alreadyWritten.isEmpty { alreadyWritten = [] }
+        for alert in out {
+            if !alreadyWritten.isEmpty, alreadyWritten.contains(alert.alertID) {
+                repeatsWithheld += 1
+                continue
+            }
+            // Before the bytes: a full buffer is written inside `out(bytes:)`, and its journal
+            // entries must include this alert.
+            if journal != nil { unjournaled.append((line, alert.alertID)) }
+            console.out(bytes: encoder.encodeBytes(alert))
+            alerts += 1
+            alertsUnflushed = true
+        }
+    }
+
     /// Tracks the input position; returns true when the line was already counted by the
     /// checkpoint we resumed from (the same input replayed from its start).
-    private func consume(number: Int, hash: String) -> Bool {
+    private func consume(number: Int, hash: UInt64) -> Bool {
         linesConsumed = number
         if number == 1 {
-            firstLineHash = hash
-            if let resumeFrom, resumeFrom.firstLineHash == hash, resumeFrom.lines > 0 {
-                replaying = true
-                console.err("scamflow: input matches the checkpoint; skipping its first \(resumeFrom.lines) lines\n")
+            firstLineHash = StableHash.hex(hash)
+            if let resumeFrom {
+                let same = resumeFrom.lines == 0 || resumeFrom.firstLineHash == firstLineHash
+                if same, let previousJournal {
+                    alreadyWritten = previousJournal.ids
+                    alreadyWrittenUntil = previousJournal.lastLine
+                }
+                if same, resumeFrom.lines > 0 {
+                    replaying = true
+                    console.err("scamflow: input matches the checkpoint; skipping its first \(resumeFrom.lines) lines\n")
+                } else if !same {
+                    console.err("scamflow: the input does not start with the checkpoint's first line: read as new input, the flows continuing from the state\n")
+                }
+                previousJournal = nil
             }
         }
         lastLineHash = hash
@@ -159,7 +248,7 @@ final class StreamSession: @unchecked Sendable {
         if number < resumeFrom.lines { skippedReplay += 1; return true }
         if number == resumeFrom.lines {
             replaying = false
-            if hash != resumeFrom.lastLineHash {
+            if StableHash.hex(hash) != resumeFrom.lastLineHash {
                 console.err("scamflow: warning: line \(number) differs from the checkpoint's; the input may have changed\n")
             }
             skippedReplay += 1
@@ -173,16 +262,27 @@ final class StreamSession: @unchecked Sendable {
     func flushAlerts() {
         lock.lock()
         defer { lock.unlock() }
-        if alertsSinceCheckpoint { flushThenCheckpoint() }
+        guard alertsUnflushed else { return }
+        flush()
     }
 
-    /// Flushes, then checkpoints what was written. When stdout is closed (the consumer is gone)
-    /// the alerts in hand were never delivered: the checkpoint stays where it was, so a restart
-    /// with the same `--state` raises them again, and the stream ends quietly, as `scan` does.
-    private func flushThenCheckpoint() {
+    /// Writes the alerts in hand (journaling them). When stdout is closed (the consumer is
+    /// gone) they were never delivered: neither the journal nor the state records them, so a
+    /// restart with the same `--state` raises them again, and the stream ends quietly, as
+    /// `scan` does.
+    private func flush() {
         console.flush()
-        alertsSinceCheckpoint = false
+        alertsUnflushed = false
         guard !console.broken else { outputClosed() }
+        if let failed = journal?.failed, !journalFailureSaid {
+            journalFailureSaid = true
+            console.err("scamflow: cannot append to \(journal!.path): \(failed); alerts since the last checkpoint may be written again after a restart\n")
+        }
+    }
+
+    /// Flushes, then writes the snapshot that covers what was written.
+    private func flushThenCheckpoint() {
+        flush()
         writeCheckpoint()
     }
 
@@ -208,10 +308,15 @@ final class StreamSession: @unchecked Sendable {
         console.err("scamflow: reloaded packs (\(names)); \(processor.engine.activeAttempts) flow attempts kept\n")
     }
 
+    /// The timer's checkpoint. A snapshot is skipped while the last one is recent compared with
+    /// what it cost: at most one twentieth of the stream's time goes to snapshots, however many
+    /// subjects are tracked (the journal keeps a restart exact meanwhile; only the replay after
+    /// a crash gets longer).
     func checkpoint() {
         lock.lock()
         defer { lock.unlock() }
         processor.engine.expire(at: processor.engine.now)
+        guard DispatchTime.now().uptimeNanoseconds >= nextSnapshotNotBefore else { return flush() }
         flushThenCheckpoint()
     }
 
@@ -227,6 +332,7 @@ final class StreamSession: @unchecked Sendable {
                         + "\(n(late, "late signal")), \(n(processor.engine.evictions, "eviction")), "
                         + "\(n(processor.engine.trackedSubjects, "subject")) tracked, " + String(format: "%.1f s\n", seconds)
                         + (skippedReplay > 0 ? "  \(skippedReplay) lines skipped as already processed before the restart\n" : "")
+                        + (repeatsWithheld > 0 ? "  \(n(repeatsWithheld, "alert")) not repeated: written before the restart\n" : "")
                         + (processor.setAside > 0 ? "  \(n(processor.setAside, "rule alert")) set aside by the model (--show-info writes them)\n" : "")
                         + (partition.map { "  partition \($0): \(n(otherPartitions, "record")) of other partitions left out\n" } ?? ""))
         }
@@ -267,19 +373,35 @@ final class StreamSession: @unchecked Sendable {
     private func writeCheckpoint() {
         guard let statePath else { return }
         let input: StreamCheckpoint.Input
-        if replaying, let resumeFrom {
+        // Before the first line, the position is still the one resumed from.
+        if let resumeFrom, replaying || linesConsumed == 0 {
             input = resumeFrom
         } else {
             input = StreamCheckpoint.Input(lines: linesConsumed, firstLineHash: firstLineHash ?? resumeFrom?.firstLineHash ?? "",
-                                           lastLineHash: lastLineHash ?? resumeFrom?.lastLineHash ?? "")
+                                           lastLineHash: lastLineHash.map(StableHash.hex) ?? resumeFrom?.lastLineHash ?? "")
         }
-        let checkpoint = StreamCheckpoint(input: input, flows: processor.engine.snapshot(), partition: partition?.description)
+        let began = DispatchTime.now().uptimeNanoseconds
+        defer {
+            let now = DispatchTime.now().uptimeNanoseconds
+            nextSnapshotNotBefore = now + 19 * (now - began)
+        }
+        let checkpoint = StreamCheckpoint(input: input, flows: processor.engine.snapshot(), partition: partition?.description,
+                                          packs: processor.ruleSet.packs.map(\.manifest.label).sorted())
         do {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             try AtomicFile.write(try encoder.encode(checkpoint), to: statePath)
+            // The previous run's entries still matter until the replay has passed them (a
+            // second restart must not write those alerts again either).
+            if previousJournal == nil, linesConsumed >= alreadyWrittenUntil { journal?.truncate() }
+            stateFailureSaid = false
         } catch {
-            console.err("scamflow: cannot write state to \(statePath): \(error)\n")
+            // The previous snapshot and the journal since stay valid: nothing is lost, a
+            // restart replays more. Said once per run of failures, not at every timer tick.
+            if !stateFailureSaid {
+                console.err("scamflow: cannot write state to \(statePath): \(error); the previous checkpoint stays in force\n")
+            }
+            stateFailureSaid = true
         }
     }
 }
@@ -307,13 +429,38 @@ struct StreamCheckpoint: Codable {
     /// The `--partition` the state belongs to (nil: the whole input). Optional, so state files
     /// written before it existed still load.
     var partition: String?
+    /// The packs in force when it was written (`name@version`, sorted); a resume with others
+    /// says so. Optional for the same reason.
+    var packs: [String]?
 }
 
 /// Atomic file replacement.
 enum AtomicFile {
+    /// The temporary name `write` uses for `path` in process `pid`.
+    static func temporary(of path: String, pid: Int32 = getpid()) -> URL {
+        let url = URL(fileURLWithPath: path)
+        return url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(pid)")
+    }
+
+    /// Removes temporaries of `path` left by processes that no longer run (a kill during a
+    /// write). Returns how many.
+    static func removeStaleTemporaries(of path: String) -> Int {
+        let url = URL(fileURLWithPath: path)
+        let prefix = ".\(url.lastPathComponent).tmp-"
+        let folder = url.deletingLastPathComponent()
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return 0 }
+        var removed = 0
+        for name in names where name.hasPrefix(prefix) {
+            guard let pid = Int32(name.dropFirst(prefix.count)), pid != getpid() else { continue }
+            // kill(pid, 0) fails with ESRCH when no such process exists.
+            if kill(pid, 0) != 0, errno == ESRCH, unlink(folder.appendingPathComponent(name).path) == 0 { removed += 1 }
+        }
+        return removed
+    }
+
     static func write(_ data: Data, to path: String) throws {
         let url = URL(fileURLWithPath: path)
-        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        let temp = temporary(of: path)
         let fd = open(temp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         var ok = data.withUnsafeBytes { raw -> Bool in

@@ -135,7 +135,7 @@ import Testing
         // First run: half the input, then kill -9 while it waits for more.
         let process = Process()
         process.executableURL = CLIRunner.binary
-        process.arguments = ["stream", "-q", "--state", state]
+        process.arguments = ["stream", "-q", "--state", state, "--checkpoint-every", "0.2"]
         let stdin = Pipe()
         let outURL = dir.appendingPathComponent("out1")
         FileManager.default.createFile(atPath: outURL.path, contents: nil)

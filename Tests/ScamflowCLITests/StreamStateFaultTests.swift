@@ -1,0 +1,208 @@
+import Foundation
+import Testing
+
+/// `stream --state` under faults: kill -9 at random points, state files that parse but cannot
+/// be right, temporaries of a killed run, a full disk, and the idle sweep bounding memory.
+@Suite(.serialized) struct StreamStateFaultTests {
+    /// The close-password-free scenario played by `subjects` people, each an hour after the
+    /// last: many alerts spread along a few thousand lines.
+    static func manySubjects(_ subjects: Int) throws -> Data {
+        let url = CLIRunner.packageRoot.appendingPathComponent("Corpus/events/scam-close-password-free.jsonl")
+        let template = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map(String.init)
+        var out = ""
+        for s in 0..<subjects {
+            for line in template {
+                var object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+                object["subject"] = "dev-\(s)"
+                if let time = object["time"] as? String, let date = ISO8601DateFormatter().date(from: time) {
+                    object["time"] = ISO8601DateFormatter().string(from: date.addingTimeInterval(Double(s) * 3600))
+                }
+                out += String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self) + "\n"
+            }
+        }
+        return Data(out.utf8)
+    }
+
+    static func ids(_ stdout: String) -> [String] {
+        // A line cut by the kill is not an alert that was delivered.
+        stdout.split(separator: "\n", omittingEmptySubsequences: true).compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["alert_id"] as? String
+        }
+    }
+
+    func folder(_ tag: String) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scamflow-\(tag)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// Twenty runs, each killed with SIGKILL at a random moment while checkpointing every 20 ms,
+    /// then restarted on the same input with the same state: every alert of a clean run is
+    /// written by one of the two runs, none is invented, and none is written twice.
+    @Test func killNineAtRandomPointsLosesAndRepeatsNothing() throws {
+        let input = try Self.manySubjects(150)
+        let clean = Self.ids(try CLIRunner.run(["stream", "-q"], in: CLIRunner.packageRoot, stdin: input).stdout)
+        #expect(clean.count >= 450)
+        var generator = SystemRandomNumberGenerator()
+        var repeated = 0, killedMidway = 0
+        for run in 0..<20 {
+            let dir = try folder("kill-\(run)")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let state = dir.appendingPathComponent("state.json").path
+            let inputURL = dir.appendingPathComponent("input.jsonl")
+            try input.write(to: inputURL)
+            let outURL = dir.appendingPathComponent("out1")
+            FileManager.default.createFile(atPath: outURL.path, contents: nil)
+            let process = Process()
+            process.executableURL = CLIRunner.binary
+            process.arguments = ["stream", "-q", "--state", state, "--checkpoint-every", "0.02"]
+            process.standardInput = try FileHandle(forReadingFrom: inputURL)
+            process.standardOutput = try FileHandle(forWritingTo: outURL)
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            Thread.sleep(forTimeInterval: Double.random(in: 0.05...0.6, using: &generator))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let first = Self.ids(String(decoding: try Data(contentsOf: outURL), as: UTF8.self))
+            if process.terminationReason == .uncaughtSignal && first.count < clean.count { killedMidway += 1 }
+
+            let second = try CLIRunner.run(["stream", "-q", "--state", state], in: CLIRunner.packageRoot, stdin: input)
+            #expect(second.status == 0, "\(second.stderr)")
+            let rest = Self.ids(second.stdout)
+            let all = first + rest
+            #expect(Set(all) == Set(clean), "run \(run): no alert lost, none invented")
+            repeated += all.count - Set(all).count
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".tmp-") }
+            #expect(leftovers.isEmpty, "temporaries left: \(leftovers)")
+        }
+        #expect(killedMidway >= 5, "the kills must land while the stream runs (\(killedMidway) of 20 did)")
+        // The one window left: a kill between the write of a flush to stdout and its journal
+        // append (one system call). Twenty runs have not hit it here; allow one flush's worth.
+        #expect(repeated <= 4, "\(repeated) alerts written twice over 20 runs")
+    }
+
+    @Test(arguments: [
+        ("{\"version\":99,\"input\":{\"lines\":0,\"firstLineHash\":\"\",\"lastLineHash\":\"\"},\"flows\":{\"version\":2,\"now\":0,\"subjects\":[],\"evictions\":0,\"lateSignals\":0,\"alertsRaised\":0}}", "state version 99"),
+        ("{\"version\":1,\"input\":{\"lines\":-5,\"firstLineHash\":\"\",\"lastLineHash\":\"\"},\"flows\":{\"version\":2,\"now\":0,\"subjects\":[],\"evictions\":0,\"lateSignals\":0,\"alertsRaised\":0}}", "-5 input lines"),
+        ("{\"version\":1,\"input\":{\"lines\":3,\"firstLineHash\":\"\",\"lastLineHash\":\"\"},\"flows\":{\"version\":7,\"now\":0,\"subjects\":[],\"evictions\":0,\"lateSignals\":0,\"alertsRaised\":0}}", "flow state version 7"),
+        ("{\"version\":1,\"input\":{\"lines\":3,\"firstLineHash\":\"\",\"lastLineHash\":\"\"},\"flows\":{\"version\":2,\"now\":5,\"evictions\":0,\"lateSignals\":0,\"alertsRaised\":0,\"subjects\":[{\"subject\":\"u\",\"lastTime\":5,\"attempts\":[{\"flow\":\"flow.close-password-free\",\"id\":\"a\",\"reached\":2,\"start\":0,\"last\":5,\"lang\":\"zh\",\"alerted\":3,\"evidence\":[],\"countTimes\":[]}]}]}}", "alerted at step 3 of an attempt at step 2"),
+        ("{\"version\":1,\"input\":{\"lines\":3,\"firstLineHash\":\"\",\"lastLineHash\":\"\"},\"flows\":{\"version\":2,\"now\":5,\"evictions\":0,\"lateSignals\":0,\"alertsRaised\":0,\"subjects\":[{\"subject\":\"u\",\"lastTime\":5,\"attempts\":[{\"flow\":\"flow.close-password-free\",\"id\":\"a\",\"reached\":0,\"start\":0,\"last\":5,\"lang\":\"zh\",\"alerted\":0,\"evidence\":[],\"countTimes\":[]}]}]}}", "an attempt at step 0"),
+        ("{\"version\":1,\"input\":{\"lines\":3}}", "not a scamflow state file"),
+        ("[1, 2, 3]", "not a scamflow state file"),
+    ])
+    func aStateThatCannotBeRightIsRefused(content: String, message: String) throws {
+        let dir = try folder("badstate")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let state = dir.appendingPathComponent("state.json")
+        try Data(content.utf8).write(to: state)
+        let r = try CLIRunner.run(["stream", "--state", state.path], in: CLIRunner.packageRoot, stdin: Data("{\"text\":\"hi\"}\n".utf8))
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("cannot resume from \(state.path)") && r.stderr.contains(message), "\(r.stderr)")
+        #expect(try Data(contentsOf: state) == Data(content.utf8), "a refused state is left as it was")
+    }
+
+    @Test func aFolderAsStateIsNamed() throws {
+        let dir = try folder("dirstate")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try CLIRunner.run(["stream", "--state", dir.path], in: CLIRunner.packageRoot, stdin: Data())
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("it is a folder; --state takes a file path"), "\(r.stderr)")
+    }
+
+    /// A state of another input is rebased, and says so: the flows continue, the lines are new.
+    @Test func anotherInputOrOtherPacksAreSaidNotSilentlyApplied() throws {
+        let dir = try folder("foreign")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let state = dir.appendingPathComponent("state.json").path
+        let first = try CLIRunner.run(["stream", "-q", "--state", state], in: CLIRunner.packageRoot,
+                                      stdin: Data("{\"subject\":\"u\",\"text\":\"我是支付宝客服，您的免密支付开通了会员，每月自动扣费\"}\n".utf8))
+        #expect(first.status == 0)
+        let other = try CLIRunner.run(["stream", "-q", "--state", state], in: CLIRunner.packageRoot,
+                                      stdin: Data("{\"subject\":\"v\",\"text\":\"今晚一起吃饭\"}\n".utf8))
+        #expect(other.status == 0)
+        #expect(other.stderr.contains("does not start with the checkpoint's first line"), "\(other.stderr)")
+
+        let pack = dir.appendingPathComponent("extra")
+        try FileManager.default.createDirectory(at: pack.appendingPathComponent("rules"), withIntermediateDirectories: true)
+        try Data("name: extra-test\nversion: 1.0.0\nmin_engine: 0.1.0\nthreshold: 60\nlanguages: [zh]\n".utf8).write(to: pack.appendingPathComponent("pack.yaml"))
+        try Data("- {id: x.one, title: 测试, signal: request.sms_code, match: '测试验证码', score: 60, examples: {match: ['测试验证码'], no_match: ['验证']}}\n".utf8)
+            .write(to: pack.appendingPathComponent("rules/rules.yaml"))
+        let packs = try CLIRunner.run(["stream", "-q", "--state", state, "--packs", pack.path], in: CLIRunner.packageRoot, stdin: Data())
+        #expect(packs.status == 0)
+        #expect(packs.stderr.contains("the state was written with other packs (now: extra-test@1.0.0)"), "\(packs.stderr)")
+    }
+
+    @Test func temporariesOfAKilledRunAreRemovedAtStart() throws {
+        let dir = try folder("stale")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let state = dir.appendingPathComponent("state.json").path
+        // Process ids above the kernel's pid_max (4194304 at most) never run.
+        let stale = dir.appendingPathComponent(".state.json.tmp-4194305")
+        try Data("{\"half".utf8).write(to: stale)
+        let r = try CLIRunner.run(["stream", "--state", state], in: CLIRunner.packageRoot, stdin: Data())
+        #expect(r.status == 0)
+        #expect(!FileManager.default.fileExists(atPath: stale.path))
+        #expect(r.stderr.contains("removed 1 temporary state file left by an interrupted run"))
+    }
+
+    /// Subjects idle longer than `--idle-ttl` are forgotten as the stream goes, whether or not
+    /// anything alerts (the sweep once ran only after an alert).
+    @Test func idleSubjectsAreSweptWithoutAnyAlert() throws {
+        var lines = ""
+        let start = ISO8601DateFormatter().date(from: "2025-01-01T00:00:00Z")!
+        for s in 0..<6000 {
+            let time = ISO8601DateFormatter().string(from: start.addingTimeInterval(Double(s) * 60))
+            // A password-free agreement each: the first step of a flow that waits 24 hours.
+            lines += "{\"time\":\"\(time)\",\"subject\":\"s\(s)\",\"channel\":\"event\",\"event\":\"payment.passwordless.enabled\",\"attrs\":{\"merchant\":\"m\",\"confirmed\":true}}\n"
+        }
+        func tracked(_ extra: [String]) throws -> Int {
+            let r = try CLIRunner.run(["stream"] + extra, in: CLIRunner.packageRoot, stdin: Data(lines.utf8))
+            #expect(r.stdout.isEmpty, "one step of a flow alerts nothing")
+            let m = r.stderr.firstMatch(of: /(\d+) subjects tracked/)
+            return Int(m!.1)!
+        }
+        // 6,000 subjects, one a minute: at most 1,440 within the flow's 24 hours, plus the
+        // sweep's lag (it visits every subject once per 10 passes of 1,000 records).
+        let kept = try tracked([])
+        let swept = try tracked(["--idle-ttl", "10m"])
+        #expect(kept < 3_000, "subjects past the flow's 24 hours are forgotten: \(kept) of 6,000 tracked")
+        #expect(swept < kept, "with --idle-ttl 10m: \(swept) tracked, without: \(kept)")
+    }
+    /// The state folder fills up while the stream runs (a 48 KiB tmpfs, made by the test): the
+    /// stream says so once, goes on writing every alert, and leaves the last state that fitted
+    /// and no temporary behind. Mounting needs root: opt in with SCAMFLOW_TEST_MOUNT=1
+    /// (scripts/test sets it when it runs as root).
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["SCAMFLOW_TEST_MOUNT"] == "1" && getuid() == 0,
+                   "mounts a tmpfs: set SCAMFLOW_TEST_MOUNT=1 and run as root"))
+    func aFullDiskLosesNoAlertAndLeavesAUsableState() throws {
+        let dir = try folder("full")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let mount = Process()
+        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
+        mount.arguments = ["-t", "tmpfs", "-o", "size=48k", "tmpfs", dir.path]
+        try mount.run()
+        mount.waitUntilExit()
+        try #require(mount.terminationStatus == 0, "cannot mount a tmpfs here")
+        defer {
+            let umount = Process()
+            umount.executableURL = URL(fileURLWithPath: "/bin/umount")
+            umount.arguments = [dir.path]
+            try? umount.run()
+            umount.waitUntilExit()
+        }
+        let input = try Self.manySubjects(150)
+        let clean = Self.ids(try CLIRunner.run(["stream", "-q"], in: CLIRunner.packageRoot, stdin: input).stdout)
+        let state = dir.appendingPathComponent("state.json").path
+        let r = try CLIRunner.run(["stream", "-q", "--state", state, "--checkpoint-every", "0.01"], in: CLIRunner.packageRoot, stdin: input)
+        #expect(r.status == 0)
+        #expect(Self.ids(r.stdout) == clean, "every alert written, in order")
+        #expect(r.stderr.components(separatedBy: "cannot write state").count == 2, "said once: \(r.stderr)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        #expect(!left.contains { $0.contains(".tmp-") }, "no temporary left: \(left)")
+        if FileManager.default.fileExists(atPath: state) {
+            // What is there is a whole state that a restart accepts.
+            let again = try CLIRunner.run(["stream", "-q", "--state", state], in: CLIRunner.packageRoot, stdin: Data())
+            #expect(again.status == 0, "\(again.stderr)")
+        }
+    }
+}
