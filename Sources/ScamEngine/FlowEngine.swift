@@ -223,15 +223,18 @@ public final class FlowEngine {
     /// place: iterating the dictionary while writing it would copy it whole.
     private func expire(_ key: String, at time: Int64) {
         guard let slot = subjects.index(forKey: key) else { return }
-        if isIdle(subjects.values[slot], at: time) {
-            if let kept = keptContext(subjects.values[slot], at: time) {
-                subjects.values[slot].attempts = []
-                subjects.values[slot].context = kept
+        // Fields read in place: passing the state by value would retain its arrays, and this
+        // runs for every tracked subject once a pass.
+        let idleFor = time - subjects.values[slot].lastTime
+        if idleFor > config.idleTTL {
+            if idleFor <= config.contextTTL, subjects.values[slot].context != nil {
+                if !subjects.values[slot].attempts.isEmpty { subjects.values[slot].attempts = [] }
             } else {
                 subjects.remove(at: slot)
             }
             return
         }
+        guard !subjects.values[slot].attempts.isEmpty else { return }
         subjects.values[slot].attempts.removeAll { isExpired($0, at: time) }
         if subjects.values[slot].isEmpty { subjects.remove(at: slot) }
     }
