@@ -391,9 +391,9 @@ final class StreamSession: @unchecked Sendable {
         let checkpoint = StreamCheckpoint(input: input, flows: processor.engine.snapshot(), partition: partition?.description,
                                           packs: processor.ruleSet.packs.map(\.manifest.label).sorted())
         do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            try AtomicFile.write(try encoder.encode(checkpoint), to: statePath)
+            try AtomicFile.write(to: statePath) { write in
+                try withoutActuallyEscaping(write) { try StreamingJSONEncoder(sink: $0).encode(checkpoint) }
+            }
             // The previous run's entries still matter until the replay has passed them (a
             // second restart must not write those alerts again either).
             if previousJournal == nil, linesConsumed >= alreadyWrittenUntil { journal?.truncate() }
@@ -462,25 +462,30 @@ enum AtomicFile {
     }
 
     static func write(_ data: Data, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
+        try write(to: path) { try $0([UInt8](data)) }
+    }
+
+    /// Writes what `produce` hands its writer, in order, to a temporary file in the same
+    /// folder, fsyncs it and renames it over `path`: readers see the old file or the whole new
+    /// one. On any error (the producer's too) the temporary is removed and `path` is untouched.
+    static func write(to path: String, _ produce: (_ write: ([UInt8]) throws -> Void) throws -> Void) throws {
         let temp = temporary(of: path)
-        let fd = open(temp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let fd = open(temp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        var ok = data.withUnsafeBytes { raw -> Bool in
-            var offset = 0
-            while offset < raw.count {
-                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                offset += n
+        var isOpen = true
+        do {
+            try produce { bytes in
+                guard Console.writeAll(fd, bytes) else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
             }
-            return true
-        }
-        ok = ok && fsync(fd) == 0
-        close(fd)
-        guard ok, rename(temp.path, url.path) == 0 else {
-            let code = errno
+            guard fsync(fd) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            isOpen = false
+            guard close(fd) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            guard rename(temp.path, path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        } catch {
+            // Closed once only: another thread may have been given the number since.
+            if isOpen { close(fd) }
             unlink(temp.path)
-            throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
+            throw error
         }
     }
 }
