@@ -19,7 +19,7 @@ import Testing
             FileManager.default.createFile(atPath: err.path, contents: nil)
             process.executableURL = CLIRunner.binary
             process.arguments = ["stream", "--watch-store", "0.2"]
-            var env = ProcessInfo.processInfo.environment
+            var env = CLIRunner.hermeticEnvironment
             for (k, v) in ws.environment { env[k] = v }
             process.environment = env
             process.standardInput = stdin
