@@ -61,7 +61,7 @@ struct PackInstall: ParsableCommand {
             } catch {
                 failed += 1
                 console.err("scamflow: install refused: \(error)\n")
-                console.err("scamflow: the pack store is unchanged\n")
+                if !((error as? StoreError)?.storeChanged ?? false) { console.err("scamflow: the pack store is unchanged\n") }
             }
         }
         console.flush()
@@ -82,7 +82,11 @@ struct PackInstall: ParsableCommand {
         }
         switch result.outcome {
         case .alreadyActive:
-            console.out("\(m.name) \(m.version) is already installed and in force\n")
+            console.out("\(m.name) \(m.version) is already installed, intact and in force\n")
+        case .repaired(let files, let replaced):
+            var line = "repaired \(m.name) \(m.version) from \(origin), \(signed): rewrote \(files.joined(separator: ", ")), which did not match the bundle"
+            line += replaced.map { "; in force again in place of \($0)" } ?? "; in force again"
+            console.out(line + "\n")
         case .installed(let replaced):
             var line = "installed \(m.name) \(m.version) from \(origin), \(signed)"
             if let replaced { line += "; \(replaced) kept for `scamflow pack rollback \(m.name)`" }

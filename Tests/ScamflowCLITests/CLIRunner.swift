@@ -50,9 +50,12 @@ struct CLIRunner {
         return env
     }
 
-    static func run(_ arguments: [String], in directory: URL, stdin: Data? = nil, environment: [String: String] = [:]) throws -> Result {
+    /// Runs `executable` (scamflow unless told) with `arguments` in `directory`, in the hermetic
+    /// environment plus `environment`, and waits for it.
+    static func run(_ arguments: [String], in directory: URL, stdin: Data? = nil, environment: [String: String] = [:],
+                    executable: URL = binary) throws -> Result {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = directory
         var env = hermeticEnvironment
