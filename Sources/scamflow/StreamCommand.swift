@@ -73,6 +73,8 @@ struct StreamCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "No summary at exit.")
     var quiet = false
 
+    @OptionGroup var packChecks: PackStrictness
+
     @Flag(name: .customLong("latency-report"), help: ArgumentHelp("At exit, print per-line processing latency (p50/p99/max), throughput and memory (for benchmarks).", visibility: .hidden))
     var latencyReport = false
 
@@ -89,12 +91,17 @@ struct StreamCommand: ParsableCommand {
     func run() throws {
         let console = Console.shared
         let storeWatcher = StoreWatcher(store: PackStore(root: PackPaths.store(store)))
-        let loaded = PackLoading.load(builtin: !noBuiltin, directories: packDirectories, store: store)
+        let loaded = PackLoading.load(builtin: !noBuiltin, directories: packDirectories, store: store, strictPacks: packChecks.strict)
         for d in loaded.diagnostics where d.severity == .error { console.err("scamflow: \(d)\n") }
         guard let ruleSet = loaded.ruleSet else {
-            console.err("scamflow: the packs have errors; not starting\n")
+            console.err("scamflow: the packs have errors; not starting" + (packChecks.strict ? " (--strict-packs: a broken installed pack is an error)" : "") + "\n")
             throw ExitCode(2)
         }
+        PackLoading.warn(loaded)
+        let encoder = AlertEncoder(format: AlertFormat(rawValue: format)!, color: false, redact: redact)
+        for pack in loaded.quarantined { console.out(bytes: encoder.encodeBytes(pack)) }
+        console.flush()
+        let running = RunningPacks(loaded.specs)
         var config = FlowConfig()
         config.tolerance = DurationText.parse(tolerance)!
         config.idleTTL = DurationText.parse(idleTTL)!
@@ -103,10 +110,12 @@ struct StreamCommand: ParsableCommand {
         processor.keepsInfo = showInfo
         let session = StreamSession(
             processor: processor,
-            encoder: AlertEncoder(format: AlertFormat(rawValue: format)!, color: false, redact: redact),
+            encoder: encoder,
             statePath: state, flowsOnly: flowsOnly, quiet: quiet, partition: partition.flatMap(StreamPartition.init),
             latencyReport: latencyReport,
-            reloadPacks: { [noBuiltin, packDirectories, store] in PackLoading.load(builtin: !noBuiltin, directories: packDirectories, store: store) })
+            reloadPacks: { [noBuiltin, packDirectories, store, strict = packChecks.strict] in
+                running.reload { PackLoading.load(builtin: !noBuiltin, directories: packDirectories, store: store, strictPacks: strict, running: $0) }
+            })
         do {
             try session.resume()
         } catch {
@@ -155,6 +164,24 @@ final class SignalWatcher: @unchecked Sendable {
         timer.setEventHandler(handler: handler)
         timer.resume()
         sources.append(timer)
+    }
+}
+
+/// The packs a running stream has in force, handed to each reload: an installed pack broken on
+/// disk since is then replaced by the version already running (it was checked when loaded)
+/// rather than by the store's previous version or the built-in one.
+final class RunningPacks: @unchecked Sendable {
+    private let lock = NSLock()
+    private var specs: [PackSpec]
+
+    init(_ specs: [PackSpec]) { self.specs = specs }
+
+    func reload(_ load: ([PackSpec]) -> PackLoading.Loaded) -> PackLoading.Loaded {
+        lock.lock()
+        defer { lock.unlock() }
+        let loaded = load(specs)
+        if loaded.ruleSet != nil { specs = loaded.specs }
+        return loaded
     }
 }
 
