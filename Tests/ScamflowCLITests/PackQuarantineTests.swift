@@ -82,6 +82,10 @@ import Testing
         #expect(findings[1]["instead"] as? [String: String] == ["pack": "en-scams@1.0.0", "kind": "built-in"])
         #expect(found.contains { $0["pack"] as? String == "en-scams@1.0.0" }, "the built-in en-scams is back in force: \(r.stdout)")
         #expect(r.stderr.contains("no pack named demo-otp is in force") && r.stderr.contains("the built-in en-scams 1.0.0 is in force in its place"))
+        let list = try ws.run(["pack", "list"]).stdout
+        #expect(list.contains("broken [1]") && list.contains("[2] en-scams 9.0.0:"), "\(list)")
+        let table = list.split(separator: "\n", omittingEmptySubsequences: false).prefix { !$0.isEmpty }
+        #expect(!table.contains { $0.contains("manifest") || $0.contains("missing") }, "long problems stay out of the columns: \(list)")
     }
 
     /// The finding in both formats, against golden files (the store's temporary path as STORE).
