@@ -130,6 +130,30 @@ extension PackStore {
         }
     }
 
+    /// Puts the previous version back in force in place of a damaged active version that
+    /// cannot be restored (`pack repair` with no bundle to restore it from), and deletes the
+    /// damaged one: kept as `previous`, it could only be rolled back to and refused. No pin: a
+    /// `pack update` may bring an intact build of the newer version back. Refused unless the
+    /// active version is damaged and the previous one intact. Returns (removed, active).
+    @discardableResult
+    public func dropDamagedActive(_ name: String) throws -> (removed: String, active: String) {
+        try withLock {
+            guard let active = link(name, "active") else { throw StoreError("\(name) is not installed") }
+            guard !audit(version(name, active)).isEmpty else { throw StoreError("\(name) \(active) is intact") }
+            guard let previous = link(name, "previous"), previous != active, audit(version(name, previous)).isEmpty else {
+                throw StoreError("\(name) has no intact previous version to put in force in place of \(active)")
+            }
+            var change = try StoreSwitch(self)
+            defer { change.discard() }
+            try change.set(name, "active", to: previous)
+            try change.set(name, "previous", to: nil)
+            if let pinned = link(name, "pinned"), pinned != previous { try change.set(name, "pinned", to: nil) }
+            try change.commit()
+            prune(name)
+            return (active, previous)
+        }
+    }
+
     /// Removes every installed version of a pack. Returns the version that was active.
     @discardableResult
     public func remove(_ name: String) throws -> String {

@@ -9,7 +9,7 @@ struct PackCommand: ParsableCommand {
         commandName: "pack",
         abstract: "Check, test, build, sign, install, update and roll back pattern packs.",
         subcommands: [PackLint.self, PackTest.self, PackBuild.self, PackKeygen.self, PackSign.self, PackVerify.self,
-                      PackInstall.self, PackUpdate.self, PackList.self, PackRemove.self, PackRollback.self,
+                      PackInstall.self, PackUpdate.self, PackList.self, PackRemove.self, PackRollback.self, PackUnpin.self, PackRepair.self,
                       PackIndexCommand.self, PackTrust.self, PackSource.self, PackExport.self]
     )
 }
