@@ -25,11 +25,26 @@ enum FaultInjection {
         return try CLIRunner.run(arguments, in: CLIRunner.packageRoot, environment: env, executable: URL(fileURLWithPath: "/usr/bin/env"))
     }
 
-    /// Whether this machine lets `shell(privateMounts: true)` mount a tmpfs.
-    static let canMount: Bool = {
-        guard mountEnabled, let r = try? shell("d=$(mktemp -d); mount -t tmpfs -o size=64k tmpfs \"$d\"; umount \"$d\"; rmdir \"$d\"", privateMounts: true) else { return false }
-        return r.status == 0
+    /// Why the tests that mount do not run here, or nil when they do: not asked for, or the
+    /// machine does not let `shell(privateMounts: true)` mount a tmpfs (the reason is recorded
+    /// as the skipped test's comment, so a run that skips them says why).
+    static let mountUnavailable: String? = {
+        guard mountEnabled else { return "SCAMFLOW_FAULT_MOUNT=1 (scripts/test sets it) runs the tests that mount a small tmpfs" }
+        let probe = "d=$(mktemp -d); mount -t tmpfs -o size=64k tmpfs \"$d\"; umount \"$d\"; rmdir \"$d\""
+        guard let r = try? shell(probe, privateMounts: true) else { return "cannot run unshare to try a mount" }
+        guard r.status == 0 else {
+            return "SCAMFLOW_FAULT_MOUNT=1, but mounting a tmpfs is not allowed here (\(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines)))"
+        }
+        return nil
     }()
+
+    /// Whether the tests that mount run here.
+    static var canMount: Bool { mountUnavailable == nil }
+
+    /// The trait of a test that mounts: enabled when it can, else skipped with the reason.
+    static var mounting: ConditionTrait {
+        .enabled(if: canMount, Comment(rawValue: mountUnavailable ?? "mounts a small tmpfs"))
+    }
 
     /// A shell fragment that fills the tmpfs at `$mnt` until `free` KiB are left (tmpfs counts
     /// whole 4 KiB pages, so `free` is a multiple of 4).

@@ -43,9 +43,8 @@ import Testing
     /// A tmpfs filled to leave 0, 4, 8, ... 36 KiB: an install needs a page for each of its
     /// files, its kept bundle and the next generation, so every point where it can run out of
     /// space is met once. Then rollback and remove with no space at all.
-    @Test(.enabled(if: FaultInjection.mountEnabled, "SCAMFLOW_FAULT_MOUNT=1 runs the tests that mount a small tmpfs"))
+    @Test(FaultInjection.mounting)
     func aFullDiskAtAnyPointOfAnInstallLeavesTheStoreWholeOrUnchanged() throws {
-        try #require(FaultInjection.canMount, "SCAMFLOW_FAULT_MOUNT=1 but mounting a tmpfs is not allowed here")
         let (ws, v2) = try seeded()
         defer { ws.remove() }
         try FileManager.default.createDirectory(atPath: ws.path("out"), withIntermediateDirectories: true)
