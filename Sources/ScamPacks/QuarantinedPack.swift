@@ -17,7 +17,7 @@ public struct QuarantinedPack: Sendable, Hashable {
         /// Nothing: no pack of that name is in force.
         case none
 
-        /// `name@version (kind)`, or nil when nothing stands in.
+        /// The version that stands in, or nil when nothing does.
         public var version: String? {
             switch self {
             case .running(let v), .previous(let v), .builtin(let v): return v
