@@ -107,7 +107,7 @@ public enum FormatDetector {
     static func lines(_ head: [UInt8], limit: Int) -> [Substring] {
         var out: [Substring] = []
         var start = head.startIndex
-        if head.starts(with: [0xEF, 0xBB, 0xBF]) { start += 3 }
+        if head.starts(with: ByteOrderMark.utf8) { start += ByteOrderMark.utf8.count }
         while start < head.endIndex, out.count < limit {
             var end = head[start...].firstIndex(of: 0x0A) ?? head.endIndex
             let next = end

@@ -81,7 +81,7 @@ public enum LabelledReader {
     /// `dataset` are kept when they are non-empty strings.
     static func label(_ bytes: [UInt8], source: SourcePosition) -> Result<EvalLabel, InputIssue> {
         guard case .object(let fields)? = try? JSONLite.parse(bytes) else {
-            return .failure(InputIssue(.malformedJSON, at: source, "not one JSON object",
+            return .failure(InputIssue(.malformedJSON, at: source, ByteOrderMark.problem(startingLine: bytes) ?? "not one JSON object",
                                        hint: "each line must be one complete JSON object"))
         }
         guard case .string(let name)? = fields["truth"], let truth = Truth(rawValue: name) else {

@@ -3,9 +3,10 @@ import Foundation
 /// Reads an input line by line in fixed-size chunks, so memory stays bounded whatever the file
 /// size.
 ///
-/// Invariants: lines are yielded in order with 1-based numbers; a trailing `\r` is removed; a
-/// line longer than `maxLineBytes` is never held in memory: it is reported as `.oversized` and
-/// skipped up to its newline, and reading goes on with the next line.
+/// Invariants: lines are yielded in order with 1-based numbers; a trailing `\r` is removed, and
+/// a UTF-8 byte-order mark at the start of the input (`ByteOrderMark`); a line longer than
+/// `maxLineBytes` is never held in memory: it is reported as `.oversized` and skipped up to its
+/// newline, and reading goes on with the next line.
 public struct LineReader {
     public enum Line {
         case text(number: Int, bytes: ArraySlice<UInt8>)
@@ -54,6 +55,11 @@ public struct LineReader {
         return readLine()
     }
 
+    /// The line without a UTF-8 byte-order mark when it is the input's first.
+    private func withoutMark(_ line: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        lineNumber == 1 && line.starts(with: ByteOrderMark.utf8) ? line.dropFirst(ByteOrderMark.utf8.count) : line
+    }
+
     private mutating func readLine() -> Line? {
         while true {
             if let newline = buffer[start...].firstIndex(of: 0x0A) {
@@ -67,7 +73,7 @@ public struct LineReader {
                 }
                 var end = newline
                 if end > start, buffer[end - 1] == 0x0D { end -= 1 }
-                let line = buffer[start..<end]
+                let line = withoutMark(buffer[start..<end])
                 start = newline + 1
                 if line.count > maxLineBytes { return .oversized(number: lineNumber, bytes: line.count) }
                 return .text(number: lineNumber, bytes: line)
@@ -92,7 +98,7 @@ public struct LineReader {
                 }
                 var end = buffer.count
                 if buffer[end - 1] == 0x0D { end -= 1 }
-                let line = buffer[start..<end]
+                let line = withoutMark(buffer[start..<end])
                 start = buffer.count
                 return .text(number: lineNumber, bytes: line)
             }

@@ -14,6 +14,8 @@ public struct ScanSummary: Sendable {
     public var ruleFailures = 0
     /// Rule alerts the learned scorer set aside and that were not shown (no `--show-info`).
     public var setAside = 0
+    /// Installed packs set aside at load, each a short line (name, version, code, what stands in).
+    public var packsSetAside: [String] = []
     public var seconds = 0.0
 
     public init() {}
@@ -58,6 +60,7 @@ public struct ScanSummary: Sendable {
             lines.append("  not read (no known input format): \(skippedFiles.count) (\(names)\(skippedFiles.count > 5 ? ", ..." : ""))")
         }
         if ruleFailures > 0 { lines.append("  rule failures (match limit or error): \(ruleFailures)") }
+        for pack in packsSetAside { lines.append(c.wrap("  installed pack set aside (broken): \(pack)", "1;31")) }
         lines.append(String(format: "  %.2f MB in %.3f s (%.1f MB/s)", mb, seconds, rate))
         return lines.joined(separator: "\n") + "\n"
     }

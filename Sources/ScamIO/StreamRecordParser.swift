@@ -16,7 +16,8 @@ public enum StreamRecordParser {
         do {
             value = try JSONLite.parse(bytes)
         } catch {
-            return .issue(InputIssue(.malformedJSON, at: source, error.description, hint: "each line must be one complete JSON object"))
+            let mark = bytes.withUnsafeBytes { ByteOrderMark.problem(startingLine: $0) }
+            return .issue(InputIssue(.malformedJSON, at: source, mark ?? error.description, hint: mark == nil ? "each line must be one complete JSON object" : ""))
         }
         guard case .object(let fields) = value else {
             return .issue(InputIssue(.malformedJSON, at: source, "the line is JSON but not an object"))

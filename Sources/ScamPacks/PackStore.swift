@@ -5,18 +5,25 @@ import Foundation
 /// Layout:
 ///
 ///     packs/
-///       .generation          a counter bumped after every change (a running stream polls it)
+///       .generation          a counter bumped by every change of what is in force (streams poll it)
 ///       .lock                writers hold an exclusive flock(2) on it
 ///       .staging/            installs in progress (same filesystem, so the final rename is atomic)
 ///       NAME/
 ///         VERSION/           the pack's files, MANIFEST.json, SIGNATURE.json (if signed), install.json
+///         VERSION.sfpack     the bundle as it was installed: what `pack repair` restores from
 ///         active -> VERSION  the version in force (a symlink, replaced atomically)
 ///         previous -> VERSION   the version `pack rollback` returns to
+///         pinned -> VERSION  set by `pack rollback`: `pack update` leaves the pack alone
 ///
-/// Invariants: `active` always names a complete, validated version folder (a folder only becomes
-/// visible by a rename once every file is written and checked); at most two versions of a pack are
-/// kept (active and previous); every change takes the lock and ends by bumping `.generation`. A
-/// failed operation leaves every file outside `.staging` as it was.
+/// Invariants: `active` names a version folder that was complete and validated when it was
+/// switched to (a folder only becomes visible by a rename once every file is written and
+/// checked); at most two versions of a pack are kept (active and previous); every change takes
+/// the lock, and a change of what is in force ends by bumping `.generation`. A change happens
+/// whole or not at all: what can fail for want of space or permission (the staged files, the
+/// new links, the next generation) is written before the first link moves (`StoreSwitch`).
+///
+/// Reading never writes: a version whose files no longer match its manifest is set aside at
+/// load (`loadInForce`), never repaired behind the user's back.
 public struct PackStore: Sendable {
     public let root: String
 
@@ -47,13 +54,18 @@ public struct PackStore: Sendable {
             self.signature = signature
             self.record = record
         }
+
+        /// The bundle kept beside the version folder (`NAME/VERSION.sfpack`).
+        public var bundlePath: String { path + ".sfpack" }
     }
 
-    /// A pack in the store: the version in force and the one kept for rollback.
+    /// A pack in the store: the version in force, the one kept for rollback, and the pin.
     public struct Entry: Sendable {
         public var name: String
         public var active: Version?
         public var previous: Version?
+        /// The version `pack rollback` put back, which `pack update` leaves in force.
+        public var pinned: String?
     }
 
     // MARK: Reading
@@ -70,7 +82,8 @@ public struct PackStore: Sendable {
         return names.compactMap { name in
             let active = link(name, "active").map { version(name, $0) }
             let previous = link(name, "previous").map { version(name, $0) }
-            return active == nil && previous == nil ? nil : Entry(name: name, active: active, previous: previous)
+            guard active != nil || previous != nil else { return nil }
+            return Entry(name: name, active: active, previous: previous, pinned: link(name, "pinned"))
         }
     }
 
@@ -80,21 +93,61 @@ public struct PackStore: Sendable {
     /// differs from its manifest (the store was edited by hand or damaged) makes that pack fail
     /// with an `SF110` error instead of loading something nobody checked.
     public func loadActive() -> [PackLoader.Result] {
-        entries().compactMap { entry -> PackLoader.Result? in
-            guard let active = entry.active else { return nil }
-            do throws(Diagnostic) {
-                let files = try verifiedFiles(of: active)
-                return PackLoader.load(files: files, root: active.path, origin: .installed(active.path))
-            } catch {
-                return PackLoader.Result(pack: nil, diagnostics: [error])
+        entries().compactMap { $0.active.map(load) }
+    }
+
+    /// What `loadInForce` gives: a loaded version per pack, and the versions set aside.
+    public struct Load: Sendable {
+        /// One per pack: its active version, or its previous one standing in for a broken one.
+        public var results: [PackLoader.Result]
+        public var setAside: [SetAside]
+    }
+
+    /// An active version that did not verify against its manifest or did not load.
+    public struct SetAside: Sendable {
+        public var name: String
+        public var version: String
+        public var path: String
+        /// Why: the first error of its check or load.
+        public var diagnostics: [Diagnostic]
+        /// The previous version loaded in its place, when it verified and loaded.
+        public var previous: String?
+    }
+
+    /// The packs in force, failing towards protection: an active version that does not verify
+    /// or load is set aside and its previous version used when that one does; else the pack is
+    /// left out (the caller falls back to the built-in pack of the name). Writes nothing.
+    public func loadInForce() -> Load {
+        var load = Load(results: [], setAside: [])
+        for entry in entries() {
+            guard let active = entry.active else { continue }
+            let result = self.load(active)
+            if result.pack != nil {
+                load.results.append(result)
+                continue
             }
+            let stand = entry.previous.flatMap { $0.version == active.version ? nil : self.load($0) }
+            if let stand, stand.pack != nil { load.results.append(stand) }
+            load.setAside.append(SetAside(name: entry.name, version: active.version, path: active.path,
+                                          diagnostics: result.diagnostics.filter { $0.severity == .error },
+                                          previous: stand?.pack == nil ? nil : entry.previous?.version))
+        }
+        return load
+    }
+
+    /// One version, checked against its manifest, then loaded.
+    public func load(_ version: Version) -> PackLoader.Result {
+        do throws(Diagnostic) {
+            return PackLoader.load(files: try verifiedFiles(of: version), root: version.path, origin: .installed(version.path))
+        } catch {
+            return .failed(error)
         }
     }
 
     /// The files of an installed version, each checked against the SHA-256 in its manifest.
     public func verifiedFiles(of version: Version) throws(Diagnostic) -> [PackFile] {
         let at = SourceLocation(file: version.path)
-        let hint = "reinstall the pack, or `scamflow pack rollback \(version.name)`"
+        let hint = "`scamflow pack repair` restores it (or `scamflow pack install` its bundle again)"
         guard let manifest = version.manifest else {
             throw Diagnostic(.unreadable, at: at, "installed pack \(version.name) \(version.version) has no readable \(PackBundle.manifestName)", hint: hint)
         }
@@ -114,102 +167,63 @@ public struct PackStore: Sendable {
         return files
     }
 
-    // MARK: Writing
-
-    /// What `install` did.
-    public enum InstallOutcome: Sendable, Equatable {
-        /// The version is now active; `replaced` is the version it replaced, if any.
-        case installed(replaced: String?)
-        /// That exact bundle was already the active version: nothing changed.
-        case alreadyActive
-    }
-
-    /// Installs a bundle atomically: writes its files to a staging folder, runs `validate` on
-    /// that folder (lint, compile, tests: the caller's), renames it into place, then switches
-    /// `active` to it and keeps the version it replaces as `previous`. When anything fails,
-    /// the staging folder is removed and the store is as it was.
-    ///
-    /// Installing a version that is already there with different contents is refused: a version
-    /// number names one set of rules.
-    public func install(_ bundle: PackBundle, record: InstallRecord, validate: (String) throws -> Void) throws -> InstallOutcome {
-        let name = bundle.manifest.name, version = bundle.manifest.version
-        return try withLock {
-            let target = path(name, version)
-            if FileManager.default.fileExists(atPath: target) {
-                let existing = FileManager.default.contents(atPath: (target as NSString).appendingPathComponent(PackBundle.manifestName))
-                guard let existing, Hashing.sha256Hex(existing) == bundle.contentID else {
-                    throw StoreError("a different build of \(name) \(version) is already installed; give the new one a new version number in pack.yaml")
-                }
-                if link(name, "active") == version { return .alreadyActive }
-                // The same bundle kept as `previous`: check it again with today's packs, then switch.
-                try validate(target)
-                let replaced = link(name, "active")
-                try switchActive(name, to: version)
-                try bumpGeneration()
-                return .installed(replaced: replaced)
-            }
-            let staging = try stage(bundle, record: record)
-            do {
-                try validate(staging)
-                try createDirectory(path(name))
-                try rename(staging, target)
-            } catch {
-                try? FileManager.default.removeItem(atPath: staging)
-                throw error
-            }
-            let replaced = link(name, "active")
-            try switchActive(name, to: version)
-            prune(name)
-            try bumpGeneration()
-            return .installed(replaced: replaced)
+    /// Everything wrong with an installed version against its manifest, each a short sentence:
+    /// a missing or unreadable manifest, a manifest for another pack, each file missing or
+    /// changed, each file the manifest does not list. Empty when the version is intact.
+    public func audit(_ version: Version) -> [String] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: version.path, isDirectory: &isDir), isDir.boolValue else {
+            return ["the folder \(version.path) is missing"]
         }
-    }
-
-    /// Makes the previous version active again, and the one it replaces the previous (so a
-    /// second rollback undoes the first). Returns (from, to).
-    @discardableResult
-    public func rollback(_ name: String) throws -> (from: String, to: String) {
-        try withLock {
-            guard let active = link(name, "active") else { throw StoreError("\(name) is not installed") }
-            guard let previous = link(name, "previous"), FileManager.default.fileExists(atPath: path(name, previous)) else {
-                throw StoreError("\(name) has no previous version to roll back to (\(active) is the only one installed); `scamflow pack remove \(name)` goes back to the built-in pack, if there is one")
-            }
-            try setLink(name, "active", to: previous)
-            try setLink(name, "previous", to: active)
-            try bumpGeneration()
-            return (active, previous)
+        guard let manifest = version.manifest else { return ["\(PackBundle.manifestName) is missing or unreadable"] }
+        guard manifest.name == version.name, manifest.version == version.version else {
+            return ["\(PackBundle.manifestName) describes \(manifest.label)"]
         }
-    }
-
-    /// Removes every installed version of a pack. Returns the version that was active.
-    @discardableResult
-    public func remove(_ name: String) throws -> String {
-        try withLock {
-            guard PackLoader.isValidName(name), let active = link(name, "active") ?? link(name, "previous") else {
-                throw StoreError("\(name) is not installed")
+        var problems: [String] = []
+        for entry in manifest.files {
+            let file = (version.path as NSString).appendingPathComponent(entry.path)
+            guard let data = FileManager.default.contents(atPath: file) else {
+                problems.append("\(entry.path) is missing")
+                continue
             }
-            let trash = path(".staging", "removed-\(name)-\(UUID().uuidString)")
-            try rename(path(name), trash)
-            try? FileManager.default.removeItem(atPath: trash)
-            try bumpGeneration()
-            return active
+            if data.count != entry.size || Hashing.sha256Hex(data) != entry.sha256 {
+                problems.append("\(entry.path) does not match its manifest (\(data.count) bytes, the manifest says \(entry.size) and another SHA-256)")
+            }
         }
+        let listed = Set(manifest.files.map(\.path) + PackStore.metadataFiles)
+        for extra in regularFiles(under: version.path) where !listed.contains(extra) {
+            problems.append("\(extra) is not in the manifest")
+        }
+        return problems
     }
 
-    // MARK: Internals
+    /// Files of a version folder that are scamflow's, not the pack's.
+    static let metadataFiles = [PackBundle.manifestName, PackBundle.signatureName, InstallRecord.fileName]
+
+    /// Relative paths of the regular files under `folder` (symbolic links count as files).
+    func regularFiles(under folder: String) -> [String] {
+        (FileManager.default.subpaths(atPath: folder) ?? []).filter { relative in
+            var isDir: ObjCBool = false
+            let full = (folder as NSString).appendingPathComponent(relative)
+            return !(FileManager.default.fileExists(atPath: full, isDirectory: &isDir) && isDir.boolValue)
+        }.sorted()
+    }
+
+    // MARK: Paths and links
 
     /// A path inside the store.
     public func path(_ parts: String...) -> String {
         parts.reduce(root) { ($0 as NSString).appendingPathComponent($1) }
     }
 
-    private func link(_ name: String, _ which: String) -> String? {
+    /// The version a link of a pack names (`active`, `previous`, `pinned`), if it is a version.
+    func link(_ name: String, _ which: String) -> String? {
         guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path(name, which)),
               SemanticVersion(target) != nil, !target.contains("/") else { return nil }
         return target
     }
 
-    private func version(_ name: String, _ version: String) -> Version {
+    func version(_ name: String, _ version: String) -> Version {
         let folder = path(name, version)
         func read(_ file: String) -> [UInt8]? {
             FileManager.default.contents(atPath: (folder as NSString).appendingPathComponent(file)).map(Array.init)
@@ -218,93 +232,6 @@ public struct PackStore: Sendable {
                        manifest: read(PackBundle.manifestName).flatMap { try? BundleManifest.decode($0) },
                        signature: read(PackBundle.signatureName).flatMap { try? BundleSignature.decode($0) },
                        record: read(InstallRecord.fileName).flatMap { try? JSONDecoder().decode(InstallRecord.self, from: Data($0)) })
-    }
-
-    /// Runs `body` holding the store's lock, after making sure the store is a writable folder
-    /// and clearing what crashed installs left in `.staging`.
-    private func withLock<T>(_ body: () throws -> T) throws -> T {
-        do {
-            try createDirectory(root)
-            try createDirectory(path(".staging"))
-        } catch {
-            throw StoreError("cannot write to the pack store at \(root): \(StoreError.reason(error))")
-        }
-        let fd = open(path(".lock"), O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw StoreError("cannot write to the pack store at \(root): \(String(cString: strerror(errno)))")
-        }
-        defer { close(fd) }
-        guard flock(fd, LOCK_EX) == 0 else { throw StoreError("cannot lock the pack store at \(root): \(String(cString: strerror(errno)))") }
-        defer { flock(fd, LOCK_UN) }
-        for leftover in (try? FileManager.default.contentsOfDirectory(atPath: path(".staging"))) ?? [] {
-            try? FileManager.default.removeItem(atPath: path(".staging", leftover))
-        }
-        return try body()
-    }
-
-    /// Writes the bundle's files and metadata to a new folder under `.staging`.
-    private func stage(_ bundle: PackBundle, record: InstallRecord) throws -> String {
-        let staging = path(".staging", "\(bundle.manifest.name)-\(bundle.manifest.version)-\(UUID().uuidString)")
-        do {
-            try createDirectory(staging)
-            func write(_ relative: String, _ bytes: [UInt8]) throws {
-                let file = (staging as NSString).appendingPathComponent(relative)
-                try createDirectory((file as NSString).deletingLastPathComponent)
-                try Data(bytes).write(to: URL(fileURLWithPath: file))
-            }
-            for file in bundle.files { try write(file.path, file.bytes) }
-            try write(PackBundle.manifestName, bundle.manifestBytes)
-            if let signature = bundle.signature { try write(PackBundle.signatureName, signature.encoded()) }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            try write(InstallRecord.fileName, Array(try encoder.encode(record)))
-        } catch {
-            try? FileManager.default.removeItem(atPath: staging)
-            throw StoreError("cannot write to the pack store at \(root): \(StoreError.reason(error))")
-        }
-        return staging
-    }
-
-    private func switchActive(_ name: String, to version: String) throws {
-        let old = link(name, "active")
-        try setLink(name, "active", to: version)
-        if let old, old != version { try setLink(name, "previous", to: old) }
-    }
-
-    /// Points `NAME/which` at `version` by renaming a new symlink over the old one (atomic).
-    private func setLink(_ name: String, _ which: String, to version: String) throws {
-        let temp = path(name, ".\(which)-\(UUID().uuidString)")
-        guard symlink(version, temp) == 0 else { throw StoreError("cannot update \(path(name, which)): \(String(cString: strerror(errno)))") }
-        try rename(temp, path(name, which))
-    }
-
-    /// Removes versions other than the active and previous ones.
-    private func prune(_ name: String) {
-        let keep = Set([link(name, "active"), link(name, "previous")].compactMap { $0 })
-        for item in (try? FileManager.default.contentsOfDirectory(atPath: path(name))) ?? [] where SemanticVersion(item) != nil && !keep.contains(item) {
-            let trash = path(".staging", "pruned-\(name)-\(item)-\(UUID().uuidString)")
-            if (try? rename(path(name, item), trash)) != nil { try? FileManager.default.removeItem(atPath: trash) }
-        }
-    }
-
-    private func bumpGeneration() throws {
-        let next = (Int(generation()) ?? 0) + 1
-        try StoreFile.writeAtomically(Array("\(next)\n".utf8), to: path(".generation"))
-    }
-
-    private func createDirectory(_ path: String) throws {
-        var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
-            guard isDir.boolValue else { throw POSIXError(.ENOTDIR) }
-            return
-        }
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    private func rename(_ from: String, _ to: String) throws {
-        guard Foundation.rename(from, to) == 0 else {
-            throw StoreError("cannot move \(from) to \(to): \(String(cString: strerror(errno)))")
-        }
     }
 }
 
@@ -352,10 +279,16 @@ public struct InstallRecord: Codable, Sendable {
     }
 }
 
-/// A store operation that could not be done; the store is as it was.
+/// A store operation that could not be done. Unless `storeChanged`, the store is as it was.
 public struct StoreError: Error, Sendable, CustomStringConvertible {
     public var message: String
-    public init(_ message: String) { self.message = message }
+    /// True only when the operation failed half way and could not put everything back (the
+    /// message then says what is left and how to fix it).
+    public var storeChanged = false
+    public init(_ message: String, storeChanged: Bool = false) {
+        self.message = message
+        self.storeChanged = storeChanged
+    }
     public var description: String { message }
 
     static func reason(_ error: any Error) -> String {
@@ -373,8 +306,19 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
 public enum StoreFile {
     /// Writes to a temporary file in the same folder, fsyncs it, and renames it over `path`.
     public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws {
+        let temp = try writeTemporary(bytes, beside: path, mode: mode)
+        guard rename(temp, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temp)
+            throw StoreError("cannot write \(path): \(reason)")
+        }
+    }
+
+    /// Writes `bytes` to a new temporary file in the folder of `path` and fsyncs it; returns its
+    /// path. Renaming it over `path` then needs no space: a full disk fails here, before.
+    public static func writeTemporary(_ bytes: [UInt8], beside path: String, mode: mode_t = 0o644) throws -> String {
         let temp = (path as NSString).deletingLastPathComponent + "/.\((path as NSString).lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw StoreError("cannot write \(path): \(String(cString: strerror(errno)))") }
         var offset = 0
         var ok = true
@@ -386,11 +330,11 @@ public enum StoreFile {
         ok = ok && fsync(fd) == 0
         let code = errno
         close(fd)
-        guard ok, rename(temp, path) == 0 else {
-            let reason = String(cString: strerror(ok ? errno : code))
+        guard ok else {
             unlink(temp)
-            throw StoreError("cannot write \(path): \(reason)")
+            throw StoreError("cannot write \(path): \(String(cString: strerror(code)))")
         }
+        return temp
     }
 }
 

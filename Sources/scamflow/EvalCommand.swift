@@ -32,6 +32,8 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .customLong("packs"), help: ArgumentHelp("Add a pack folder (or a folder of packs); overrides a built-in pack of the same name. Repeatable.", valueName: "dir"))
     var packDirectories: [String] = []
 
+    @OptionGroup var packChecks: PackStrictness
+
     @Flag(name: .customLong("no-builtin"), help: "Do not load the built-in packs.")
     var noBuiltin = false
 
@@ -78,9 +80,10 @@ struct EvalCommand: ParsableCommand {
             do { thresholds += try EvalThreshold.parse(spec) } catch { throw fail("--fail-under \(spec): \(error)") }
         }
 
-        let loaded = PackLoading.load(builtin: !noBuiltin, directories: packDirectories)
+        let loaded = PackLoading.load(builtin: !noBuiltin, directories: packDirectories, strictPacks: packChecks.strict)
         for d in loaded.diagnostics { console.err("scamflow: \(d)\n") }
         guard let ruleSet = loaded.ruleSet else { throw fail("the packs have errors; nothing was evaluated") }
+        PackLoading.warn(loaded)
         guard !ruleSet.rules.isEmpty else { throw fail("no rules loaded (built-in packs off and no --packs)") }
         if scorer == .model && ruleSet.model == nil { throw fail("--scorer model: no pack in force carries a model") }
         let model = ruleSet.model.map { (label: ruleSet.packs[$0.packIndex].manifest.label, file: $0.model.file) }
@@ -133,6 +136,7 @@ struct EvalCommand: ParsableCommand {
         }
         if strict && issues > 0 { throw fail("\(issues) line\(issues == 1 ? "" : "s") could not be used (--strict)") }
         if checks.contains(where: { !$0.passed }) { throw ExitCode(1) }
+        try PackStrictness.exitIfSetAside(loaded)
     }
 
     /// Reads the files, several at a time.

@@ -12,6 +12,8 @@ struct FlowsCommand: ParsableCommand {
     @Option(name: .customLong("packs"), help: ArgumentHelp("Add a pack folder. Repeatable.", valueName: "dir"))
     var packDirectories: [String] = []
 
+    @OptionGroup var packChecks: PackStrictness
+
     @Option(help: "Draw the flows: mermaid or dot.")
     var graph: String?
 
@@ -27,9 +29,10 @@ struct FlowsCommand: ParsableCommand {
 
     func run() throws {
         let console = Console.shared
-        let loaded = PackLoading.load(builtin: true, directories: packDirectories)
+        let loaded = PackLoading.load(builtin: true, directories: packDirectories, strictPacks: packChecks.strict)
         for d in loaded.diagnostics where d.severity == .error { console.err("\(d)\n") }
         guard let ruleSet = loaded.ruleSet else { throw ExitCode(2) }
+        PackLoading.warn(loaded)
         let flows = ruleSet.flows.filter { ids.isEmpty || ids.contains($0.id) }
         if !ids.isEmpty, flows.count != ids.count {
             let unknown = ids.filter { id in !flows.contains { $0.id == id } }
@@ -52,5 +55,6 @@ struct FlowsCommand: ParsableCommand {
             }
         }
         console.flush()
+        try PackStrictness.exitIfSetAside(loaded)
     }
 }

@@ -74,6 +74,8 @@ struct LearnCommand: ParsableCommand {
     @Option(name: .customLong("packs"), help: ArgumentHelp("Add a pack folder (or a folder of packs) whose signals are features. Repeatable.", valueName: "dir"))
     var packDirectories: [String] = []
 
+    @OptionGroup var packChecks: PackStrictness
+
     @Flag(name: .customLong("no-builtin"), help: "Do not load the built-in packs.")
     var noBuiltin = false
 
@@ -127,9 +129,10 @@ struct LearnCommand: ParsableCommand {
             console.err("scamflow learn: no --cues: the model will have no context cues, and a fusion rule that names cues (as the scam-model pack's does) will not load it; pass --cues Patterns/scam-model/model/cues.yaml for those\n")
         }
 
-        let loaded = PackLoading.load(builtin: !noBuiltin, directories: packDirectories, models: false)
+        let loaded = PackLoading.load(builtin: !noBuiltin, directories: packDirectories, models: false, strictPacks: packChecks.strict)
         for d in loaded.diagnostics where d.severity == .error { console.err("scamflow: \(d)\n") }
         guard let ruleSet = loaded.ruleSet else { throw fail("the packs have errors; nothing was learned") }
+        PackLoading.warn(loaded)
 
         let expansion = LabelledReader.expand(inputs)
         for issue in expansion.issues { console.err("scamflow: \(issue)\n") }
@@ -170,7 +173,7 @@ struct LearnCommand: ParsableCommand {
         } catch {
             throw fail("cannot write \(output): \(error.localizedDescription)")
         }
-        guard !quiet else { return }
+        guard !quiet else { return try PackStrictness.exitIfSetAside(loaded) }
         console.out(LearnReportText.render(result.report, model: result.model))
         if let fusion { console.out(try fusionReport(fusion, result, fail: fail)) }
         if let oof {
@@ -195,6 +198,7 @@ struct LearnCommand: ParsableCommand {
         console.err(String(format: "scamflow learn: %@ records (%d skipped), %@ weights, %d bytes written to %@, %.1f s\n",
                            ProgressBar.grouped(records.count), skipped, ProgressBar.grouped(result.model.weights.count),
                            text.utf8.count, output, Date().timeIntervalSince(started)))
+        try PackStrictness.exitIfSetAside(loaded)
     }
 
     /// The out-of-fold outcome of a pack's fusion rule with the model just trained.

@@ -185,17 +185,29 @@ struct PackSign: ParsableCommand {
 struct PackVerify: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check bundles: structure, every file's SHA-256, the signature against the trust store, the engine version.",
-        discussion: "Exit 0 when every bundle would be installed, 2 otherwise."
+        abstract: "Check bundles (structure, every file's SHA-256, the signature, the engine version), or with --installed the store.",
+        discussion: """
+        Exit 0 when every bundle would be installed, 2 otherwise. With --installed: every installed version (active \
+        and previous) against its manifest (each file missing, changed or not listed), and whether its bundle is kept \
+        for `pack repair`; exit 0 when all are intact, 2 when one is damaged (it is set aside at load).
+        """
     )
 
-    @Argument(help: "Bundle files or URLs.")
-    var files: [String]
+    @Argument(help: ArgumentHelp("Bundle files or URLs; with --installed, pack names (default: every installed pack).", valueName: "file|url|name"))
+    var files: [String] = []
+
+    @Flag(name: .customLong("installed"), help: "Check the packs installed in the store against their manifests instead of bundles.")
+    var installed = false
 
     @OptionGroup var trust: TrustOptions
     @OptionGroup var location: StoreOptions
 
+    func validate() throws {
+        if !installed && files.isEmpty { throw ValidationError("give bundle files or URLs to verify, or --installed to check the store") }
+    }
+
     func run() throws {
+        if installed { return try verifyInstalled() }
         let console = Console.shared
         let installer = PackInstaller(store: location.packStore, trust: try trustOrExit(), allowUnsigned: trust.allowUnsigned)
         var failed = 0

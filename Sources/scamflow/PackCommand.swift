@@ -9,7 +9,7 @@ struct PackCommand: ParsableCommand {
         commandName: "pack",
         abstract: "Check, test, build, sign, install, update and roll back pattern packs.",
         subcommands: [PackLint.self, PackTest.self, PackBuild.self, PackKeygen.self, PackSign.self, PackVerify.self,
-                      PackInstall.self, PackUpdate.self, PackList.self, PackRemove.self, PackRollback.self,
+                      PackInstall.self, PackUpdate.self, PackList.self, PackRemove.self, PackRollback.self, PackUnpin.self, PackRepair.self,
                       PackIndexCommand.self, PackTrust.self, PackSource.self, PackExport.self]
     )
 }
@@ -20,9 +20,9 @@ struct PackFolders: ParsableArguments {
     var folders: [String] = []
 
     /// Loads the named folders (alone), or the packs in force (built-in and installed) when
-    /// none are named.
+    /// none are named. Strictly: lint and test exist to report a broken pack, not to run around it.
     func load() -> PackLoading.Loaded {
-        folders.isEmpty ? PackLoading.load(builtin: true, directories: [])
+        folders.isEmpty ? PackLoading.load(builtin: true, directories: [], strictPacks: true)
                         : PackLoading.load(builtin: false, directories: folders, installed: false)
     }
 }

@@ -23,6 +23,8 @@ struct PackExport: ParsableCommand {
     @Option(name: .customLong("packs"), help: ArgumentHelp("Add a pack folder. Repeatable.", valueName: "dir"))
     var packDirectories: [String] = []
 
+    @OptionGroup var packChecks: PackStrictness
+
     @Flag(name: .customLong("no-builtin"), help: "Leave out the built-in packs.")
     var noBuiltin = false
 
@@ -38,9 +40,10 @@ struct PackExport: ParsableCommand {
 
     func run() throws {
         let console = Console.shared
-        let loaded = PackLoading.load(builtin: !noBuiltin, directories: packDirectories)
+        let loaded = PackLoading.load(builtin: !noBuiltin, directories: packDirectories, strictPacks: packChecks.strict)
         for d in loaded.diagnostics where d.severity == .error { console.err("\(d)\n") }
         guard let ruleSet = loaded.ruleSet else { throw ExitCode(2) }
+        PackLoading.warn(loaded)
         var written = 0, skipped = 0
         for rule in ruleSet.rules {
             guard let pattern = unless ? rule.unless?.pattern : rule.match.pattern else { continue }
@@ -54,6 +57,7 @@ struct PackExport: ParsableCommand {
         }
         console.flush()
         console.err("scamflow: \(written) pattern\(written == 1 ? "" : "s") written, \(skipped) left out\n")
+        try PackStrictness.exitIfSetAside(loaded)
     }
 }
 

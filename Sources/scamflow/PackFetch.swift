@@ -46,11 +46,17 @@ enum PackFetch {
         }
         let outcome = Outcome()
         let done = DispatchSemaphore(value: 0)
-        let configuration = URLSessionConfiguration.ephemeral
+        quietNetworking
+        // `.default`, not `.ephemeral`: the ephemeral configuration makes a URL cache of its own
+        // whose initializer creates a folder in ~/.cache even with no disk capacity.
+        let configuration = URLSessionConfiguration.default
         configuration.timeoutIntervalForRequest = timeout
         configuration.timeoutIntervalForResource = timeout
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
         configuration.urlCache = nil
+        configuration.httpCookieStorage = nil
+        configuration.httpShouldSetCookies = false
+        configuration.urlCredentialStorage = nil
         let session = URLSession(configuration: configuration)
         defer { session.finishTasksAndInvalidate() }
         var request = URLRequest(url: url)
@@ -77,6 +83,26 @@ enum PackFetch {
         guard data.count <= PackBundle.maxBytes else { throw FetchError(message: "\(what): larger than \(PackBundle.maxBytes) bytes") }
         return Array(data)
     }
+
+    /// Keeps FoundationNetworking from leaving folders behind. The first configuration of any
+    /// session creates the shared URL cache, which makes
+    /// `$XDG_CACHE_HOME/org.swift.foundation.URLCache/scamflow`, and the shared cookie store, which
+    /// makes `$XDG_DATA_HOME/` + the name of the binary's folder (`release`, `debug`), or that
+    /// folder in the current directory when it cannot. scamflow keeps no cookie and caches no
+    /// download, so before first use both are made in a scratch folder (the cache by its path,
+    /// the cookie store by `XDG_DATA_HOME` for the moment it is created), which is then removed.
+    /// Runs once, on the thread of the first download, before any session exists.
+    private static let quietNetworking: Void = {
+        var template = Array((NSTemporaryDirectory() as NSString).appendingPathComponent("scamflow-net-XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else { return }
+        let scratch = String(cString: made)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        URLCache.shared = URLCache(memoryCapacity: 0, diskCapacity: 0, diskPath: (scratch as NSString).appendingPathComponent("cache"))
+        let dataHome = ProcessInfo.processInfo.environment["XDG_DATA_HOME"]
+        setenv("XDG_DATA_HOME", scratch, 1)
+        _ = HTTPCookieStorage.shared
+        if let dataHome { setenv("XDG_DATA_HOME", dataHome, 1) } else { unsetenv("XDG_DATA_HOME") }
+    }()
 
     static func describe(_ error: any Error) -> String {
         guard let urlError = error as? URLError else { return (error as NSError).localizedDescription }

@@ -61,7 +61,7 @@ struct PackInstall: ParsableCommand {
             } catch {
                 failed += 1
                 console.err("scamflow: install refused: \(error)\n")
-                console.err("scamflow: the pack store is unchanged\n")
+                if !((error as? StoreError)?.storeChanged ?? false) { console.err("scamflow: the pack store is unchanged\n") }
             }
         }
         console.flush()
@@ -82,7 +82,11 @@ struct PackInstall: ParsableCommand {
         }
         switch result.outcome {
         case .alreadyActive:
-            console.out("\(m.name) \(m.version) is already installed and in force\n")
+            console.out("\(m.name) \(m.version) is already installed, intact and in force\n")
+        case .repaired(let files, let replaced):
+            var line = "repaired \(m.name) \(m.version) from \(origin), \(signed): rewrote \(files.joined(separator: ", ")), which did not match the bundle"
+            line += replaced.map { "; in force again in place of \($0)" } ?? "; in force again"
+            console.out(line + "\n")
         case .installed(let replaced):
             var line = "installed \(m.name) \(m.version) from \(origin), \(signed)"
             if let replaced { line += "; \(replaced) kept for `scamflow pack rollback \(m.name)`" }
@@ -99,7 +103,11 @@ struct PackUpdate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "update",
         abstract: "Install the newest version each pack source offers of the packs in force (installed or built-in).",
-        discussion: "Sources: CONFIG/sources (`pack source add`) and --source. Versions that need a newer scamflow are skipped, and said so. Exit 0 when nothing failed, 2 otherwise."
+        discussion: """
+        Sources: CONFIG/sources (`pack source add`) and --source. Versions that need a newer scamflow are skipped, and \
+        said so. A pack pinned by `pack rollback` stays where it is (--dry-run says so too) until `pack unpin`, or \
+        --force, which updates it and lifts the pin. Exit 0 when nothing failed, 2 otherwise.
+        """
     )
 
     @Argument(help: "Only these packs (default: every pack in force).")
@@ -110,6 +118,9 @@ struct PackUpdate: ParsableCommand {
 
     @Flag(name: .customLong("dry-run"), help: "Say what would be installed; change nothing.")
     var dryRun = false
+
+    @Flag(name: .customLong("force"), help: "Also update packs pinned by `pack rollback` (installing a version lifts the pin).")
+    var force = false
 
     @OptionGroup var trust: TrustOptions
     @OptionGroup var location: StoreOptions
@@ -148,8 +159,12 @@ struct PackUpdate: ParsableCommand {
         }
         // The version in force of each pack: installed, else built-in.
         var inForce: [String: String] = [:]
+        var pinned: Set<String> = []
         for pack in BuiltinPacks.load().compactMap(\.pack) { inForce[pack.manifest.name] = pack.manifest.version.description }
-        for entry in location.packStore.entries() { if let active = entry.active { inForce[entry.name] = active.version } }
+        for entry in location.packStore.entries() {
+            if let active = entry.active { inForce[entry.name] = active.version }
+            if entry.pinned != nil { pinned.insert(entry.name) }
+        }
         for name in names where inForce[name] == nil {
             console.err("scamflow: \(name) is not installed; install it with `scamflow pack install \(name)`\n")
             failed += 1
@@ -168,8 +183,13 @@ struct PackUpdate: ParsableCommand {
                 }
                 continue
             }
+            if pinned.contains(name) && !force {
+                console.out("\(name) \(current) is pinned (`scamflow pack rollback` put it back): \(entry.version) left out; "
+                            + "`scamflow pack unpin \(name)` or --force to update it\n")
+                continue
+            }
             if dryRun {
-                console.out("would install \(name) \(entry.version) (now \(current)) from \(source.source)\n")
+                console.out("would install \(name) \(entry.version) (now \(current)\(pinned.contains(name) ? ", pinned: --force lifts the pin" : "")) from \(source.source)\n")
                 continue
             }
             do {
@@ -214,7 +234,8 @@ struct PackRemove: ParsableCommand {
 struct PackRollback: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollback",
-        abstract: "Put the previous installed version of a pack back in force (running it again undoes it)."
+        abstract: "Put the previous installed version of a pack back in force and pin it there (running it again undoes it).",
+        discussion: "The version put back is pinned: `pack update` leaves the pack alone until `pack unpin` or `pack update --force`. Refused when the previous version is damaged on disk (`pack repair` first)."
     )
 
     @Argument(help: "The pack name.")
@@ -225,7 +246,8 @@ struct PackRollback: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let (from, to) = try location.packStore.rollback(name)
-            Console.shared.out("rolled back \(name) from \(from) to \(to); \(from) kept (roll back again to return to it)\n")
+            Console.shared.out("rolled back \(name) from \(from) to \(to); \(from) kept (roll back again to return to it); "
+                               + "pinned: `scamflow pack update` leaves \(name) at \(to) until `scamflow pack unpin \(name)`\n")
         }
     }
 }

@@ -68,12 +68,24 @@ struct PackInstaller {
     func install(_ bytes: [UInt8], origin: String) throws -> Installed {
         let (bundle, verdict) = try open(bytes, origin: origin)
         var warnings: [Diagnostic] = []
-        let record = InstallRecord(name: bundle.manifest.name, version: bundle.manifest.version, origin: origin,
-                                   verdict: verdict, bundleSHA256: Hashing.sha256Hex(bytes))
-        let outcome = try store.install(bundle, record: record) { folder in
+        let outcome = try store.install(bundle, bytes: bytes, record: record(bundle, bytes, verdict, origin)) { folder in
             warnings = try validate(folder: folder, bundle: bundle)
         }
         return Installed(bundle: bundle, verdict: verdict, outcome: outcome, warnings: warnings)
+    }
+
+    /// Rewrites an installed version, damaged on disk, from its bundle's bytes, checked as an
+    /// install is (steps 1-4), without changing which version is in force. Returns the files rewritten.
+    func restore(_ bytes: [UInt8], origin: String) throws -> [String] {
+        let (bundle, verdict) = try open(bytes, origin: origin)
+        return try store.restore(bundle, bytes: bytes, record: record(bundle, bytes, verdict, origin)) { folder in
+            _ = try validate(folder: folder, bundle: bundle)
+        }
+    }
+
+    private func record(_ bundle: PackBundle, _ bytes: [UInt8], _ verdict: TrustVerdict, _ origin: String) -> InstallRecord {
+        InstallRecord(name: bundle.manifest.name, version: bundle.manifest.version, origin: origin,
+                      verdict: verdict, bundleSHA256: Hashing.sha256Hex(bytes))
     }
 
     /// Step 4 on the unpacked folder. Returns the warnings; throws a `Refusal` on any error.
@@ -96,9 +108,9 @@ struct PackInstaller {
         guard m.name == name, m.version.description == bundle.manifest.version, m.minEngine.description == bundle.manifest.minEngine else {
             throw Refusal(message: "\(label): pack.yaml says \(m.label) (min_engine \(m.minEngine)) but the manifest says \(label) (min_engine \(bundle.manifest.minEngine)); rebuild the bundle")
         }
-        // The packs that would be in force once this one is: built-in, then installed, with this
-        // pack replacing any of the same name.
-        let others = store.loadActive().filter { $0.pack?.manifest.name != name }
+        // The packs that would be in force once this one is: built-in, then installed (a broken
+        // one's previous version standing in, as at load), with this pack replacing any of its name.
+        let others = store.loadInForce().results.filter { $0.pack?.manifest.name != name }
         let installedNames = Set(others.compactMap { $0.pack?.manifest.name })
         var specs = BuiltinPacks.load().compactMap(\.pack).filter { $0.manifest.name != name && !installedNames.contains($0.manifest.name) }
         specs += others.compactMap(\.pack)

@@ -9,7 +9,11 @@ struct PackList: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "List the packs: built-in, installed (active and previous) and --packs folders, and which is in force.",
-        discussion: "Precedence, lowest first: built-in, installed, --packs. STATUS is `in force`, `overridden` (another pack of that name is in force) or `previous` (kept for `pack rollback`)."
+        discussion: """
+        Precedence, lowest first: built-in, installed, --packs. STATUS is `in force`, `overridden` (another pack of that name is in force), \
+        `previous` (kept for `pack rollback`) or `broken` (set aside at load: the previous installed version, else the built-in pack, \
+        stands in; the problem is listed under the table). `pinned`: `pack rollback` put it back and `pack update` leaves it.
+        """
     )
 
     @Option(name: .customLong("packs"), help: ArgumentHelp("Add a pack folder. Repeatable.", valueName: "dir"))
@@ -36,6 +40,7 @@ struct PackList: ParsableCommand {
         var origin: String
         var path: String?
         var problem: String?
+        var pinned = false
         var spec: PackSpec?
     }
 
@@ -62,14 +67,9 @@ struct PackList: ParsableCommand {
         for entry in store.entries() {
             for (version, status) in [(entry.active, "active"), (entry.previous, "previous")] {
                 guard let version, !(status == "previous" && version.version == entry.active?.version) else { continue }
-                let result: PackLoader.Result
-                do {
-                    result = PackLoader.load(files: try store.verifiedFiles(of: version), root: version.path, origin: .installed(version.path))
-                } catch {
-                    result = .failed(error)
-                }
-                var r = row(result, name: entry.name, version: version.version, kind: "installed", origin: version.record?.origin ?? "?")
+                var r = row(store.load(version), name: entry.name, version: version.version, kind: "installed", origin: version.record?.origin ?? "?")
                 r.path = version.path
+                r.pinned = entry.pinned == version.version
                 if status == "previous" { r.status = "previous" }
                 if let record = version.record {
                     r.trust = record.trust
@@ -97,9 +97,15 @@ struct PackList: ParsableCommand {
                 rows.append(row(result, name: name, version: result.pack?.manifest.version.description ?? "?", kind: "folder", origin: folder))
             }
         }
-        // In force: the last row of each name in precedence order, previous versions aside.
+        // In force: the last row of each name in precedence order that loads, previous versions
+        // aside unless the active one is broken (then it stands in, as at load).
         var winner: [String: Int] = [:]
-        for (i, r) in rows.enumerated() where r.status != "previous" { winner[r.name] = i }
+        for (i, r) in rows.enumerated() where r.problem == nil && r.status != "previous" { winner[r.name] = i }
+        for (i, r) in rows.enumerated() where r.status == "previous" && r.problem == nil {
+            let active = rows.firstIndex { $0.name == r.name && $0.kind == "installed" && $0.status != "previous" }
+            if let active, rows[active].problem != nil, winner[r.name].map({ $0 < active }) ?? true { winner[r.name] = i }
+        }
+        for (i, r) in rows.enumerated() where r.problem != nil { rows[i].status = "broken" }
         for i in winner.values { rows[i].status = "in force" }
         let order = Dictionary(uniqueKeysWithValues: rows.map(\.name).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.sorted().enumerated().map { ($1, $0) })
         rows = rows.enumerated().sorted { (order[$0.element.name]!, $0.offset) < (order[$1.element.name]!, $1.offset) }.map(\.element)
@@ -107,15 +113,26 @@ struct PackList: ParsableCommand {
         if json {
             for r in rows { console.out(jsonLine(r)) }
         } else {
+            // Problems go under the table, numbered: a message in a column would push every
+            // column after it off the screen.
             var table = [["NAME", "VERSION", "KIND", "STATUS", "RULES", "SIGNER", "ORIGIN"]]
+            var notes: [String] = []
             for r in rows {
-                table.append([r.name, r.version, r.kind, r.problem.map { "\(r.status), BROKEN: \($0)" } ?? r.status,
-                              r.rules.map(String.init) ?? "-", r.signer, r.origin])
+                var status = r.status + (r.pinned ? ", pinned" : "")
+                if let problem = r.problem {
+                    notes.append("[\(notes.count + 1)] \(r.name) \(r.version): \(problem)")
+                    status += " [\(notes.count)]"
+                }
+                table.append([r.name, r.version, r.kind, status, r.rules.map(String.init) ?? "-", r.signer, r.origin])
             }
             let widths = (0..<6).map { c in table.map { $0[c].count }.max() ?? 0 }
             for line in table {
                 console.out(zip(line.dropLast(), widths).map { $0.0.padding(toLength: $0.1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
                             + "  " + line.last! + "\n")
+            }
+            if !notes.isEmpty {
+                console.out("\n" + notes.joined(separator: "\n") + "\n")
+                console.out("`scamflow pack verify --installed` lists every damaged file; `scamflow pack repair` restores them.\n")
             }
             if rules {
                 for r in rows where r.status == "in force" {
@@ -137,6 +154,7 @@ struct PackList: ParsableCommand {
         if let v = r.trust { object["trust"] = v }
         if let v = r.path { object["path"] = v }
         if let v = r.problem { object["problem"] = v }
+        if r.pinned { object["pinned"] = true }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self) + "\n"
     }

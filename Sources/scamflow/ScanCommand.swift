@@ -13,7 +13,8 @@ struct ScanCommand: ParsableCommand {
         .db .sqlite files) or - for stdin. Each file's format is detected from its content and extension (JSON lines, plain \
         text, transcripts, SMS Backup & Restore XML, adb content query output, WhatsApp, Telegram, WeChat CSV, \
         iMessage chat.db, Whisper JSON/SRT/VTT/TSV, CSV); --input-format overrides. Alerts go to stdout (ndjson when stdout is not a terminal), problems and the \
-        summary to stderr. Exit: 0 nothing found, 1 alerts raised, 2 error.
+        summary to stderr. Exit: 0 nothing found, 1 alerts raised, 2 error, 3 nothing found but an installed pack was \
+        broken and set aside (a pack.broken finding says which; --strict-packs makes that an error).
         """
     )
 
@@ -62,6 +63,8 @@ struct ScanCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Do not print the summary.")
     var quiet = false
 
+    @OptionGroup var packChecks: PackStrictness
+
     @Option(help: ArgumentHelp("Threads that scan (default: every core). Alerts come out in the same order whatever the number.", valueName: "n"))
     var threads: Int?
 
@@ -89,12 +92,13 @@ struct ScanCommand: ParsableCommand {
         if inputs.isEmpty && isatty(0) == 1 {
             throw ValidationError("give files or folders to scan, or - to read stdin")
         }
-        let loaded = PackLoading.load(builtin: !noBuiltin, directories: packDirectories)
+        let loaded = PackLoading.load(builtin: !noBuiltin, directories: packDirectories, strictPacks: packChecks.strict)
         for d in loaded.diagnostics { console.err("scamflow: \(d)\n") }
         guard let ruleSet = loaded.ruleSet else {
-            console.err("scamflow: the packs have errors; nothing was scanned\n")
+            console.err("scamflow: the packs have errors; nothing was scanned" + (packChecks.strict ? " (--strict-packs: a broken installed pack is an error)" : "") + "\n")
             throw ExitCode(2)
         }
+        PackLoading.warn(loaded)
         if ruleSet.rules.isEmpty {
             console.err("scamflow: no rules loaded (built-in packs off and no --packs)\n")
             throw ExitCode(2)
@@ -110,6 +114,9 @@ struct ScanCommand: ParsableCommand {
         options = try export.resolve(into: options)
 
         var summary = ScanSummary()
+        // Before any alert: whoever reads the alerts learns first that a pack is not in force.
+        for pack in loaded.quarantined { console.out(encoder.encode(pack)) }
+        summary.packsSetAside = loaded.quarantined.map { "\($0.name) \($0.version) (\($0.reason.code.rawValue)); \($0.inPlace)" }
         let scan = MessageScan(ruleSet: ruleSet, minScore: minScore)
         scan.assessor.keepsInfo = showInfo
         var reportedFailures = 0
@@ -188,6 +195,7 @@ struct ScanCommand: ParsableCommand {
             throw ExitCode(2)
         }
         if summary.alertCount > 0 { throw ExitCode(1) }
+        try PackStrictness.exitIfSetAside(loaded)
     }
 }
 

@@ -76,6 +76,8 @@ struct StreamCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "No summary at exit.")
     var quiet = false
 
+    @OptionGroup var packChecks: PackStrictness
+
     @Flag(name: .customLong("latency-report"), help: ArgumentHelp("At exit, print per-line processing latency (p50/p99/max), throughput and memory (for benchmarks).", visibility: .hidden))
     var latencyReport = false
 
@@ -92,13 +94,25 @@ struct StreamCommand: ParsableCommand {
 
     func run() throws {
         let console = Console.shared
+        // First of all, so that no signal finds the default action (SIGHUP's ends the process
+        // silently) while the packs load, which takes a while.
+        let slot = SessionSlot()
+        let signals = SignalWatcher(holding: [SIGHUP, SIGINT, SIGTERM])
+        signals.on(SIGHUP) { slot.hangUp() }
+        signals.on(SIGINT) { slot.stop() }
+        signals.on(SIGTERM) { slot.stop() }
         let storeWatcher = StoreWatcher(store: PackStore(root: PackPaths.store(store)))
-        let loaded = PackLoading.load(builtin: !noBuiltin, directories: packDirectories, store: store)
+        let loaded = PackLoading.load(builtin: !noBuiltin, directories: packDirectories, store: store, strictPacks: packChecks.strict)
         for d in loaded.diagnostics where d.severity == .error { console.err("scamflow: \(d)\n") }
         guard let ruleSet = loaded.ruleSet else {
-            console.err("scamflow: the packs have errors; not starting\n")
+            console.err("scamflow: the packs have errors; not starting" + (packChecks.strict ? " (--strict-packs: a broken installed pack is an error)" : "") + "\n")
             throw ExitCode(2)
         }
+        PackLoading.warn(loaded)
+        let encoder = AlertEncoder(format: AlertFormat(rawValue: format)!, color: false, redact: redact)
+        for pack in loaded.quarantined { console.out(bytes: encoder.encodeBytes(pack)) }
+        console.flush()
+        let running = RunningPacks(loaded.specs)
         var config = FlowConfig()
         config.tolerance = DurationText.parse(tolerance)!
         config.idleTTL = DurationText.parse(idleTTL)!
@@ -108,20 +122,19 @@ struct StreamCommand: ParsableCommand {
         processor.keepsInfo = showInfo
         let session = StreamSession(
             processor: processor,
-            encoder: AlertEncoder(format: AlertFormat(rawValue: format)!, color: false, redact: redact),
+            encoder: encoder,
             statePath: state, flowsOnly: flowsOnly, quiet: quiet, partition: partition.flatMap(StreamPartition.init),
             latencyReport: latencyReport,
-            reloadPacks: { [noBuiltin, packDirectories, store] in PackLoading.load(builtin: !noBuiltin, directories: packDirectories, store: store) })
+            reloadPacks: { [noBuiltin, packDirectories, store, strict = packChecks.strict] in
+                running.reload { PackLoading.load(builtin: !noBuiltin, directories: packDirectories, store: store, strictPacks: strict, running: $0) }
+            })
         do {
             try session.resume()
         } catch {
             console.err("scamflow: cannot resume from \(state ?? ""): \(error)\n")
             throw ExitCode(2)
         }
-        let signals = SignalWatcher()
-        signals.on(SIGHUP) { session.reload() }
-        signals.on(SIGINT) { session.terminate() }
-        signals.on(SIGTERM) { session.terminate() }
+        slot.set(session)
         if state != nil { signals.every(checkpointEvery) { session.checkpoint() } }
         if !noBuiltin && watchStore > 0 {
             signals.every(watchStore) {
@@ -142,12 +155,27 @@ struct StreamCommand: ParsableCommand {
 
 /// Runs handlers for POSIX signals and timers on a private queue (never inside a signal
 /// handler), so they may take locks and do I/O.
+///
+/// The signals are held from the moment it is made: blocked on the calling thread (threads
+/// started later inherit that; dispatch's own threads block every signal), so none finds its
+/// default action, and one that arrives before its dispatch source is armed (later, on another
+/// thread) stays pending until the source reads it. They are deliberately not set to SIG_IGN:
+/// an ignored signal that arrives then is discarded, and setting SIG_IGN drops a pending one.
 final class SignalWatcher: @unchecked Sendable {
     private let queue = DispatchQueue(label: "scamflow.signals")
     private var sources: [DispatchSourceProtocol] = []
 
+    /// Call on the main thread before starting any thread of one's own.
+    init(holding signals: [Int32]) {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for signo in signals { sigaddset(&set, signo) }
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
+    /// Runs `handler` on the queue for each `signo` (one of those held; several arriving at
+    /// once may run it once).
     func on(_ signo: Int32, _ handler: @escaping @Sendable () -> Void) {
-        signal(signo, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: signo, queue: queue)
         source.setEventHandler(handler: handler)
         source.resume()
@@ -160,6 +188,62 @@ final class SignalWatcher: @unchecked Sendable {
         timer.setEventHandler(handler: handler)
         timer.resume()
         sources.append(timer)
+    }
+}
+
+/// The stream session, for signal handlers installed before it exists. A SIGHUP that arrives
+/// while the packs load is kept and acted on once the session runs (the packs just loaded may
+/// predate the change it announces); SIGINT or SIGTERM before then ends the process at once,
+/// exit 0: no line was read, so there is nothing to flush or checkpoint.
+final class SessionSlot: @unchecked Sendable {
+    private let lock = NSLock()
+    private var session: StreamSession?
+    private var reloadPending = false
+
+    /// Called once, when the session has resumed and is about to read the first line.
+    func set(_ session: StreamSession) {
+        lock.lock()
+        self.session = session
+        let pending = reloadPending
+        lock.unlock()
+        if pending { session.reload() }
+    }
+
+    func hangUp() {
+        lock.lock()
+        guard let session else {
+            reloadPending = true
+            lock.unlock()
+            return
+        }
+        lock.unlock()
+        session.reload()
+    }
+
+    func stop() -> Never {
+        lock.lock()
+        let session = self.session
+        lock.unlock()
+        session?.terminate()
+        exit(0)
+    }
+}
+
+/// The packs a running stream has in force, handed to each reload: an installed pack broken on
+/// disk since is then replaced by the version already running (it was checked when loaded)
+/// rather than by the store's previous version or the built-in one.
+final class RunningPacks: @unchecked Sendable {
+    private let lock = NSLock()
+    private var specs: [PackSpec]
+
+    init(_ specs: [PackSpec]) { self.specs = specs }
+
+    func reload(_ load: ([PackSpec]) -> PackLoading.Loaded) -> PackLoading.Loaded {
+        lock.lock()
+        defer { lock.unlock() }
+        let loaded = load(specs)
+        if loaded.ruleSet != nil { specs = loaded.specs }
+        return loaded
     }
 }
 

@@ -307,6 +307,10 @@ final class StreamSession: @unchecked Sendable {
             return
         }
         processor.reload(ruleSet)
+        // A pack set aside is news for whoever reads the alerts, even when no line comes.
+        PackLoading.warn(loaded)
+        for pack in loaded.quarantined { console.out(bytes: encoder.encodeBytes(pack)) }
+        if !loaded.quarantined.isEmpty { console.flush() }
         let names = ruleSet.packs.map(\.manifest.label).joined(separator: ", ")
         console.err("scamflow: reloaded packs (\(names)); \(processor.engine.activeAttempts) flow attempts kept\n")
     }

@@ -12,7 +12,7 @@ import Testing
         var status: Int32
     }
 
-    /// The `scamflow` binary built next to the tests.
+    /// The `scamflow` binary built next to the tests (`scan` below runs it in a temporary home).
     static let binary: URL = {
         let candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
                           Bundle.module.bundleURL.deletingLastPathComponent()].map { $0.appendingPathComponent("scamflow") }
@@ -25,6 +25,13 @@ import Testing
         process.arguments = ["scan", "--format", "ndjson", "--tz", "+08:00"] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
+        // Hermetic: no pack installed on this machine is loaded, nothing is written to the
+        // user's folders (the literal cache included).
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("scamflow-e2e-home-\(getpid())").path
+        for (key, folder) in [("HOME", ""), ("XDG_DATA_HOME", "/data"), ("XDG_CONFIG_HOME", "/config"), ("XDG_CACHE_HOME", "/cache"),
+                              ("SCAMFLOW_STORE", "/store"), ("SCAMFLOW_CONFIG_DIR", "/scamflow-config"), ("SCAMFLOW_CACHE_DIR", "/literals")] {
+            environment[key] = home + folder
+        }
         process.environment = environment
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scamflow-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

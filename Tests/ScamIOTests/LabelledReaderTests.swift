@@ -38,8 +38,8 @@ import Testing
     /// Longer than every line but t/10.
     static let maxLineBytes = 300
 
-    /// How the file is laid out. With a byte order mark, scan reports the first line as
-    /// malformed JSON; eval must do the same, not read more than scan does.
+    /// How the file is laid out. A byte order mark at the start is dropped by the line reader
+    /// both share; eval must read exactly what scan reads, no more, no less.
     enum Layout: String, CaseIterable, CustomTestStringConvertible {
         case lf, crlf, bom
         var testDescription: String { rawValue }

@@ -40,6 +40,30 @@ import Testing
         #expect(lines[41] == "第42行 line 42")
     }
 
+    /// A UTF-8 byte-order mark at the start of an input is not part of the first line (it used
+    /// to make the first record "malformed JSON at byte 0"); one starting a later line (files
+    /// joined with cat) or a UTF-16 mark is named as the problem. CRLF line ends and a last
+    /// line without a newline read the same as LF.
+    @Test func aByteOrderMarkStartsAnInputAndIsNamedAnywhereElse() throws {
+        let bom = ByteOrderMark.utf8
+        let line1 = Array(#"{"subject":"a","text":"一"}"#.utf8), line2 = Array(#"{"subject":"b","text":"二"}"#.utf8)
+        for end in [[0x0A], [0x0D, 0x0A]] as [[UInt8]] {
+            let out = try read(bom + line1 + end + bom + line2 + end + line1, name: "in.jsonl")
+            #expect(records(out).map(\.text) == ["一", "一"], "CRLF: \(end.count == 2)")
+            let issue = try #require(issues(out).first)
+            #expect(issue.source.line == 2 && issue.kind == .malformedJSON && issue.message.contains("byte-order mark (EF BB BF) starts the line"), "\(issue)")
+        }
+        // The mark split across reads: a pipe read one byte at a time.
+        let pipe = Pipe()
+        pipe.fileHandleForWriting.write(Data(bom + line1 + [0x0A]))
+        try pipe.fileHandleForWriting.close()
+        var reader = LineReader(fd: pipe.fileHandleForReading.fileDescriptor, chunkSize: 1)
+        guard case .text(1, let bytes)? = reader.next() else { Issue.record("no first line"); return }
+        #expect(Array(bytes) == line1)
+        let utf16 = issues([StreamRecordParser.parse([0xFF, 0xFE, 0x7B, 0x00] as [UInt8], source: SourcePosition(file: "-", line: 1))])
+        #expect(utf16.first?.message.contains("the input is UTF-16 (byte-order mark FF FE)") == true, "\(utf16)")
+    }
+
     @Test func oversizedLinesAreSkippedAndCounted() throws {
         let bytes = Array("ok 1\n\(String(repeating: "x", count: 5000))\nok 3\n\(String(repeating: "y", count: 5000))".utf8)
         var options = ReaderOptions()

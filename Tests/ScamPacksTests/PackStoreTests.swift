@@ -67,12 +67,18 @@ import Testing
         let back = try store.rollback("demo")
         #expect(back.from == "1.1.0" && back.to == "1.0.0")
         #expect(store.loadActive()[0].pack?.manifest.version.description == "1.0.0")
+        #expect(store.entry("demo")?.pinned == "1.0.0", "a rollback pins the version it puts back")
         let forth = try store.rollback("demo")
         #expect(forth.from == "1.0.0" && forth.to == "1.1.0", "a second rollback undoes the first")
+        #expect(store.entry("demo")?.pinned == "1.1.0")
 
-        // A third version: only the active and previous ones are kept.
+        // A third version: only the active and previous ones are kept, each with its bundle;
+        // installing lifts the pin (it is a choice as explicit as the rollback).
         try install(bundle("1.2.0", phrase: "灰鲸"))
-        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: root + "/demo")) == ["1.1.0", "1.2.0", "active", "previous"])
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: root + "/demo"))
+                == ["1.1.0", "1.1.0.sfpack", "1.2.0", "1.2.0.sfpack", "active", "previous"])
+        #expect(store.entry("demo")?.pinned == nil)
+        #expect(try FileManager.default.contents(atPath: root + "/demo/1.2.0.sfpack").map { try PackBundle.read(Array($0)).manifest.version } == "1.2.0")
         #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.staging").isEmpty)
 
         #expect(try store.remove("demo") == "1.2.0")
@@ -80,6 +86,52 @@ import Testing
         #expect(store.loadActive().isEmpty)
         #expect(throws: StoreError.self) { try store.remove("demo") }
         #expect(throws: StoreError.self) { try store.rollback("demo") }
+    }
+
+    @Test func unpinKeepsTheVersionInForceAndDoesNotAnnounceAChange() throws {
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try install(bundle("1.0.0"))
+        try install(bundle("1.1.0", phrase: "白鲸"))
+        try store.rollback("demo")
+        let generation = store.generation()
+        #expect(try store.unpin("demo") == "1.0.0")
+        #expect(store.entry("demo")?.pinned == nil && store.entry("demo")?.active?.version == "1.0.0")
+        #expect(store.generation() == generation, "what is in force did not change: running streams need not reload")
+        #expect(try store.unpin("demo") == nil)
+        #expect(throws: StoreError.self) { try store.unpin("other") }
+    }
+
+    @Test func installingTheSameBundleOverADamagedVersionRewritesOnlyWhatChanged() throws {
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let v1 = try bundle("1.0.0")
+        try install(v1)
+        let generation = store.generation()
+        try Data("- {id: demo.a, title: A, signal: request.sms_code, match: 'x', score: 100}\n".utf8)
+            .write(to: URL(fileURLWithPath: root + "/demo/1.0.0/rules/a.yaml"))
+        try Data("stray".utf8).write(to: URL(fileURLWithPath: root + "/demo/1.0.0/rules/extra.yaml"))
+        let damaged = try #require(store.entry("demo")?.active)
+        #expect(store.audit(damaged) == ["rules/a.yaml does not match its manifest (75 bytes, the manifest says 139 and another SHA-256)",
+                                         "rules/extra.yaml is not in the manifest"])
+        #expect(try install(v1) == .repaired(files: ["rules/a.yaml", "rules/extra.yaml"], replaced: nil))
+        #expect(store.audit(try #require(store.entry("demo")?.active)).isEmpty)
+        #expect(store.loadActive().first?.pack != nil)
+        #expect(Int(store.generation()) == Int(generation)! + 1, "the files in force changed: streams reload")
+        #expect(try install(v1) == .alreadyActive)
+    }
+
+    @Test func aBrokenActiveVersionIsSetAsideAndThePreviousOneStandsIn() throws {
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try install(bundle("1.0.0"))
+        try install(bundle("1.1.0", phrase: "白鲸"))
+        try FileManager.default.removeItem(atPath: root + "/demo/1.1.0/rules/a.yaml")
+        let load = store.loadInForce()
+        #expect(load.results.map { $0.pack?.manifest.version.description } == ["1.0.0"])
+        #expect(load.setAside.map { "\($0.name) \($0.version) \($0.previous ?? "-")" } == ["demo 1.1.0 1.0.0"])
+        #expect(load.setAside.first?.diagnostics.first?.message.contains("rules/a.yaml is missing or does not match") == true)
+        // A rollback to a damaged version is refused; the store says how to repair it.
+        try FileManager.default.removeItem(atPath: root + "/demo/1.0.0/pack.yaml")
+        #expect { try store.rollback("demo") } throws: { "\($0)".contains("pack repair") }
+        #expect(store.loadInForce().results.isEmpty && store.loadInForce().setAside.first?.previous == nil)
     }
 
     @Test func aFailedValidationLeavesTheStoreAsItWas() throws {

@@ -29,16 +29,36 @@ struct CLIRunner {
 
     static let cacheFolder = FileManager.default.temporaryDirectory.appendingPathComponent("scamflow-test-cache-\(getpid())")
 
-    static func run(_ arguments: [String], in directory: URL, stdin: Data? = nil, environment: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
+    /// A home of its own for the test run: an empty pack store, configuration and cache, and
+    /// `HOME` and the XDG folders pointing inside it, so no test loads the packs installed on
+    /// this machine or writes to the user's folders (a test that needs a store passes its own).
+    static let home = FileManager.default.temporaryDirectory.appendingPathComponent("scamflow-test-home-\(getpid())")
+
+    /// The environment every CLI test starts from: this process's, made hermetic. A test that
+    /// starts the binary with its own `Process` sets `process.environment` to this too
+    /// (`HermeticTests` checks every such place).
+    static var hermeticEnvironment: [String: String] {
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"
+        for (key, folder) in [("HOME", ""), ("XDG_DATA_HOME", "/data"), ("XDG_CONFIG_HOME", "/config"), ("XDG_CACHE_HOME", "/cache"),
+                              ("SCAMFLOW_STORE", "/store"), ("SCAMFLOW_CONFIG_DIR", "/scamflow-config")] {
+            env[key] = home.path + folder
+        }
         // One literal cache for the test run, not the user's: the first run fills it and the
         // others read it, so every CLI test also runs on cached requirements.
         env["SCAMFLOW_CACHE_DIR"] = cacheFolder.path
+        return env
+    }
+
+    /// Runs `executable` (scamflow unless told) with `arguments` in `directory`, in the hermetic
+    /// environment plus `environment`, and waits for it.
+    static func run(_ arguments: [String], in directory: URL, stdin: Data? = nil, environment: [String: String] = [:],
+                    executable: URL = binary) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        var env = hermeticEnvironment
         for (k, v) in environment { env[k] = v }
         process.environment = env
         // Files, not pipes: nothing can block, whatever the sizes.

@@ -113,6 +113,31 @@ import Testing
         #expect(try ws.inForce("en-scams")?["kind"] as? String == "built-in")
     }
 
+    /// A download goes through FoundationNetworking, whose shared URL cache and cookie store
+    /// made `~/.cache/org.swift.foundation.URLCache/scamflow` and `~/.local/share/debug` (or
+    /// `release/`) on every HTTP install. Only the documented folders may appear.
+    @Test func anHTTPInstallLeavesNothingOutsideTheDocumentedFolders() throws {
+        let ws = try PackWorkspace()
+        defer { ws.remove() }
+        let server = try LoopbackHTTPServer()
+        defer { server.stop() }
+        server.set("/demo-otp-1.0.0.sfpack", body: try ws.craft(version: "1.0.0", rules: PackWorkspace.rules(["蓝鲸暗号"], idPrefix: "demo-otp"), key: nil))
+        let home = ws.path("home"), cwd = ws.dir.appendingPathComponent("cwd")
+        try FileManager.default.createDirectory(at: cwd, withIntermediateDirectories: true)
+        var env = ["HOME": home, "XDG_DATA_HOME": home + "/.local/share", "XDG_CONFIG_HOME": home + "/.config", "XDG_CACHE_HOME": home + "/.cache"]
+        env["SCAMFLOW_STORE"] = home + "/.local/share/scamflow/packs"
+        env["SCAMFLOW_CONFIG_DIR"] = home + "/.config/scamflow"
+        env["SCAMFLOW_CACHE_DIR"] = home + "/.cache/scamflow"
+        let r = try CLIRunner.run(["pack", "install", "--allow-unsigned", server.base + "/demo-otp-1.0.0.sfpack"], in: cwd, environment: env)
+        #expect(r.status == 0, "\(r.stderr)")
+        let documented = [".local/share/scamflow/packs", ".config/scamflow", ".cache/scamflow"]
+        let made = (FileManager.default.subpaths(atPath: home) ?? []).filter { path in
+            !documented.contains { path.hasPrefix($0) || $0.hasPrefix(path + "/") }
+        }
+        #expect(made.isEmpty, "folders outside the documented places: \(made)")
+        #expect(FileManager.default.subpaths(atPath: cwd.path)?.isEmpty == true, "nothing in the current folder")
+    }
+
     @Test func lintStillFindsEveryProblemAndBuildRefusesAPackWithErrors() throws {
         let ws = try PackWorkspace()
         defer { ws.remove() }

@@ -19,7 +19,7 @@ import Testing
             FileManager.default.createFile(atPath: err.path, contents: nil)
             process.executableURL = CLIRunner.binary
             process.arguments = ["stream", "--watch-store", "0.2"]
-            var env = ProcessInfo.processInfo.environment
+            var env = CLIRunner.hermeticEnvironment
             for (k, v) in ws.environment { env[k] = v }
             process.environment = env
             process.standardInput = stdin
@@ -109,13 +109,16 @@ import Testing
         #expect(stream.wait { stream.packs(atLine: line) == ["demo-otp@1.0.0"] })
 
         // The store damaged on disk (a rule edited by hand), then its generation bumped: the
-        // reload fails, says why, and the running packs stay.
+        // reload sets the broken version aside, says why (on stderr and in the alert stream),
+        // and the version already running stays in force.
         let active = ws.store + "/demo-otp/1.0.0/rules/r.yaml"
         let original = try Data(contentsOf: URL(fileURLWithPath: active))
         try Data(rules2.utf8).write(to: URL(fileURLWithPath: active))
         try Data("41\n".utf8).write(to: URL(fileURLWithPath: ws.store + "/.generation"))
-        #expect(stream.wait { stream.stderr.contains("reload failed") }, "\(stream.stderr)")
-        #expect(stream.stderr.contains("was changed on disk"))
+        #expect(stream.wait { stream.stderr.contains("is broken and set aside") }, "\(stream.stderr)")
+        #expect(stream.stderr.contains("was changed on disk") && stream.stderr.contains("demo-otp 1.0.0, already running, stays in force"))
+        #expect(stream.wait { stream.alerts.contains { $0["id"] as? String == "pack.broken" && $0["pack"] as? String == "demo-otp@1.0.0" } })
+        #expect((stream.alerts.first { $0["id"] as? String == "pack.broken" }?["instead"] as? [String: String]) == ["pack": "demo-otp@1.0.0", "kind": "running"])
         line = stream.say("蓝鲸暗号")
         #expect(stream.wait { stream.packs(atLine: line) == ["demo-otp@1.0.0"] }, "the running pack stayed in force")
         line = stream.say("白鲸暗号")

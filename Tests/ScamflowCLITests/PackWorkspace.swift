@@ -57,9 +57,9 @@ struct PackWorkspace {
         }.joined()
     }
 
-    /// Files and links of the store with their contents (the lock file and an empty staging
-    /// folder left aside): equal snapshots mean nothing in the store changed.
-    func snapshot() -> [String: String] {
+    /// Files and links of the store (or of another folder) with their contents (the lock file
+    /// and an empty staging folder left aside): equal snapshots mean nothing in it changed.
+    func snapshot(_ root: String? = nil) -> [String: String] {
         var out: [String: String] = [:]
         func walk(_ path: String, _ relative: String) {
             let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType
@@ -75,7 +75,7 @@ struct PackWorkspace {
             default: out[relative] = "?"
             }
         }
-        walk(store, "")
+        walk(root ?? store, "")
         return out
     }
 

@@ -55,6 +55,7 @@ import Testing
             FileManager.default.createFile(atPath: outURL.path, contents: nil)
             let process = Process()
             process.executableURL = CLIRunner.binary
+            process.environment = CLIRunner.hermeticEnvironment
             process.arguments = ["stream", "-q", "--state", state, "--checkpoint-every", "0.02"]
             process.standardInput = try FileHandle(forReadingFrom: inputURL)
             process.standardOutput = try FileHandle(forWritingTo: outURL)
@@ -168,41 +169,30 @@ import Testing
         #expect(kept < 3_000, "subjects past the flow's 24 hours are forgotten: \(kept) of 6,000 tracked")
         #expect(swept < kept, "with --idle-ttl 10m: \(swept) tracked, without: \(kept)")
     }
-    /// The state folder fills up while the stream runs (a 48 KiB tmpfs, made by the test): the
-    /// stream says so once, goes on writing every alert, and leaves the last state that fitted
-    /// and no temporary behind. Mounting needs root: opt in with SCAMFLOW_TEST_MOUNT=1
-    /// (scripts/test sets it when it runs as root).
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["SCAMFLOW_TEST_MOUNT"] == "1" && getuid() == 0,
-                   "mounts a tmpfs: set SCAMFLOW_TEST_MOUNT=1 and run as root"))
+    /// The state folder fills up while the stream runs (a 48 KiB tmpfs in a private mount
+    /// namespace, see `FaultInjection`): the stream says so once, goes on writing every alert,
+    /// and leaves the last state that fitted, which a restart accepts, and no temporary behind.
+    @Test(FaultInjection.mounting)
     func aFullDiskLosesNoAlertAndLeavesAUsableState() throws {
         let dir = try folder("full")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let mount = Process()
-        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
-        mount.arguments = ["-t", "tmpfs", "-o", "size=48k", "tmpfs", dir.path]
-        try mount.run()
-        mount.waitUntilExit()
-        try #require(mount.terminationStatus == 0, "cannot mount a tmpfs here")
-        defer {
-            let umount = Process()
-            umount.executableURL = URL(fileURLWithPath: "/bin/umount")
-            umount.arguments = [dir.path]
-            try? umount.run()
-            umount.waitUntilExit()
-        }
         let input = try Self.manySubjects(150)
+        try input.write(to: dir.appendingPathComponent("input.jsonl"))
         let clean = Self.ids(try CLIRunner.run(["stream", "-q"], in: CLIRunner.packageRoot, stdin: input).stdout)
-        let state = dir.appendingPathComponent("state.json").path
-        let r = try CLIRunner.run(["stream", "-q", "--state", state, "--checkpoint-every", "0.01"], in: CLIRunner.packageRoot, stdin: input)
-        #expect(r.status == 0)
-        #expect(Self.ids(r.stdout) == clean, "every alert written, in order")
-        #expect(r.stderr.components(separatedBy: "cannot write state").count == 2, "said once: \(r.stderr)")
-        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path)
-        #expect(!left.contains { $0.contains(".tmp-") }, "no temporary left: \(left)")
-        if FileManager.default.fileExists(atPath: state) {
-            // What is there is a whole state that a restart accepts.
-            let again = try CLIRunner.run(["stream", "-q", "--state", state], in: CLIRunner.packageRoot, stdin: Data())
-            #expect(again.status == 0, "\(again.stderr)")
-        }
+        let r = try FaultInjection.shell("""
+            mnt=$(mktemp -d); mount -t tmpfs -o size=48k tmpfs "$mnt"
+            rc=0; "$SCAMFLOW" stream -q --state "$mnt/state.json" --checkpoint-every 0.01 < "$DIR/input.jsonl" > "$DIR/out" 2> "$DIR/err" || rc=$?
+            echo "$rc" > "$DIR/rc"
+            ls -a "$mnt" > "$DIR/ls"
+            if [ -f "$mnt/state.json" ]; then "$SCAMFLOW" stream -q --state "$mnt/state.json" < /dev/null 2> "$DIR/err2"; echo "resumed $?" > "$DIR/rc2"; fi
+            umount "$mnt"
+            """, environment: ["DIR": dir.path], privateMounts: true)
+        #expect(r.status == 0, "\(r.stderr)")
+        func read(_ name: String) -> String { (try? String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)) ?? "" }
+        #expect(read("rc") == "0\n")
+        #expect(Self.ids(read("out")) == clean, "every alert written, in order")
+        #expect(read("err").components(separatedBy: "cannot write state").count == 2, "said once: \(read("err"))")
+        #expect(!read("ls").contains(".tmp-"), "no temporary left: \(read("ls"))")
+        if !read("rc2").isEmpty { #expect(read("rc2") == "resumed 0\n", "\(read("err2"))") }
     }
 }

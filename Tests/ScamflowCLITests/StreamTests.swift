@@ -88,6 +88,7 @@ import Testing
         // The consumer is gone before the first alert: stdout is a pipe whose reader closed.
         let process = Process()
         process.executableURL = CLIRunner.binary
+        process.environment = CLIRunner.hermeticEnvironment
         process.arguments = ["stream", "--state", state]
         let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
         process.standardInput = stdin
@@ -135,6 +136,7 @@ import Testing
         // First run: half the input, then kill -9 while it waits for more.
         let process = Process()
         process.executableURL = CLIRunner.binary
+        process.environment = CLIRunner.hermeticEnvironment
         process.arguments = ["stream", "-q", "--state", state, "--checkpoint-every", "0.2"]
         let stdin = Pipe()
         let outURL = dir.appendingPathComponent("out1")
@@ -186,6 +188,7 @@ import Testing
 
         let process = Process()
         process.executableURL = CLIRunner.binary
+        process.environment = CLIRunner.hermeticEnvironment
         process.arguments = ["stream", "--no-builtin", "--packs", pack.path]
         let stdin = Pipe()
         let outURL = dir.appendingPathComponent("out"), errURL = dir.appendingPathComponent("err")
