@@ -30,13 +30,16 @@ public final class CompiledFlow: Sendable {
     public let advice: [String: String]
     public let tags: [String]
     public let packIndex: Int
+    /// The first language of its pack: what an attempt speaks (title and advice) until a
+    /// message of known language takes a step; device events have none.
+    public let language: String
     public let spec: FlowSpec
     /// Record fields every signal of an attempt must share (`same:`).
     public let same: [String]
     public let escalateWhen: [CompiledClause]
 
     /// Compiles a flow; nil (with diagnostics) when a pattern in a condition does not compile.
-    static func compile(_ spec: FlowSpec, packIndex: Int, into diagnostics: inout [Diagnostic]) -> CompiledFlow? {
+    static func compile(_ spec: FlowSpec, packIndex: Int, language: String, into diagnostics: inout [Diagnostic]) -> CompiledFlow? {
         var ok = true
         func clauses(_ list: [WhereClause]) -> [CompiledClause] {
             list.compactMap { clause in
@@ -51,10 +54,11 @@ public final class CompiledFlow: Sendable {
         }
         let escalate = clauses(spec.escalateWhen)
         guard ok else { return nil }
-        return CompiledFlow(spec: spec, packIndex: packIndex, steps: steps, escalateWhen: escalate)
+        return CompiledFlow(spec: spec, packIndex: packIndex, language: language, steps: steps, escalateWhen: escalate)
     }
 
-    private init(spec: FlowSpec, packIndex: Int, steps: [Step], escalateWhen: [CompiledClause]) {
+    private init(spec: FlowSpec, packIndex: Int, language: String, steps: [Step], escalateWhen: [CompiledClause]) {
+        self.language = language
         id = spec.id
         title = spec.title
         maxspan = spec.maxspan

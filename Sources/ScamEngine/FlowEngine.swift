@@ -154,6 +154,11 @@ public final class FlowEngine {
                 let kept = keptContext(subjects.values[slot], at: t)
                 subjects.values[slot] = SubjectState(lastTime: t, context: kept)
             }
+            // Facts older than the context TTL are gone even for a subject that never idles
+            // (a profile said a year ago, a city last seen last month).
+            if subjects.values[slot].context != nil, subjects.values[slot].context!.forget(before: t - config.contextTTL) {
+                subjects.values[slot].context = nil
+            }
             if contextual { observe(occurrence, in: &subjects.values[slot]) }
             update(&subjects.values[slot], with: occurrence, route: route, actions: &actions)
             if subjects.values[slot].isEmpty { subjects.remove(at: slot) }
@@ -316,7 +321,7 @@ public final class FlowEngine {
                 return
             }
             let id = FlowEngine.attemptID(flow: flow.id, subject: o.subject, first: o.evidence)
-            state.attempts.append(Attempt(flow: f, id: id, reached: 0, start: o.time, last: o.time, lang: o.lang))
+            state.attempts.append(Attempt(flow: f, id: id, reached: 0, start: o.time, last: o.time, lang: o.lang.isEmpty ? flow.language : o.lang))
             let same = state.attempts.indices.filter { state.attempts[$0].flow == f }
             if same.count > config.maxAttemptsPerFlow, let oldest = same.first { state.attempts.remove(at: oldest) }
             best = state.attempts.count - 1
@@ -331,6 +336,9 @@ public final class FlowEngine {
                 state.attempts[i].evidence.append(fact)
             }
         }
+        // The language of the latest message that takes a step: the person reads the alert in
+        // the language they are being spoken to (device events have none and change nothing).
+        if !o.lang.isEmpty { state.attempts[i].lang = o.lang }
         let alert = step(&state.attempts[i], of: flow, with: o, context: state.context)
         if state.attempts[i].reached > stepIndex {
             for (field, value) in parties where state.attempts[i].parties[field] == nil { state.attempts[i].parties[field] = value }

@@ -179,7 +179,7 @@ public final class RuleSet: Sendable {
                     skippedSignals.formUnion(flow.steps.flatMap(\.signals) + flow.until)
                     continue
                 }
-                if let compiled = CompiledFlow.compile(flow, packIndex: packs.count, into: &diagnostics) { flows.append(compiled) }
+                if let compiled = CompiledFlow.compile(flow, packIndex: packs.count, language: spec.manifest.languages.first ?? "en", into: &diagnostics) { flows.append(compiled) }
             }
             for (attribute, synonym, kept, ignored) in values.add(spec.manifest.values) {
                 diagnostics.append(Diagnostic(.invalidValue, .warning, at: spec.manifest.location,

@@ -102,7 +102,8 @@ public final class Scanner {
     @discardableResult
     public func scan(_ record: Record, hits: inout [Hit], failures: inout [RuleFailure], guarded: inout [Int32],
                      model: inout ModelInput?) -> String {
-        guard let text = record.text, !text.isEmpty else { return record.lang ?? "en" }
+        // A device event has no language of its own: "" lets a flow it starts speak its pack's.
+        guard let text = record.text, !text.isEmpty else { return record.lang ?? "" }
         let normalized = normalizer.normalize(text)
         let language = record.lang ?? normalized.detectedLanguage
         let channel = record.channel

@@ -67,6 +67,18 @@ public struct SubjectContext: Sendable, Codable, Equatable {
         }
     }
 
+    /// Forgets the facts last said before `cutoff` (the context TTL before now): a place, a
+    /// profile, a city not seen since. Cheap when nothing is that old. Returns true when nothing
+    /// is left.
+    public mutating func forget(before cutoff: Int64) -> Bool {
+        if lastCity != nil || lastProvince != nil, lastCityTime < cutoff { lastCity = nil; lastProvince = nil }
+        if lastLat != nil, lastLocationTime < cutoff { lastLat = nil; lastLon = nil }
+        if homeCity != nil || ageGroup != nil, profileTime < cutoff { homeCity = nil; ageGroup = nil }
+        let cutoffDay = cutoff / 86_400_000
+        if cities.contains(where: { $0.lastDay < cutoffDay }) { cities.removeAll { $0.lastDay < cutoffDay } }
+        return lastCity == nil && lastProvince == nil && lastLat == nil && homeCity == nil && ageGroup == nil && cities.isEmpty
+    }
+
     /// The fact named `key` as of `time`, nil when unknown or older than `maxAge`.
     func value(_ key: String, at time: Int64, maxAge: Int64?) -> AttributeValue? {
         func fresh(_ t: Int64) -> Bool { maxAge.map { time - t <= $0 } ?? true }

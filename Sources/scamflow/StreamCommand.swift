@@ -52,7 +52,7 @@ struct StreamCommand: ParsableCommand {
     @Option(name: .customLong("idle-ttl"), help: "Forget a subject after this long without signals (event time, e.g. 24h).")
     var idleTTL: String = "24h"
 
-    @Option(name: .customLong("context-ttl"), help: "Forget what a subject's context holds (where the phone is, its profile) after this long without a record.")
+    @Option(name: .customLong("context-ttl"), help: "Forget each fact of a subject's context (where the phone is, its profile) this long after it was said (event time).")
     var contextTTL: String = "30d"
 
     @Option(name: .customLong("max-subjects"), help: "Most subjects tracked at once; the least recently active are evicted beyond it.")
@@ -116,7 +116,7 @@ struct StreamCommand: ParsableCommand {
         var config = FlowConfig()
         config.tolerance = DurationText.parse(tolerance)!
         config.idleTTL = DurationText.parse(idleTTL)!
-        config.contextTTL = max(config.idleTTL, DurationText.parse(contextTTL)!)
+        config.contextTTL = DurationText.parse(contextTTL)!
         config.maxSubjects = maxSubjects
         let processor = StreamProcessor(ruleSet: ruleSet, minScore: minScore, config: config)
         processor.keepsInfo = showInfo

@@ -27,6 +27,7 @@ import Testing
         var line = 0
 
         init(_ ruleSet: RuleSet) { engine = FlowEngine(flows: ruleSet.flows, values: ruleSet.values) }
+        init(engine: FlowEngine) { self.engine = engine }
 
         mutating func advance(minutes: Int64) { clock += minutes * FlowBindingTests.minute }
 
@@ -110,6 +111,25 @@ import Testing
         h.engine.expire(at: h.clock)
         #expect(h.engine.context(of: "d1") == nil, "forgotten past the context TTL")
         #expect(h.engine.trackedSubjects == 0)
+    }
+
+    /// A fact is forgotten one context TTL after it was said, even while the subject stays
+    /// busy (never idle), and shorter than the idle TTL.
+    @Test func contextFactsExpireWhileTheSubjectIsBusy() throws {
+        let ruleSet = try Self.ruleSet(Self.away, values: Self.values)
+        var config = FlowConfig()
+        config.contextTTL = 60 * Self.minute
+        var h = Harness(engine: FlowEngine(flows: ruleSet.flows, config: config, values: ruleSet.values))
+        _ = h.send("profile.set", ["age_group": .string("elder")])
+        for _ in 0..<18 {  // three hours of records, ten minutes apart
+            h.advance(minutes: 10)
+            _ = h.send("app.foreground", ["package": .string("com.example")])
+        }
+        _ = h.send("device.location", ["city": .string("贵阳")])
+        let a = h.send("pay.enabled", ["channel": .string("pos"), "city": .string("亳州")])
+        #expect(a.first?.severity == .high, "the elder profile of three hours ago is past the 1h context TTL")
+        #expect(h.engine.context(of: "d1")?.ageGroup == nil)
+        #expect(h.engine.context(of: "d1")?.lastCity == "贵阳", "the place just said stays")
     }
 
     @Test func usualCitiesAreLearnedOverDays() throws {

@@ -50,8 +50,10 @@ import Testing
         #expect(flow.allSatisfy { $0["severity"] as? String == "critical" }, "an elder's alert is escalated")
 
         let takeover = try stream("scam-events-only-takeover.jsonl").alerts
-        let steps = takeover.filter { $0["id"] as? String == "flow.close-password-free" }
+        let steps = takeover.filter { $0["id"] as? String == "flow.remote-takeover-after-call" }
         #expect(steps.map { $0["step"] as? Int } == [2, 3, 4])
+        #expect(steps.allSatisfy { $0["lang"] as? String == "zh" }, "events have no language: the pack's own is spoken")
+        #expect(!takeover.contains { $0["id"] as? String == "flow.close-password-free" }, "no pretext was heard: the scam is not named")
         #expect(!takeover.contains { $0["subject"] as? String == "dev-51c0" }, "a long call with a contact, then a meeting, is not a pretext")
     }
 
