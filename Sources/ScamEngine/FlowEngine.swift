@@ -177,7 +177,7 @@ public final class FlowEngine {
 
     private func observe(_ occurrence: SignalOccurrence, in state: inout SubjectState) {
         var context = state.context ?? SubjectContext()
-        context.observe(occurrence.signal, occurrence.attrs, at: occurrence.time)
+        context.observe(occurrence.signal, occurrence.attrs, at: occurrence.time, source: occurrence.evidence.source)
         state.context = context
     }
 
@@ -366,7 +366,10 @@ public final class FlowEngine {
             for key in keys where seen.insert(key).inserted {
                 guard let value = context.value(key, at: time, maxAge: clause.maxAge) else { continue }
                 let learned = key.hasPrefix("last_location") ? context.lastLocationTime : (key.hasPrefix("last_") ? context.lastCityTime : context.profileTime)
-                out.append(Evidence(source: source, time: learned, signal: "context.\(key)", rule: "context",
+                // The record that said it; the matched record's when the context predates sources.
+                let said = key.hasPrefix("last_location") ? context.lastLocationSource
+                    : (key.hasPrefix("last_") ? context.lastCitySource : context.profileSource)
+                out.append(Evidence(source: said ?? source, time: learned, signal: "context.\(key)", rule: "context",
                                     excerpt: "\(key)=\(value.text)", span: 0..<0, speaker: nil, recordID: nil))
             }
         }

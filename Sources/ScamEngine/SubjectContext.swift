@@ -18,6 +18,11 @@ public struct SubjectContext: Sendable, Codable, Equatable {
     public var homeCity: String?
     public var ageGroup: String?
     public var profileTime: Int64 = 0
+    /// Where each fact was said (the record's source), for the evidence of alerts that read it.
+    /// Optional: contexts checkpointed before they existed still load.
+    public var lastCitySource: SourcePosition?
+    public var lastLocationSource: SourcePosition?
+    public var profileSource: SourcePosition?
 
     public struct City: Sendable, Codable, Equatable {
         public var name: String
@@ -35,13 +40,14 @@ public struct SubjectContext: Sendable, Codable, Equatable {
     public init() {}
 
     /// Takes what an event says about the subject.
-    public mutating func observe(_ event: String, _ attrs: [String: AttributeValue], at time: Int64) {
+    public mutating func observe(_ event: String, _ attrs: [String: AttributeValue], at time: Int64, source: SourcePosition? = nil) {
         switch event {
         case "device.location":
             if let city = attrs["city"]?.text, !city.isEmpty {
                 lastCity = city
                 lastProvince = attrs["province"]?.text
                 lastCityTime = time
+                lastCitySource = source
                 let day = time / 86_400_000
                 if let i = cities.firstIndex(where: { $0.name == city }) {
                     if cities[i].lastDay != day { cities[i].days += 1; cities[i].lastDay = day }
@@ -57,11 +63,13 @@ public struct SubjectContext: Sendable, Codable, Equatable {
                 lastLat = lat
                 lastLon = lon
                 lastLocationTime = time
+                lastLocationSource = source
             }
         case "profile.set":
             if let age = attrs["age_group"]?.text { ageGroup = age.lowercased() }
             if let home = attrs["home_city"]?.text { homeCity = home }
             profileTime = time
+            profileSource = source
         default:
             break
         }

@@ -48,6 +48,8 @@ import Testing
         #expect(flow.map { $0["subject"] as? String } == ["dev-7f03", "dev-7f03"], "the traveller paying where the phone is stays silent")
         #expect(flow.map { $0["step"] as? Int } == [1, 2])
         #expect(flow.allSatisfy { $0["severity"] as? String == "critical" }, "an elder's alert is escalated")
+        let place = (flow.first?["evidence"] as? [[String: Any]])?.first { $0["signal"] as? String == "context.last_city" }
+        #expect(place?["source"] as? String == "<stdin>:2", "the place is evidenced by the record that said it")
 
         let takeover = try stream("scam-events-only-takeover.jsonl").alerts
         let steps = takeover.filter { $0["id"] as? String == "flow.remote-takeover-after-call" }
