@@ -36,7 +36,6 @@ public struct LexiconExpander {
         guard state[name] == nil, let spec = lexicons[name] else { return }
         state[name] = false
         var ok = true
-        var bodies: [String: String] = [:]
         for reference in Self.references(in: spec.pattern.value) {
             used.insert(reference.name)
             guard lexicons[reference.name] != nil else { continue }   // reported by `expand` below
@@ -49,12 +48,10 @@ public struct LexiconExpander {
                 continue
             }
             expandLexicon(reference.name, path: path + [name], state: &state)
-            let body = lexicons[reference.name]!.expanded
-            if body.isEmpty { ok = false } else { bodies[reference.name] = body }
         }
-        var expanded = expand(spec.pattern, what: "lexicon `\(name)`", rule: nil)
-        if !ok || expanded == nil { expanded = "" }
-        lexicons[name]!.expanded = expanded ?? ""
+        // `expand` reports undefined names; a cycle or a broken dependency leaves this one empty.
+        let expanded = expand(spec.pattern, what: "lexicon `\(name)`", rule: nil)
+        lexicons[name]!.expanded = ok ? expanded ?? "" : ""
         state[name] = true
     }
 
