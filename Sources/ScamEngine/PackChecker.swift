@@ -18,7 +18,11 @@ public struct PackChecker {
         /// The original range matched, if any.
         public var matched: Range<Int>?
         public var error: PCRE2Error?
+        /// Whether `rule` names a lexicon (its examples run the fragment alone), not a rule.
+        public var isLexicon = false
         public var passed: Bool { error == nil && (matched != nil) == expectMatch }
+        /// `rule ID` or `lexicon NAME`, for messages.
+        public var subject: String { (isLexicon ? "lexicon " : "rule ") + rule }
     }
 
     /// Runs every example of every rule (or of the rules of the named packs).
@@ -32,6 +36,31 @@ public struct PackChecker {
                 var result = ExampleResult(rule: rule.id, expectMatch: expect, text: example.value, location: example.location)
                 do {
                     result.matched = try scanner.matches(rule: index, text: example.value)
+                } catch {
+                    result.error = error
+                }
+                results.append(result)
+            }
+        }
+        return results + runLexiconExamples(packs: packs)
+    }
+
+    /// Runs every lexicon's examples: the fragment alone on the normalized text, as it runs
+    /// inside a rule (no prefilter, no `unless`: those belong to the rules).
+    func runLexiconExamples(packs: Set<String>?) -> [ExampleResult] {
+        guard !ruleSet.lexicons.isEmpty else { return [] }
+        let normalizer = Normalizer()
+        let matcher = Matcher()
+        var results: [ExampleResult] = []
+        for lexicon in ruleSet.lexicons {
+            if let packs, !packs.contains(ruleSet.packs[lexicon.packIndex].manifest.name) { continue }
+            let cases = lexicon.spec.examples.match.map { ($0, true) } + lexicon.spec.examples.noMatch.map { ($0, false) }
+            for (example, expect) in cases {
+                var result = ExampleResult(rule: lexicon.name, expectMatch: expect, text: example.value, location: example.location,
+                                           isLexicon: true)
+                let normalized = normalizer.normalize(example.value)
+                do {
+                    result.matched = try matcher.firstMatch(lexicon.regex, in: normalized.subject).map(normalized.originalRange(of:))
                 } catch {
                     result.error = error
                 }
@@ -89,9 +118,15 @@ public struct PackChecker {
     /// Diagnostics for failed examples (`SF107`, or `SF111` when the match limit was hit).
     public static func diagnostics(for results: [ExampleResult]) -> [Diagnostic] {
         results.filter { !$0.passed }.map { r in
+            if r.isLexicon && r.error == nil {
+                let what = r.expectMatch ? "does not find its `match` example" : "finds its `no_match` example"
+                return Diagnostic(.badLexiconExample, at: r.location, "lexicon \(r.rule) \(what): \(r.text.prefix(60))",
+                                  hint: r.expectMatch ? "check the fragment against the normalized text (`scamflow normalize`)"
+                                      : "narrow the fragment; a rule's `unless` cannot help a lexicon")
+            }
             if let error = r.error {
                 return Diagnostic(error.kind == .matchLimit ? .matchLimit : .badExample, at: r.location,
-                                  "rule \(r.rule) failed on its example: \(error.message)",
+                                  "\(r.subject) failed on its example: \(error.message)",
                                   hint: "bound the pattern's repetitions (.{0,20}?), avoid nested quantifiers", rule: r.rule)
             }
             let what = r.expectMatch ? "does not match its `match` example" : "matches its `no_match` example"

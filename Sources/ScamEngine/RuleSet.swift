@@ -87,11 +87,14 @@ public final class RuleSet: Sendable {
     public let prefilterCues: [String]
     /// Values that mean the same (the packs' `values:`), applied by every condition.
     public let values: ValueMap
+    /// The packs' lexicons, compiled alone for their examples (rules hold them expanded).
+    public let lexicons: [CompiledLexicon]
 
     init(packs: [CompiledPack], rules: [CompiledRule], eventRules: [CompiledEventRule] = [], flows: [CompiledFlow] = [],
          sequences: [(pack: Int, spec: SequenceSpec)] = [], model: CompiledModel? = nil, cuePatterns: [String] = [],
-         values: ValueMap = ValueMap(), background: BackgroundPrefilter? = nil) {
+         values: ValueMap = ValueMap(), lexicons: [CompiledLexicon] = [], background: BackgroundPrefilter? = nil) {
         self.packs = packs
+        self.lexicons = lexicons
         self.values = values
         self.model = model
         // Cues count only when they are the model's (a damaged header gave none).
@@ -142,6 +145,7 @@ public final class RuleSet: Sendable {
         var eventRules: [CompiledEventRule] = []
         var flows: [CompiledFlow] = []
         var sequences: [(pack: Int, spec: SequenceSpec)] = []
+        var lexicons: [CompiledLexicon] = []
         var model: CompiledModel?
         var values = ValueMap()
         var skippedSignals = Set<String>()
@@ -187,6 +191,7 @@ public final class RuleSet: Sendable {
                                               hint: "a synonym maps to one canonical value across the packs loaded"))
             }
             sequences += spec.sequences.map { (packs.count, $0) }
+            lexicons += CompiledLexicon.compile(spec.lexicons, packIndex: packs.count, into: &diagnostics)
             if let modelSpec = spec.model,
                let compiled = compileModel(modelSpec, parsed: parsed.result(packs.count), pack: spec.manifest, packIndex: packs.count,
                                            into: &diagnostics) {
@@ -203,7 +208,8 @@ public final class RuleSet: Sendable {
         if let model { diagnostics += staleModelDiagnostics(model, rules: rules) }
         if diagnostics.contains(where: { $0.severity == .error }) { return (nil, diagnostics) }
         return (RuleSet(packs: packs, rules: rules, eventRules: eventRules, flows: flows, sequences: sequences,
-                        model: model, cuePatterns: cuePatterns, values: values, background: background), diagnostics)
+                        model: model, cuePatterns: cuePatterns, values: values, lexicons: lexicons, background: background),
+                diagnostics)
     }
 
     /// Parses and compiles a pack's model; a damaged file or a bad fusion line is an error.
@@ -289,9 +295,15 @@ public final class RuleSet: Sendable {
     }
 
     static func compilePattern(_ pattern: Located<String>, rule: String, key: String, into diagnostics: inout [Diagnostic]) -> Regex? {
+        compilePattern(pattern, what: "`\(key)` of rule \(rule)", rule: rule, into: &diagnostics)
+    }
+
+    /// Compiles a pattern (Han simplified) for JIT on first match; `what` names it in messages
+    /// ("`match` of rule zh.x", "lexicon `guard.warning`").
+    static func compilePattern(_ pattern: Located<String>, what: String, rule: String?, into diagnostics: inout [Diagnostic]) -> Regex? {
         if let literal = PatternLint.unreachableLiteral(in: pattern.value) {
             diagnostics.append(Diagnostic(.unreachableLiteral, .warning, at: pattern.location,
-                                          "`\(key)` of rule \(rule) contains `\(literal)`, which normalized text never contains",
+                                          "\(what) contains `\(literal)`, which normalized text never contains",
                                           hint: "text is lowercased before matching: write Latin letters in lowercase", rule: rule))
         }
         do {
@@ -300,7 +312,7 @@ public final class RuleSet: Sendable {
         } catch {
             let offset = error.offset ?? 0
             diagnostics.append(Diagnostic(.badRegex, at: pattern.location,
-                                          "`\(key)` of rule \(rule) does not compile: \(error.message) at offset \(offset)",
+                                          "\(what) does not compile: \(error.message) at offset \(offset)",
                                           hint: PatternLint.caret(pattern.value, byteOffset: offset), rule: rule))
             return nil
         }

@@ -72,6 +72,14 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
     case kindMismatch = "SF122"
     /// A condition reads a context fact (`context.KEY`) that nothing sets, or where there is none.
     case unknownContext = "SF123"
+    /// A pattern uses `{{name}}` and the pack defines no lexicon of that name.
+    case undefinedLexicon = "SF124"
+    /// A lexicon that no rule and no other lexicon uses (a warning).
+    case unusedLexicon = "SF125"
+    /// Lexicons that use each other in a circle, so none of them can be expanded.
+    case lexiconCycle = "SF126"
+    /// A lexicon's example does not behave (a `match` text it does not find, or a `no_match` one it does).
+    case badLexiconExample = "SF127"
 }
 
 /// How bad a diagnostic is: errors make a pack unloadable, warnings do not.

@@ -61,6 +61,7 @@ public enum PackLoader {
             rules += text.filter { unique($0.id, $0.location) }
             eventRules += events.filter { unique($0.id, $0.location) }
         }
+        let lexicons = expandLexicons(in: &rules, files: files, display: display, into: &diagnostics)
         var flows: [FlowSpec] = []
         for file in files where file.path.hasPrefix("flows/") && (file.path.hasSuffix(".yaml") || file.path.hasSuffix(".yml")) {
             flows += readFlows(file, display: display(file.path), into: &diagnostics).filter { unique($0.id, $0.location) }
@@ -80,7 +81,7 @@ public enum PackLoader {
                                  minEngine: SemanticVersion(0, 0, 0), languages: languages, threshold: 60, advice: [:],
                                  location: SourceLocation(file: display("pack.yaml")))
         let spec = PackSpec(manifest: manifest ?? stand, rules: rules, eventRules: eventRules, flows: flows, sequences: sequences,
-                            model: model, origin: origin, warnings: warnings)
+                            model: model, lexicons: lexicons, origin: origin, warnings: warnings)
         guard manifest != nil, !errors else { return Result(pack: nil, diagnostics: diagnostics, partial: spec) }
         return Result(pack: spec, diagnostics: diagnostics, partial: spec)
     }
@@ -277,9 +278,10 @@ public enum PackLoader {
                         advice: advice, examples: examples, prefilter: prefilter, location: r.location)
     }
 
-    static func readExamples(_ r: inout NodeReader, rule: String?) -> RuleExamples {
+    /// `examples: {match, no_match}` of a rule, or of a lexicon (`noun`), both required.
+    static func readExamples(_ r: inout NodeReader, rule: String?, noun: String = "rule") -> RuleExamples {
         guard let node = r.node("examples") else {
-            r.report(Diagnostic(.missingExamples, at: r.location, "rule has no examples",
+            r.report(Diagnostic(.missingExamples, at: r.location, "\(noun) has no examples",
                                 hint: "add `examples: {match: [...], no_match: [...]}`: they are the rule's tests", rule: rule))
             return RuleExamples()
         }
@@ -292,11 +294,11 @@ public enum PackLoader {
         let match = e.strings("match", required: false) ?? []
         let noMatch = e.strings("no_match", required: false) ?? []
         if match.isEmpty {
-            e.report(Diagnostic(.missingExamples, at: e.location, "rule has no `match` example",
+            e.report(Diagnostic(.missingExamples, at: e.location, "\(noun) has no `match` example",
                                 hint: "add at least one text the rule must match", rule: rule))
         }
         if noMatch.isEmpty {
-            e.report(Diagnostic(.missingExamples, at: e.location, "rule has no `no_match` example",
+            e.report(Diagnostic(.missingExamples, at: e.location, "\(noun) has no `no_match` example",
                                 hint: "add at least one look-alike it must not match, such as an anti-fraud warning", rule: rule))
         }
         for d in e.diagnostics { r.report(d) }

@@ -63,6 +63,15 @@ public struct RuleSpec: Sendable {
     public var prefilter: [String]
     /// Where the rule starts (its `- id:` line).
     public var location: SourceLocation
+    /// The patterns as written, before lexicons were expanded into `match` and `unless`; nil
+    /// when the rule uses no lexicon (then `match` and `unless` are exactly as written).
+    public var asWritten: WrittenPatterns? = nil
+}
+
+/// A rule's patterns with their `{{lexicon}}` references, as the author wrote them.
+public struct WrittenPatterns: Sendable, Hashable {
+    public var match: String
+    public var unless: String?
 }
 
 /// A loaded, shape-checked pack.
@@ -75,6 +84,9 @@ public struct PackSpec: Sendable {
     public var sequences: [SequenceSpec] = []
     /// The learned scorer the pack carries, with its fusion rule.
     public var model: ModelSpec?
+    /// Named fragments from `lexicons/`, already expanded into the rules' patterns; kept for
+    /// their examples (`pack test`) and for export.
+    public var lexicons: [LexiconSpec] = []
     public var origin: PackOrigin
     /// Warnings found while loading (errors make the load fail instead).
     public var warnings: [Diagnostic]

@@ -103,7 +103,7 @@ struct PackBuild: ParsableCommand {
             var files: [PackFile]
             do { files = try PackDirectory.read(folder) } catch { throw PackCommandFailure("\(error)") }
             // What the loader reads, and nothing else (not a .github/ or an editor's backup).
-            files = files.filter { $0.path == "pack.yaml" || ["rules/", "flows/", "tests/", "model/"].contains(where: $0.path.hasPrefix) }
+            files = files.filter { $0.path == "pack.yaml" || ["rules/", "lexicons/", "flows/", "tests/", "model/"].contains(where: $0.path.hasPrefix) }
             var bundle = try PackBundle.build(manifest: ruleSet.packs[0].manifest, files: files, builtWith: "scamflow \(Engine.version)")
             if let signingKey { bundle = try bundle.signed(with: signingKey) }
             let path = output ?? bundle.suggestedFileName

@@ -92,11 +92,11 @@ struct PackTest: ParsableCommand {
         for r in results {
             let expectation = r.expectMatch ? "match" : "no_match"
             if r.passed {
-                if verbose { console.out("ok    \(r.rule) \(expectation): \(r.text.prefix(50))\n") }
+                if verbose { console.out("ok    \(r.isLexicon ? r.subject : r.rule) \(expectation): \(r.text.prefix(50))\n") }
                 continue
             }
             failed += 1
-            console.out("FAIL  \(r.rule)  \(r.location)\n")
+            console.out("FAIL  \(r.isLexicon ? r.subject : r.rule)  \(r.location)\n")
             console.out("      example (\(expectation)): \(r.text)\n")
             if let error = r.error {
                 console.out("      error: \(error)\n")

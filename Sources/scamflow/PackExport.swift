@@ -13,7 +13,9 @@ struct PackExport: ParsableCommand {
         --for pcre2grep prefixes each with (*UCP), which scamflow always sets and `pcre2grep -u` does not \
         (so \\b, \\d and \\w see Unicode). --for rg leaves out what rg's default engine cannot run \
         (lookaround, back references, atomic groups, possessive quantifiers, \\K and other PCRE-only \
-        escapes). Each pattern left out is named on stderr with the reason.
+        escapes). Each pattern left out is named on stderr with the reason. Lexicons are expanded: \
+        `{{name}}` is written as the (?:…) group PCRE2 compiles; --ids puts each rule's id and a tab \
+        before its pattern, to read what a rule became (not for -f).
         """
     )
 
@@ -34,6 +36,9 @@ struct PackExport: ParsableCommand {
     @Flag(help: "Write the `unless` patterns instead of the `match` patterns.")
     var unless = false
 
+    @Flag(help: "Start each line with the rule's id and a tab.")
+    var ids = false
+
     func validate() throws {
         guard patterns else { throw ValidationError("say what to export: --patterns") }
     }
@@ -52,7 +57,7 @@ struct PackExport: ParsableCommand {
                 skipped += 1
                 continue
             }
-            console.out(PatternDialect.adapt(pattern, for: tool) + "\n")
+            console.out((ids ? rule.id + "\t" : "") + PatternDialect.adapt(pattern, for: tool) + "\n")
             written += 1
         }
         console.flush()

@@ -45,6 +45,18 @@ import Testing
         }
     }
 
+    /// The build plugin embeds `lexicons/` with the rules, and no reference survives loading.
+    @Test func lexiconsAreEmbeddedAndExpanded() throws {
+        let files = BuiltinPacks.all.flatMap { pack in pack.files.map { "\(pack.name)/\($0.path)" } }
+        #expect(files.contains("zh-telecom-fraud/lexicons/guards.yaml"))
+        let ruleSet = try #require(Self.ruleSet)
+        #expect(!ruleSet.lexicons.isEmpty)
+        #expect(ruleSet.rules.contains { $0.spec.asWritten != nil })
+        for rule in ruleSet.rules {
+            #expect(!rule.match.pattern.contains("{{") && !(rule.unless?.pattern.contains("{{") ?? false), "\(rule.id)")
+        }
+    }
+
     @Test func noPatternBacktracksCatastrophically() throws {
         let ruleSet = try #require(Self.ruleSet)
         let diagnostics = PackChecker(ruleSet: ruleSet).backtrackingDiagnostics()
