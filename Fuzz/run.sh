@@ -26,9 +26,10 @@ swift build --product "$target" --build-path .build-fuzz --sanitize fuzzer -Xswi
     | grep -v 'Cannot export local symbol' >&2
 mkdir -p "Corpus/$target" "Artifacts/$target"
 # A crash with Swift's backtracer on can hang the run; libFuzzer prints its own report.
-# -detect_leaks=0: the normalizer's tables are built once and kept behind unsafe pointers for
-# the life of the process; LeakSanitizer reports them at exit as an empty-input "crash".
-SWIFT_BACKTRACE=enable=no exec ".build-fuzz/debug/$target" \
+# -detect_leaks=0 and ASAN_OPTIONS=detect_leaks=0: the normalizer's tables are built once and
+# kept behind unsafe pointers for the life of the process; LeakSanitizer reports them (per input
+# and at exit, as an empty-input "crash").
+SWIFT_BACKTRACE=enable=no ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}" exec ".build-fuzz/debug/$target" \
     -max_total_time="$seconds" -max_len=${max_len:-4096} -timeout=10 -rss_limit_mb=4096 -detect_leaks=0 \
     -artifact_prefix="Artifacts/$target/" -print_final_stats=1 "$@" \
     "Corpus/$target" "$seeds"
