@@ -17,8 +17,9 @@ struct StreamCommand: ParsableCommand {
         skipped. SIGHUP reloads the packs, keeping flow state (a pack that fails leaves the running one in place); \
         so does a change to the pack store (`pack install`, `update`, `rollback`, `remove`), checked every --watch-store seconds. \
         SIGINT, SIGTERM and end of input finish the line in hand, flush, checkpoint and exit 0. With --state FILE \
-        the flow state is checkpointed (atomically) every --checkpoint-every seconds, after every alert and at \
-        exit, and resumed at start; replaying the same input from the start skips the records already counted.
+        the flow state is snapshotted (atomically) every --checkpoint-every seconds and at exit, the ids of \
+        alerts written in between go to FILE.journal, and both are resumed at start; replaying the same input \
+        from the start skips the records already counted and writes no alert twice.
         """
     )
 

@@ -322,7 +322,9 @@ final class StreamSession: @unchecked Sendable {
     func checkpoint() {
         lock.lock()
         defer { lock.unlock() }
-        processor.engine.expire(at: processor.engine.now)
+        // No expiry here: the timer fires at wall-clock moments, and state changed at those
+        // would make a run's alerts depend on timing (a replay from the snapshot must be the
+        // same function of the input as the run it replays).
         guard DispatchTime.now().uptimeNanoseconds >= nextSnapshotNotBefore else { return flush() }
         flushThenCheckpoint()
     }

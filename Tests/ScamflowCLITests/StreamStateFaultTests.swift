@@ -82,6 +82,26 @@ import Testing
         #expect(repeated <= 4, "\(repeated) alerts written twice over 20 runs")
     }
 
+    /// Checkpoints change nothing: subjects out of step (one an hour ahead of the other), lines
+    /// arriving slowly, a snapshot every 100 ms: the same alerts as a run without `--state`.
+    /// (The timer once expired every attempt against the newest time of any subject.)
+    @Test func checkpointsOfSubjectsOutOfStepChangeNoAlert() throws {
+        let ahead = "{\"time\":\"2025-03-06T11:00:00+08:00\",\"subject\":\"other\",\"channel\":\"event\",\"event\":\"payment.face_pay.enabled\",\"attrs\":{\"channel\":\"store\",\"city\":\"遵义\",\"home_city\":\"深圳\"}}\n"
+        let scenario = try Data(contentsOf: CLIRunner.packageRoot.appendingPathComponent("Corpus/events/scam-close-password-free.jsonl"))
+        let input = Data(ahead.utf8) + scenario
+        let clean = Self.ids(try CLIRunner.run(["stream", "-q"], in: CLIRunner.packageRoot, stdin: input).stdout)
+        #expect(clean.count >= 4)
+        let dir = try folder("outofstep")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try input.write(to: dir.appendingPathComponent("input.jsonl"))
+        let r = try FaultInjection.shell("""
+            while IFS= read -r line; do printf '%s\\n' "$line"; sleep 0.15; done < "$DIR/input.jsonl" \\
+              | "$SCAMFLOW" stream -q --state "$DIR/state.json" --checkpoint-every 0.05
+            """, environment: ["DIR": dir.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(Self.ids(r.stdout) == clean)
+    }
+
     @Test(arguments: [
         ("{\"version\":99,\"input\":{\"lines\":0,\"firstLineHash\":\"\",\"lastLineHash\":\"\"},\"flows\":{\"version\":2,\"now\":0,\"subjects\":[],\"evictions\":0,\"lateSignals\":0,\"alertsRaised\":0}}", "state version 99"),
         ("{\"version\":1,\"input\":{\"lines\":-5,\"firstLineHash\":\"\",\"lastLineHash\":\"\"},\"flows\":{\"version\":2,\"now\":0,\"subjects\":[],\"evictions\":0,\"lateSignals\":0,\"alertsRaised\":0}}", "-5 input lines"),
