@@ -43,10 +43,8 @@ final class StreamSession: @unchecked Sendable {
     private let journal: StreamJournal?
     /// Alerts in the console's buffer, not yet in the journal (input line, alert id).
     private var unjournaled: [(line: Int, id: String)] = []
-    /// The journal of the run before the restart, until the input shows it is the same one.
-    private var previousJournal: (ids: Set<String>, lastLine: Int)?
-    /// Ids of alerts the run before the restart already wrote, while the replay is before its
-    /// last journaled line.
+    /// Ids of alerts the run before the restart already wrote (its journal), until the replay
+    /// passes the last journaled line; dropped at line 1 when the input is another one.
     private var alreadyWritten: Set<String> = []
     private var alreadyWrittenUntil = 0
     private var repeatsWithheld = 0
@@ -100,7 +98,7 @@ final class StreamSession: @unchecked Sendable {
             // line 0, and still says which alerts went out.
             let written = StreamJournal.read(journal!.path)
             if !written.ids.isEmpty {
-                previousJournal = written
+                (alreadyWritten, alreadyWrittenUntil) = (written.ids, written.lastLine)
                 resumeFrom = StreamCheckpoint.Input(lines: 0, firstLineHash: "", lastLineHash: "")
                 console.err("scamflow: no state in \(statePath) yet, but \(written.ids.count) alert\(written.ids.count == 1 ? "" : "s") of an earlier run in its journal; those are not written again\n")
             }
@@ -132,7 +130,7 @@ final class StreamSession: @unchecked Sendable {
         }
         let dropped = processor.engine.restore(checkpoint.flows)
         resumeFrom = checkpoint.input
-        previousJournal = StreamJournal.read(journal!.path)
+        (alreadyWritten, alreadyWrittenUntil) = StreamJournal.read(journal!.path)
         let packs = processor.ruleSet.packs.map(\.manifest.label).sorted()
         if let before = checkpoint.packs, before != packs {
             let gone = Set(before).subtracting(packs).sorted(), new = Set(packs).subtracting(before).sorted()
@@ -233,17 +231,13 @@ final class StreamSession: @unchecked Sendable {
             firstLineHash = StableHash.hex(hash)
             if let resumeFrom {
                 let same = resumeFrom.lines == 0 || resumeFrom.firstLineHash == firstLineHash
-                if same, let previousJournal {
-                    alreadyWritten = previousJournal.ids
-                    alreadyWrittenUntil = previousJournal.lastLine
-                }
-                if same, resumeFrom.lines > 0 {
+                if !same {
+                    (alreadyWritten, alreadyWrittenUntil) = ([], 0)
+                    console.err("scamflow: the input does not start with the checkpoint's first line: read as new input, the flows continuing from the state\n")
+                } else if resumeFrom.lines > 0 {
                     replaying = true
                     console.err("scamflow: input matches the checkpoint; skipping its first \(resumeFrom.lines) lines\n")
-                } else if !same {
-                    console.err("scamflow: the input does not start with the checkpoint's first line: read as new input, the flows continuing from the state\n")
                 }
-                previousJournal = nil
             }
         }
         lastLineHash = hash
@@ -402,7 +396,7 @@ final class StreamSession: @unchecked Sendable {
             }
             // The previous run's entries still matter until the replay has passed them (a
             // second restart must not write those alerts again either).
-            if previousJournal == nil, linesConsumed >= alreadyWrittenUntil { journal?.truncate() }
+            if linesConsumed >= alreadyWrittenUntil { journal?.truncate() }
             stateFailureSaid = false
         } catch {
             // The previous snapshot and the journal since stay valid: nothing is lost, a
@@ -465,10 +459,6 @@ enum AtomicFile {
             if kill(pid, 0) != 0, errno == ESRCH, unlink(folder.appendingPathComponent(name).path) == 0 { removed += 1 }
         }
         return removed
-    }
-
-    static func write(_ data: Data, to path: String) throws {
-        try write(to: path) { try $0([UInt8](data)) }
     }
 
     /// Writes what `produce` hands its writer, in order, to a temporary file in the same
