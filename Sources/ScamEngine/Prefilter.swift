@@ -367,9 +367,11 @@ public final class BackgroundPrefilter: @unchecked Sendable {
             let stated = rules.map(\.stated)
             built = Prefilter(patterns: patterns, stated: stated, unless: unless, extracted: all)
             builtFor = (patterns, stated, unless)
-            group.leave()
-            // After the prefilter is ready: writing the cache never delays a scan.
+            // Before the prefilter is handed out: a scan that ends sooner than the write (an
+            // optimized build on a short input) would otherwise exit with the temporary file
+            // half written and left behind. The write is one file of about 800 KB, a few ms.
             if !missing.isEmpty { cache?.store(all, keeping: cached) }
+            group.leave()
         }
     }
 

@@ -67,6 +67,17 @@ final class StreamProcess {
         }
     }
 
+    /// Waits until stderr says `text` (or the process ends, or `seconds` pass); true when it did.
+    func waitForStderr(_ text: String, within seconds: Double = 30) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if stderr.contains(text) { return true }
+            if !process.isRunning { return stderr.contains(text) }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return false
+    }
+
     /// Waits for the stream to end, at most `seconds`; kills it (and returns false) if it does not.
     func finish(within seconds: Double = 60) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
