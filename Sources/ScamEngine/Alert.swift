@@ -25,6 +25,23 @@ public struct Evidence: Sendable, Hashable, Codable {
     public var recordID: String?
     /// For the learned scorer's evidence: how much the excerpt's n-grams added to the margin.
     public var weight: Double?
+    /// The other rules and signals behind the same excerpt, when pieces were merged
+    /// (`EvidenceMerger`): `rules` is `rule` followed by these. Not kept in flow snapshots
+    /// (they hold one piece per signal, before any merge).
+    public var moreRules: [String] = []
+    public var moreSignals: [String] = []
+    /// The highest score of the rules behind the piece (rule evidence only): what the text
+    /// format ranks pieces by when it shows only the strongest.
+    public var score: Int?
+
+    /// Every rule that matched this excerpt, `rule` first.
+    public var rules: [String] { [rule] + moreRules }
+    /// Every signal raised on this excerpt, `signal` first.
+    public var signals: [String] { [signal] + moreSignals }
+
+    private enum CodingKeys: String, CodingKey {
+        case source, time, signal, rule, excerpt, span, speaker, recordID, weight
+    }
 
     public init(source: SourcePosition, time: Int64?, signal: String, rule: String, excerpt: String, span: Range<Int>,
                 speaker: String?, recordID: String?, weight: Double? = nil) {

@@ -183,7 +183,8 @@ public struct Assessor {
         let pack = ruleSet.packs[compiled.packIndex]
         let explained = explain(compiled, vector: vector, input: input, unit: unit)
         let ruleEvidence = orderedEvidence(hits)
-        let evidence = ruleEvidence + explained.evidence
+        let pieces = ruleEvidence + explained.evidence
+        let evidence = EvidenceMerger.merged(ruleEvidence) + explained.evidence
         let topRule = hits.max { a, b in
             let ra = ruleSet.rules[a.rule], rb = ruleSet.rules[b.rule]
             return ra.score != rb.score ? ra.score < rb.score : a.rule > b.rule
@@ -194,7 +195,7 @@ public struct Assessor {
         for hit in hits { for tag in ruleSet.rules[hit.rule].tags where !tags.contains(tag) { tags.append(tag) } }
         let threshold = clause?.pAtLeast ?? compiled.spec.threshold
         var alert = Alert(time: evidence.compactMap(\.time).max(),
-                          alertID: Assessor.alertID(kind: "model", pack: pack.manifest.name, unit: unit, evidence: evidence),
+                          alertID: Assessor.alertID(kind: "model", pack: pack.manifest.name, unit: unit, evidence: pieces),
                           subject: unit.subject, kind: .model, id: Assessor.modelAlertID,
                           title: Assessor.pick(compiled.spec.title, lang: unit.lang) ?? "Likely scam",
                           severity: effect == .raisedHigh ? .high : .medium,
@@ -247,8 +248,10 @@ public struct Assessor {
 
     private func evidence(_ hit: Hit) -> Evidence {
         let r = ruleSet.rules[hit.rule]
-        return Evidence(source: hit.source, time: hit.time, signal: r.signal, rule: r.id, excerpt: hit.excerpt,
-                        span: hit.span, speaker: hit.speaker, recordID: hit.recordID)
+        var e = Evidence(source: hit.source, time: hit.time, signal: r.signal, rule: r.id, excerpt: hit.excerpt,
+                         span: hit.span, speaker: hit.speaker, recordID: hit.recordID)
+        e.score = r.score
+        return e
     }
 
     private func orderedHits(_ hits: [Hit]) -> [Hit] {
@@ -267,7 +270,9 @@ public struct Assessor {
 
     private func makeAlert(_ hits: [Hit], pack: CompiledPack, score: Int, threshold: Int, severity: Severity, unit: Unit) -> Alert {
         let ordered = orderedHits(hits)
-        let evidence = ordered.map(evidence)
+        // The id covers every rule's piece (as before merging), so merging never changes it.
+        let pieces = ordered.map(evidence)
+        let evidence = EvidenceMerger.merged(pieces)
         // The alert is named after the top rule of the pack that fired.
         // (From all hits: the dedup above may have kept another pack's copy of a hit.)
         let top = hits.filter { ruleSet.packs[ruleSet.rules[$0.rule].packIndex].manifest.name == pack.manifest.name }
@@ -280,7 +285,7 @@ public struct Assessor {
         var tags: [String] = []
         for hit in ordered { for tag in ruleSet.rules[hit.rule].tags where !tags.contains(tag) { tags.append(tag) } }
         let times = evidence.compactMap(\.time)
-        return Alert(time: times.max(), alertID: Assessor.alertID(pack: pack.manifest.name, unit: unit, evidence: evidence),
+        return Alert(time: times.max(), alertID: Assessor.alertID(pack: pack.manifest.name, unit: unit, evidence: pieces),
                      subject: unit.subject, kind: .rule, id: rule.id, title: rule.title, severity: severity, score: score,
                      threshold: threshold, advice: advice, evidence: evidence, pack: pack.manifest.label,
                      source: unit.source, recordID: unit.recordID, channel: unit.channel, lang: unit.lang, tags: tags)

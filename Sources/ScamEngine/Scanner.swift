@@ -130,8 +130,8 @@ public final class Scanner {
                         guarded.append(candidate)
                         continue
                     }
-                    let span = normalized.originalRange(of: range)
                     if original == nil { original = Array(text.utf8) }
+                    let span = ExcerptBoundary.widened(normalized.originalRange(of: range), in: original!)
                     hits.append(Hit(rule: index, span: span, excerpt: excerpt(original!, span), source: record.source,
                                     time: record.time, speaker: record.speaker, recordID: record.id))
                 } catch {

@@ -15,11 +15,17 @@ public struct AlertEncoder: Sendable {
     public var color: Bool
     /// Mask digits in excerpts (see `Redactor`).
     public var redact: Bool
+    /// Text format: every piece of evidence and every rule behind it, not only the strongest
+    /// `strongest` pieces (ndjson always has them all).
+    public var verbose: Bool
+    /// Text format: how many pieces of evidence an alert shows when not verbose.
+    public static let strongest = 4
 
-    public init(format: AlertFormat, color: Bool = false, redact: Bool = false) {
+    public init(format: AlertFormat, color: Bool = false, redact: Bool = false, verbose: Bool = false) {
         self.format = format
         self.color = color
         self.redact = redact
+        self.verbose = verbose
     }
 
     /// The alert as one line (ndjson) or one block (text), ending with a newline.
@@ -67,6 +73,9 @@ public struct AlertEncoder: Sendable {
             ew.timestamp("time", e.time)
             ew.string("signal", e.signal)
             ew.string("rule", e.rule)
+            // Every signal and rule behind this excerpt (one piece per span: `EvidenceMerger`).
+            ew.strings("signals", e.signals)
+            ew.strings("rules", e.rules)
             // Empty after a restart: the state file never holds message text.
             if !e.excerpt.isEmpty { ew.string("excerpt", redact ? Redactor.redact(e.excerpt) : e.excerpt) }
             ew.range("span", e.span)
@@ -122,14 +131,22 @@ public struct AlertEncoder: Sendable {
         meta.append(alert.pack)
         meta.append("id \(alert.alertID)")
         s += "    " + c.wrap(meta.joined(separator: "  "), "2") + "\n"
-        for e in alert.evidence {
+        // A flow alert's pieces are its steps: all of them, always.
+        let shown = verbose || alert.kind == .flow ? alert.evidence : AlertEncoder.strongest(alert.evidence, AlertEncoder.strongest)
+        for e in shown {
             let excerpt = (redact ? Redactor.redact(e.excerpt) : e.excerpt).replacingNewlines()
             var where_ = e.source.line != alert.source.line || e.source.file != alert.source.file
                 ? (e.source.file == alert.source.file ? "line \(e.source.line) " : "\(e.source) ") : ""
             if let speaker = e.speaker { where_ += "\(speaker) " }
             let span = e.span.isEmpty ? "" : "[\(e.span.lowerBound)..\(e.span.upperBound)] "
             let weight = e.weight.map { " +\($0)" } ?? ""
-            s += "    - \(where_)\(span)\(c.wrap("«" + excerpt + "»", "32"))  \(e.signal) (\(e.rule))\(weight)\n"
+            let rules = verbose || e.rules.count <= 2 ? e.rules.joined(separator: ", ")
+                : e.rules.prefix(2).joined(separator: ", ") + ", +\(e.rules.count - 2)"
+            s += "    - \(where_)\(span)\(c.wrap("«" + excerpt + "»", "32"))  \(e.signals.joined(separator: ", ")) (\(rules))\(weight)\n"
+        }
+        if shown.count < alert.evidence.count {
+            let more = alert.evidence.count - shown.count
+            s += c.wrap("    (\(more) more piece\(more == 1 ? "" : "s") of evidence: --verbose shows \(more == 1 ? "it" : "them"))", "2") + "\n"
         }
         if let model = alert.model {
             var line = "    model: p \(model.probability), \(model.effect.rawValue)"
@@ -142,6 +159,24 @@ public struct AlertEncoder: Sendable {
         }
         if let advice = alert.advice { s += "    " + c.wrap("advice:", "1") + " \(advice)\n" }
         return s
+    }
+}
+
+extension AlertEncoder {
+    /// The `count` strongest pieces, in their original (text) order: rule pieces by score,
+    /// then the model's by weight, then events and facts; ties keep the earlier piece.
+    static func strongest(_ evidence: [Evidence], _ count: Int) -> [Evidence] {
+        guard evidence.count > count else { return evidence }
+        func strength(_ e: Evidence) -> (Int, Double) {
+            if let score = e.score { return (2, Double(score)) }
+            if let weight = e.weight { return (1, weight) }
+            return (3, 0)  // events and context facts: what a flow step is made of
+        }
+        let chosen = evidence.indices.sorted { a, b in
+            let sa = strength(evidence[a]), sb = strength(evidence[b])
+            return sa != sb ? sa > sb : a < b
+        }.prefix(count)
+        return chosen.sorted().map { evidence[$0] }
     }
 }
 

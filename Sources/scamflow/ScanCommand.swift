@@ -60,6 +60,9 @@ struct ScanCommand: ParsableCommand {
     @Flag(help: "Exit 2 when any input problem was found (malformed line, invalid UTF-8, oversized line, unreadable file).")
     var strict = false
 
+    @Flag(name: .shortAndLong, help: "Text format: every piece of evidence and every rule behind it (default: the \(AlertEncoder.strongest) strongest pieces).")
+    var verbose = false
+
     @Flag(name: .shortAndLong, help: "Do not print the summary.")
     var quiet = false
 
@@ -105,7 +108,8 @@ struct ScanCommand: ParsableCommand {
         }
 
         let outputFormat = format.flatMap(AlertFormat.init) ?? (console.stdoutIsTerminal ? .text : .ndjson)
-        let encoder = AlertEncoder(format: outputFormat, color: Console.colorWanted(color, terminal: console.stdoutIsTerminal), redact: redact)
+        let encoder = AlertEncoder(format: outputFormat, color: Console.colorWanted(color, terminal: console.stdoutIsTerminal), redact: redact,
+                                   verbose: verbose)
         var options = ReaderOptions()
         options.format = InputFormat(rawValue: inputFormat)
         options.maxLineBytes = maxLineBytes

@@ -74,6 +74,9 @@ struct StreamCommand: ParsableCommand {
     @Flag(name: .customLong("show-info"), help: "Also write info findings: rule alerts the learned scorer set aside (a retelling, a warning).")
     var showInfo = false
 
+    @Flag(name: .shortAndLong, help: "Text format: every piece of evidence and every rule behind it (default: the \(AlertEncoder.strongest) strongest pieces).")
+    var verbose = false
+
     @Flag(name: .shortAndLong, help: "No summary at exit.")
     var quiet = false
 
@@ -110,7 +113,7 @@ struct StreamCommand: ParsableCommand {
             throw ExitCode(2)
         }
         PackLoading.warn(loaded)
-        let encoder = AlertEncoder(format: AlertFormat(rawValue: format)!, color: false, redact: redact)
+        let encoder = AlertEncoder(format: AlertFormat(rawValue: format)!, color: false, redact: redact, verbose: verbose)
         for pack in loaded.quarantined { console.out(bytes: encoder.encodeBytes(pack)) }
         console.flush()
         let running = RunningPacks(loaded.specs)

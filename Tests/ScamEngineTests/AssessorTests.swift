@@ -45,7 +45,8 @@ import Testing
         #expect(a.first?.score == 70)
         #expect(a.first?.id == "a2", "the alert is named after the top-scoring rule")
         #expect(a.first?.severity == .medium)
-        #expect(a.first?.evidence.map(\.rule) == ["a1", "a2", "b"])
+        #expect(a.first?.evidence.flatMap(\.rules) == ["a1", "a2", "b"], "every rule that matched is named")
+        #expect(a.first?.evidence.count == 2, "a1 and a2 matched the same 甲甲 (one signal): one piece with both rules")
     }
 
     @Test func unlessDropsTheHit() throws {
@@ -67,7 +68,8 @@ import Testing
         #expect(try alerts(["甲甲", "乙"]).isEmpty, "two separate messages: 40 and 30")
         let a = try alerts(["甲甲", "乙"], conversation: "call-1")
         #expect(a.count == 1)
-        #expect(a.first?.evidence.map(\.source.line) == [1, 1, 2])
+        #expect(a.first?.evidence.map(\.source.line) == [1, 2])
+        #expect(a.first?.evidence.map(\.rules) == [["a1", "a2"], ["b"]])
     }
 
     @Test func alertIDsAreStable() throws {

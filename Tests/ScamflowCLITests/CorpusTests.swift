@@ -48,6 +48,21 @@ import Testing
         #expect(recall(scams.filter { $0.label.contains("obfuscated") }) >= 0.85, "obfuscated spellings")
     }
 
+    /// One excerpt per span: no alert of the whole Corpus scan lists a span of a record twice,
+    /// and every excerpt shown is the text of its span (or its cut prefix).
+    @Test func noAlertListsASpanTwice() throws {
+        for alert in try alerts("Corpus") {
+            var seen = Set<String>()
+            for e in alert["evidence"] as? [[String: Any]] ?? [] {
+                guard let span = e["span"] as? [Int], span[1] > span[0] else { continue }
+                let key = "\(e["source"] ?? "") \(e["record_id"] ?? "") \(e["time"] ?? "") \(e["speaker"] ?? "") \(span)"
+                #expect(seen.insert(key).inserted, "\(alert["source"] ?? "") \(alert["id"] ?? ""): span \(span) listed twice")
+                let rules = e["rules"] as? [String] ?? [], signals = e["signals"] as? [String] ?? []
+                #expect(rules.first == e["rule"] as? String && signals.first == e["signal"] as? String, "rules and signals start with rule and signal")
+            }
+        }
+    }
+
     @Test func transcripts() throws {
         let labels = try String(contentsOf: CLIRunner.packageRoot.appendingPathComponent("Corpus/transcripts/LABELS.tsv"), encoding: .utf8)
             .split(separator: "\n").dropFirst().map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
