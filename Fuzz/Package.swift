@@ -1,5 +1,10 @@
 // swift-tools-version: 6.0
+import Foundation
 import PackageDescription
+
+/// SwiftPM names a path dependency after its folder, so the main package's identity is the name
+/// of the folder this clone lives in (`scamflow`, `main`, a worktree's name), not a constant.
+let scamflow = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent.lowercased()
 
 /// libFuzzer targets for scamflow, kept out of the main package so its `swift build` and
 /// `swift test` never see them. Build and run with ./run.sh (see README.md).
@@ -21,47 +26,47 @@ let package = Package(
         .executableTarget(
             name: "FuzzRecordReader",
             dependencies: [
-                .product(name: "ScamIO", package: "main"),
-                .product(name: "ScamEngine", package: "main"),
-                .product(name: "ScamPacks", package: "main"),
+                .product(name: "ScamIO", package: scamflow),
+                .product(name: "ScamEngine", package: scamflow),
+                .product(name: "ScamPacks", package: scamflow),
             ]
         ),
         // The export readers (XML, JSON, CSV, WhatsApp, subtitles, SQLite) and their tokenizers.
         .executableTarget(
             name: "FuzzReaders",
             dependencies: [
-                .product(name: "ScamIO", package: "main"),
-                .product(name: "ScamEngine", package: "main"),
-                .product(name: "ScamPacks", package: "main"),
+                .product(name: "ScamIO", package: scamflow),
+                .product(name: "ScamEngine", package: scamflow),
+                .product(name: "ScamPacks", package: scamflow),
             ]
         ),
         .executableTarget(
             name: "FuzzPackLoader",
             dependencies: [
-                .product(name: "ScamPacks", package: "main"),
-                .product(name: "ScamEngine", package: "main"),
-                .product(name: "PCRE2", package: "main"),
+                .product(name: "ScamPacks", package: scamflow),
+                .product(name: "ScamEngine", package: scamflow),
+                .product(name: "PCRE2", package: scamflow),
             ]
         ),
         // Pack bundles (.sfpack): tar, manifest, hashes, signature, then the pack loader.
         .executableTarget(
             name: "FuzzPackBundle",
             dependencies: [
-                .product(name: "ScamPacks", package: "main"),
+                .product(name: "ScamPacks", package: scamflow),
             ]
         ),
         // Model files (`model/*.sfmodel`): header, weights, trained texts, checksum, cues.
         .executableTarget(
             name: "FuzzModelFile",
             dependencies: [
-                .product(name: "ScamEngine", package: "main"),
+                .product(name: "ScamEngine", package: scamflow),
             ]
         ),
         // The literal cache file (`literals.bin`) every start reads.
         .executableTarget(
             name: "FuzzLiteralCache",
             dependencies: [
-                .product(name: "ScamEngine", package: "main"),
+                .product(name: "ScamEngine", package: scamflow),
             ]
         ),
     ]

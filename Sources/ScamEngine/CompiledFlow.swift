@@ -22,6 +22,8 @@ public final class CompiledFlow: Sendable {
 
     public let id: String
     public let title: String
+    /// Titles by language; `title` when the flow names one only.
+    public let titles: [String: String]
     public let maxspan: Int64
     public let steps: [Step]
     public let until: Set<String>
@@ -61,6 +63,7 @@ public final class CompiledFlow: Sendable {
         self.language = language
         id = spec.id
         title = spec.title
+        titles = spec.titles
         maxspan = spec.maxspan
         self.steps = steps
         same = spec.same

@@ -146,7 +146,11 @@ public struct FlowStepSpec: Sendable {
 /// escalating severity.
 public struct FlowSpec: Sendable {
     public var id: String
+    /// The title in the pack's first language (a plain `title:` string), else any.
     public var title: String
+    /// The title by language (`title: {zh: ..., en: ...}`): an alert takes the one of the
+    /// language its attempt speaks.
+    public var titles: [String: String] = [:]
     /// The key attempts are tracked by (`subject`).
     public var by: String
     /// Most time from the first step to the last, in milliseconds.

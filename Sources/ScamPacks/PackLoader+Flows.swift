@@ -154,7 +154,9 @@ extension PackLoader {
         var r = NodeReader(file: file, mapping: mapping, context: "flow")
         r.rejectUnknownKeys(allowed: flowKeys)
         let id = r.string("id", required: true)
-        let title = r.string("title", required: true)
+        let titles = r.localized("title", fallbackLanguage: "zh")
+        let title = titles["zh"] ?? titles.sorted { $0.key < $1.key }.first?.value
+        if title == nil { r.report(Diagnostic(.missingField, at: r.location, "flow has no `title`", hint: "add `title:` (a string, or `zh:` and `en:` lines)")) }
         let by = r.string("by", required: false)?.value ?? "subject"
         let maxspanText = r.string("maxspan", required: true)
         let until = r.strings("until", required: false)?.map(\.value) ?? []
@@ -214,9 +216,10 @@ extension PackLoader {
         diagnostics += r.diagnostics
         guard let id, let title, let maxspan, !steps.isEmpty else { return nil }
         let from = alertFrom?.value ?? min(2, steps.count)
-        var flow = FlowSpec(id: id.value, title: title.value, by: by, maxspan: maxspan, steps: steps, until: until,
+        var flow = FlowSpec(id: id.value, title: title, by: by, maxspan: maxspan, steps: steps, until: until,
                             alertFrom: from, severity: severity.isEmpty ? ["medium", "high", "critical"] : severity.map(\.value),
                             advice: advice, tags: tags, location: r.location)
+        flow.titles = titles
         flow.same = same.map(\.value)
         flow.escalateWhen = escalateWhen
         return flow

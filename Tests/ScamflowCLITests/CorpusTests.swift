@@ -63,6 +63,21 @@ import Testing
         }
     }
 
+    /// Wording that fits: no English record gets a Chinese title or advice, and no Chinese
+    /// record an English one (rules, flows and the model, over the whole Corpus).
+    @Test func titlesAndAdviceSpeakTheRecordsLanguage() throws {
+        func hasHan(_ s: String) -> Bool { s.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) } }
+        for alert in try alerts("Corpus") {
+            let lang = alert["lang"] as? String
+            for field in ["title", "advice"] {
+                guard let text = alert[field] as? String, !text.isEmpty else { continue }
+                let label = "\(alert["source"] ?? "") \(alert["id"] ?? "") \(field)"
+                if lang == "en" { #expect(!hasHan(text), "\(label): an English record got \(text)") }
+                if lang == "zh" { #expect(hasHan(text), "\(label): a Chinese record got \(text)") }
+            }
+        }
+    }
+
     @Test func transcripts() throws {
         let labels = try String(contentsOf: CLIRunner.packageRoot.appendingPathComponent("Corpus/transcripts/LABELS.tsv"), encoding: .utf8)
             .split(separator: "\n").dropFirst().map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
