@@ -69,6 +69,9 @@ public struct Alert: Sendable {
     /// Stable identifier of the finding: the same input scanned again gives the same id.
     public var alertID: String
     public var subject: String?
+    /// Who sent what the alert is about: the record's peer (a phone number, a chat contact);
+    /// for a flow, the peer of its latest step that had one.
+    public var peer: String?
     public var kind: Kind
     /// The rule (or flow) that names the finding: the highest-scoring rule.
     public var id: String
@@ -97,6 +100,20 @@ public struct Alert: Sendable {
     public var otherPacks: [PackScore] = []
     /// What the learned scorer said, when a model ran on the unit.
     public var model: ModelOpinion?
+    /// Other alerts raised on the same record and folded into this one (`AlertMerger`): one
+    /// scam, one alert, with every reason.
+    public var related: [Related] = []
+
+    /// An alert folded into another: what it was, so its reason and id stay visible.
+    public struct Related: Sendable, Equatable {
+        public var kind: Kind
+        public var id: String
+        public var title: String
+        public var severity: Severity
+        public var alertID: String
+        public var step: Int?
+        public var stepName: String?
+    }
 
     public struct PackScore: Sendable, Equatable {
         public var pack: String

@@ -39,6 +39,8 @@ public struct Assessor {
         public var recordID: String?
         public var channel: String?
         public var lang: String
+        /// The peer of the unit's first record that names one.
+        public var peer: String?
         /// The unit's texts, for explaining the model's verdict (empty without a model).
         public var segments: [ModelExplainer.Segment] = []
         public init(subject: String?, source: SourcePosition, recordID: String?, channel: String?, lang: String) {
@@ -202,6 +204,7 @@ public struct Assessor {
                           score: Int((p * 100).rounded(.down)), threshold: Int((threshold * 100).rounded(.up)),
                           advice: advice, evidence: evidence, pack: pack.manifest.label, source: unit.source,
                           recordID: unit.recordID, channel: unit.channel, lang: unit.lang, tags: tags)
+        alert.peer = unit.peer
         alert.model = ModelOpinion(pack: pack.manifest.label, probability: Assessor.rounded(p), effect: effect,
                                    reason: clause.map { Assessor.reason($0, cues: input.cues, model: compiled.model) }
                                        ?? "p >= \(compiled.spec.threshold) (model alone)",
@@ -285,10 +288,12 @@ public struct Assessor {
         var tags: [String] = []
         for hit in ordered { for tag in ruleSet.rules[hit.rule].tags where !tags.contains(tag) { tags.append(tag) } }
         let times = evidence.compactMap(\.time)
-        return Alert(time: times.max(), alertID: Assessor.alertID(pack: pack.manifest.name, unit: unit, evidence: pieces),
+        var alert = Alert(time: times.max(), alertID: Assessor.alertID(pack: pack.manifest.name, unit: unit, evidence: pieces),
                      subject: unit.subject, kind: .rule, id: rule.id, title: rule.title, severity: severity, score: score,
                      threshold: threshold, advice: advice, evidence: evidence, pack: pack.manifest.label,
                      source: unit.source, recordID: unit.recordID, channel: unit.channel, lang: unit.lang, tags: tags)
+        alert.peer = unit.peer
+        return alert
     }
 
     /// Advice in the unit's language, else English, else any.

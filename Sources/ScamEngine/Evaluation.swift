@@ -226,7 +226,8 @@ public final class Evaluator {
         var input: ModelInput?
         let lang = scanner.scan(record, hits: &hits, failures: &failures, guarded: &guarded, model: &input)
         guard let input else { return nil }
-        let unit = Assessor.Unit(subject: record.subject, source: record.source, recordID: record.id, channel: record.channel, lang: lang)
+        var unit = Assessor.Unit(subject: record.subject, source: record.source, recordID: record.id, channel: record.channel, lang: lang)
+        unit.peer = record.peer
         let assessment = Assessor(ruleSet: ruleSet, minScore: minScore).assess(hits, guarded: guarded, model: input, in: unit)
         guard let p = assessment.probability else { return nil }
         return (p, assessment.effect ?? .none)

@@ -451,7 +451,11 @@ public final class FlowEngine {
         guard attempt.reached >= flow.alertFrom && attempt.reached > attempt.alerted else { return nil }
         attempt.alerted = attempt.reached
         alertsRaised += 1
-        return makeAlert(flow: flow, attempt: attempt, subject: o.subject, context: context, time: o.time)
+        var alert = makeAlert(flow: flow, attempt: attempt, subject: o.subject, context: context, time: o.time)
+        // The step that raised it names the sender (not kept in the attempt: snapshots hold
+        // parties as hashes only).
+        alert.peer = o.peer
+        return alert
     }
 
     private func makeAlert(flow: CompiledFlow, attempt: Attempt, subject: String, context: SubjectContext?, time: Int64) -> Alert {

@@ -67,6 +67,7 @@ public final class MessageScan {
                                  channel: record.channel, lang: lang)
         var current = pending?.unit ?? PendingUnit(unit: unit)
         if lang == "zh" { current.unit.lang = "zh" }  // a conversation is Chinese when any of its segments is
+        if current.unit.peer == nil { current.unit.peer = record.peer }
         current.hits += scanned.hits
         current.guarded += scanned.guarded
         if let input = scanned.model {

@@ -51,6 +51,7 @@ public final class StreamProcessor {
         var assessment = Assessor.Assessment()
         if !hits.isEmpty || input != nil {
             var unit = Assessor.Unit(subject: record.subject, source: record.source, recordID: record.id, channel: record.channel, lang: lang)
+            unit.peer = record.peer
             if input != nil, let text = record.text {
                 unit.segments = [ModelExplainer.Segment(text: text, source: record.source, time: record.time,
                                                         speaker: record.speaker, recordID: record.id)]

@@ -51,6 +51,7 @@ public struct AlertEncoder: Sendable {
         w.timestamp("time", alert.time)
         w.string("alert_id", alert.alertID)
         w.string("subject", alert.subject)
+        w.string("peer", alert.peer.map { redact ? Redactor.redact($0) : $0 })
         w.string("kind", alert.kind.rawValue)
         w.string("id", alert.id)
         w.string("title", alert.title)
@@ -90,6 +91,17 @@ public struct AlertEncoder: Sendable {
                 pw.int("threshold", p.threshold)
             }
         }
+        if !alert.related.isEmpty {
+            w.objects("related", alert.related) { rw, r in
+                rw.string("kind", r.kind.rawValue)
+                rw.string("id", r.id)
+                rw.string("title", r.title)
+                rw.string("severity", r.severity.rawValue)
+                rw.string("alert_id", r.alertID)
+                rw.int("step", r.step)
+                rw.string("step_name", r.stepName)
+            }
+        }
         if let model = alert.model {
             w.object("model") { mw in
                 mw.string("pack", model.pack)
@@ -127,6 +139,7 @@ public struct AlertEncoder: Sendable {
         var s = "\(c.wrap(alert.source.description, "35"))  \(sevColored) \(measure)  \(c.wrap(alert.id, "1"))  \(alert.title)\n"
         var meta: [String] = []
         if let subject = alert.subject { meta.append("subject \(subject)") }
+        if let peer = alert.peer { meta.append("from \(redact ? Redactor.redact(peer) : peer)") }
         if let time = alert.time { meta.append(Timestamp.format(time)) }
         meta.append(alert.pack)
         meta.append("id \(alert.alertID)")
@@ -153,6 +166,10 @@ public struct AlertEncoder: Sendable {
             if let reason = model.reason { line += " (\(reason))" }
             if !model.features.isEmpty { line += "; " + model.features.map { "\($0.key) \($0.weight)" }.joined(separator: ", ") }
             s += c.wrap(line, "2") + "\n"
+        }
+        for r in alert.related {
+            let step = r.step.map { " step \($0) \(r.stepName ?? "")" } ?? ""
+            s += "    also raised: \(r.kind.rawValue) \(r.id)\(step) (\(r.severity.rawValue)) \(r.title)\n"
         }
         if !alert.otherPacks.isEmpty {
             s += "    also: " + alert.otherPacks.map { "\($0.pack) score \($0.score)/\($0.threshold)" }.joined(separator: ", ") + "\n"

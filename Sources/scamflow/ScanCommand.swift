@@ -124,12 +124,18 @@ struct ScanCommand: ParsableCommand {
         let scan = MessageScan(ruleSet: ruleSet, minScore: minScore)
         scan.assessor.keepsInfo = showInfo
         var reportedFailures = 0
-        let emit: ([Alert]) -> Void = { alerts in
+        let write: ([Alert]) -> Void = { alerts in
             for alert in alerts {
                 summary.count(alert)
                 console.out(encoder.encode(alert))
             }
         }
+        // With flows, a message alert waits for the end of the input, where the flows run: a
+        // flow alert on the same record is then folded into it (one scam, one alert,
+        // `AlertMerger`). Without flows, alerts are written as they come.
+        var held: [Alert] = []
+        let holds = !ruleSet.flows.isEmpty
+        let emit: ([Alert]) -> Void = { alerts in if holds { held += alerts } else { write(alerts) } }
         let expansion = InputExpander.expand(inputs.isEmpty ? ["-"] : inputs, options: options)
         for issue in expansion.issues {
             summary.count(issue)
@@ -146,7 +152,7 @@ struct ScanCommand: ParsableCommand {
                 switch output {
                 case .record(let record):
                     emit(scan.add(record, scanned: scanned!))
-                    progress.update(records: scan.records, bytes: scan.textBytes, alerts: summary.alertCount)
+                    progress.update(records: scan.records, bytes: scan.textBytes, alerts: summary.alertCount + held.count)
                 case .issue(let issue):
                     summary.count(issue)
                     console.err("scamflow: \(issue)\n")
@@ -177,7 +183,7 @@ struct ScanCommand: ParsableCommand {
         }
         pipeline.finish()
         progress.finish()
-        if !console.broken { emit(scan.flowAlerts()) }
+        if !console.broken { write(holds ? AlertMerger.merged(held + scan.flowAlerts()) : scan.flowAlerts()) }
         console.flush()
         summary.records = scan.records
         summary.units = scan.units

@@ -191,7 +191,9 @@ final class StreamSession: @unchecked Sendable {
                 let now = record.time == nil ? Int64(Date().timeIntervalSince1970 * 1000) : 0
                 let result = processor.process(record, fallbackTime: now)
                 late += result.late
-                let out = flowsOnly ? result.alerts.filter { $0.kind == .flow } : result.alerts
+                // One scam, one alert: what this record raised, folded by record (after the
+                // filter: with --flows-only a flow alert must not fold into a message alert).
+                let out = AlertMerger.merged(flowsOnly ? result.alerts.filter { $0.kind == .flow } : result.alerts)
                 if !out.isEmpty { write(out, line: number) }
             }
         }

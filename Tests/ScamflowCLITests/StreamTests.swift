@@ -16,10 +16,21 @@ import Testing
         return (try alerts(r.stdout), r)
     }
 
+    /// The alerts of flow `id`: written on their own, or folded into an alert on the same record
+    /// (one scam, one alert: then listed under `related`, with the alert they joined giving the
+    /// record and the evidence).
+    func flowAlerts(_ alerts: [[String: Any]], _ id: String) -> [[String: Any]] {
+        alerts.compactMap { alert in
+            if alert["id"] as? String == id { return alert }
+            guard let joined = (alert["related"] as? [[String: Any]])?.first(where: { $0["id"] as? String == id }) else { return nil }
+            return alert.merging(joined.filter { ["step", "step_name", "severity", "alert_id", "kind"].contains($0.key) }) { $1 }
+        }
+    }
+
     @Test func closePasswordFreeAlertsAtToolingBeforeAnyPaymentAndEscalates() throws {
         let (alerts, r) = try stream("scam-close-password-free.jsonl")
         #expect(r.status == 0)
-        let flow = alerts.filter { $0["id"] as? String == "flow.close-password-free" }
+        let flow = flowAlerts(alerts, "flow.close-password-free")
         #expect(flow.map { $0["step"] as! Int } == [2, 3, 4], "one alert per step reached, never duplicated")
         #expect(flow.map { $0["severity"] as! String } == ["medium", "high", "critical"])
         // The first flow alert comes from a line before the first payment event (line 13).
@@ -30,6 +41,8 @@ import Testing
         let steps = Set(last.map { $0["signal"] as! String })
         #expect(steps.count >= 4, "evidence from every step: \(steps)")
         #expect(Set(alerts.map { $0["alert_id"] as! String }).count == alerts.count, "alert ids are unique")
+        #expect(alerts.contains { ($0["related"] as? [[String: Any]])?.isEmpty == false },
+                "a message alert and a flow alert on one record are one alert")
     }
 
     @Test func facePayAndDrainAlertOrdinaryDayIsSilent() throws {
