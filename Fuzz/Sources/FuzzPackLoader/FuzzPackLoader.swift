@@ -71,19 +71,16 @@ private func fuzzNormalizer(_ text: String) {
     let normalized = normalizer.normalize(text)
     let original = Array(text.utf8)
     let bytes = normalized.subject.bytes
-    let starts = normalized.originStart, ends = normalized.originEnd
-    precondition(starts.count == bytes.count && ends.count == bytes.count,
-                 "map sizes \(starts.count)/\(ends.count) for \(bytes.count) normalized bytes")
     precondition(String(validating: bytes, as: UTF8.self) != nil, "normalized text is not valid UTF-8")
     precondition(normalized.hanCount >= 0)
-    var previous: (Int32, Int32) = (0, 0)
+    var previous = (0, 0)
     for i in 0..<bytes.count {
-        let s = Int(starts[i]), e = Int(ends[i])
+        let s = normalized.originStart(i), e = normalized.originEnd(i)
         precondition(0 <= s && s < e && e <= original.count, "byte \(i): origin \(s)..<\(e) in \(original.count) bytes")
         precondition(isScalarBoundary(original, s) && isScalarBoundary(original, e), "byte \(i): origin \(s)..<\(e) splits a scalar")
         // Ranges must not go backwards, or originalRange(of:) would build an inverted Range.
-        precondition(starts[i] >= previous.0 && ends[i] >= previous.1, "byte \(i): origin goes backwards")
-        previous = (starts[i], ends[i])
+        precondition(s >= previous.0 && e >= previous.1, "byte \(i): origin goes backwards")
+        previous = (s, e)
     }
     // Every normalized range, empty ones included, maps into the original.
     let n = bytes.count
