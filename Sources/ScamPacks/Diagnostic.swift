@@ -80,6 +80,8 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
     case lexiconCycle = "SF126"
     /// A lexicon's example does not behave (a `match` text it does not find, or a `no_match` one it does).
     case badLexiconExample = "SF127"
+    /// Two rules each match every `match` example of the other: likely one rule written twice (a warning).
+    case duplicateRule = "SF128"
 }
 
 /// How bad a diagnostic is: errors make a pack unloadable, warnings do not.

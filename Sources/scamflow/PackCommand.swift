@@ -47,6 +47,7 @@ struct PackLint: ParsableCommand {
             diagnostics = ModelPackChecks(loaded, alone: !packs.folders.isEmpty).apply(to: diagnostics)
             diagnostics += checker.backtrackingDiagnostics()
             diagnostics += checker.unreachableTextRuleDiagnostics()
+            diagnostics += checker.duplicateRuleDiagnostics()
         } else {
             // Loading found errors: still compile what did load, so a bad regex is reported
             // together with the typo that stopped the load.
