@@ -100,7 +100,8 @@ extension FlowSnapshot {
         guard (1...2).contains(version) else {
             throw FlowSnapshotDamage(description: "flow state version \(version) (this scamflow reads 1 and 2)")
         }
-        guard now >= 0, evictions >= 0, lateSignals >= 0, alertsRaised >= 0 else {
+        // `Int64.min` is the engine's time before its first event: a run that read no record.
+        guard now >= 0 || now == Int64.min, evictions >= 0, lateSignals >= 0, alertsRaised >= 0 else {
             throw FlowSnapshotDamage(description: "negative time or counter (now \(now), evictions \(evictions), late \(lateSignals), alerts \(alertsRaised))")
         }
         for s in subjects {

@@ -122,6 +122,19 @@ import Testing
         #expect(try Data(contentsOf: state) == Data(content.utf8), "a refused state is left as it was")
     }
 
+    /// A run that read no record (no input yet, or only lines that are not records) writes the
+    /// engine's time before any event; the next run resumes from it (it was refused as a
+    /// "negative time", so a supervisor restarting the stream got exit 2 for ever).
+    @Test func aStateOfARunWithoutRecordsResumes() throws {
+        let dir = try folder("empty")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let state = dir.appendingPathComponent("state.json").path
+        for input in ["", "not json\n", ""] {
+            let r = try CLIRunner.run(["stream", "-q", "--state", state], in: CLIRunner.packageRoot, stdin: Data(input.utf8))
+            #expect(r.status == 0, "after input \(input.debugDescription): \(r.stderr)")
+        }
+    }
+
     @Test func aFolderAsStateIsNamed() throws {
         let dir = try folder("dirstate")
         defer { try? FileManager.default.removeItem(at: dir) }
