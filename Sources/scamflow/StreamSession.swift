@@ -128,10 +128,17 @@ final class StreamSession: @unchecked Sendable {
                              + ", this run is " + (partition.map { "--partition \($0)" } ?? "without --partition")
                              + "; give each partition its own --state file")
         }
+        // An attempt of a flow not loaded, or at a step its flow does not have: after a pack
+        // update the flow may be gone or have lost steps (the attempt is dropped below); with
+        // the very packs the state was written with, no run can have produced it.
+        let packs = processor.ruleSet.packs.map(\.manifest.label).sorted()
+        if checkpoint.packs == packs, let damage = processor.engine.attemptNotFitting(in: checkpoint.flows) {
+            throw StateError("the file is damaged or another stream's: \(damage), yet it was written with the packs in force now; "
+                             + "move it away or pass another --state to start afresh")
+        }
         let dropped = processor.engine.restore(checkpoint.flows)
         resumeFrom = checkpoint.input
         (alreadyWritten, alreadyWrittenUntil) = StreamJournal.read(journal!.path)
-        let packs = processor.ruleSet.packs.map(\.manifest.label).sorted()
         if let before = checkpoint.packs, before != packs {
             let gone = Set(before).subtracting(packs).sorted(), new = Set(packs).subtracting(before).sorted()
             console.err("scamflow: the state was written with other packs (" + (gone.isEmpty ? "" : "then: \(gone.joined(separator: ", "))")
@@ -139,8 +146,13 @@ final class StreamSession: @unchecked Sendable {
                         + "); flows that still exist continue from it\n")
         }
         let attempts = processor.engine.activeAttempts
-        console.err("scamflow: resumed \(attempts) flow attempt\(attempts == 1 ? "" : "s") of \(processor.engine.trackedSubjects) subject\(processor.engine.trackedSubjects == 1 ? "" : "s") from \(statePath)"
-                    + (dropped > 0 ? " (\(dropped) of flows no longer loaded dropped)" : "") + "\n")
+        var drops: [String] = []
+        if dropped.flowsGone > 0 { drops.append("\(n(dropped.flowsGone, "attempt")) of flows no longer loaded dropped") }
+        if dropped.beyondSteps > 0 {
+            drops.append("\(n(dropped.beyondSteps, "attempt")) at a step their flow no longer has dropped: the flow changed with the packs")
+        }
+        console.err("scamflow: resumed \(n(attempts, "flow attempt")) of \(n(processor.engine.trackedSubjects, "subject")) from \(statePath)"
+                    + (drops.isEmpty ? "" : " (\(drops.joined(separator: "; ")))") + "\n")
     }
 
     func handle(_ line: LineReader.Line) {
@@ -330,7 +342,6 @@ final class StreamSession: @unchecked Sendable {
         if let latencies { console.err(latencyText(latencies)) }
         if !quiet {
             let seconds = Date().timeIntervalSince(started)
-            func n(_ count: Int, _ word: String) -> String { "\(count) \(word)\(count == 1 ? "" : "s")" }
             console.err("scamflow: stream: \(n(processor.records, "record")), \(n(alerts, "alert")), \(n(badLines, "bad line")), "
                         + "\(n(late, "late signal")), \(n(processor.engine.evictions, "eviction")), "
                         + "\(n(processor.engine.trackedSubjects, "subject")) tracked, " + String(format: "%.1f s\n", seconds)
@@ -341,6 +352,9 @@ final class StreamSession: @unchecked Sendable {
         }
         exit(0)
     }
+
+    /// `1 alert`, `2 alerts`: a count and its word, for messages and the summary.
+    private func n(_ count: Int, _ word: String) -> String { "\(count) \(word)\(count == 1 ? "" : "s")" }
 
     /// Percentiles of the per-line latency, throughput, and resident memory per tracked subject.
     private func latencyText(_ histogram: [Int]) -> String {
