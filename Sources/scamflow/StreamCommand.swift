@@ -150,7 +150,7 @@ struct StreamCommand: ParsableCommand {
         while let line = lines.next() {
             session.handle(line)
         }
-        session.terminate()
+        session.terminate(endOfInput: true)
     }
 }
 

@@ -335,10 +335,18 @@ final class StreamSession: @unchecked Sendable {
         flushThenCheckpoint()
     }
 
-    /// Finishes: flush, checkpoint, summary, exit 0. Called at end of input and on SIGINT/SIGTERM.
-    func terminate() -> Never {
+    /// Finishes: flush, checkpoint, summary, exit 0. Called at end of input (`endOfInput`) and
+    /// on SIGINT/SIGTERM.
+    func terminate(endOfInput: Bool = false) -> Never {
         lock.lock()
         flushThenCheckpoint()
+        // Input that matched the checkpoint's first line but ended before the line it had
+        // reached: every line was skipped as already processed, most likely wrongly.
+        if endOfInput, replaying, let resumeFrom {
+            console.err("scamflow: warning: the input ended at line \(linesConsumed) but the state had consumed \(n(resumeFrom.lines, "line")): "
+                        + "it is probably not the same input, and its lines were skipped as already processed; "
+                        + "to read it as new input, start without --state or with a fresh state file\n")
+        }
         if let latencies { console.err(latencyText(latencies)) }
         if !quiet {
             let seconds = Date().timeIntervalSince(started)

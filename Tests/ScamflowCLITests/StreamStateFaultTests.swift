@@ -209,6 +209,28 @@ import Testing
         #expect(packs.stderr.contains("the state was written with other packs (now: extra-test@1.0.0)"), "\(packs.stderr)")
     }
 
+    /// Input that starts like the checkpoint's but ends before the line it had reached: every
+    /// line was skipped as already processed, so the end says it is probably another input
+    /// (it used to pass in silence). A whole replay, or no input at all, says nothing of it.
+    @Test func aReplayShorterThanTheCheckpointIsSaidAtTheEnd() throws {
+        let dir = try folder("short")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let state = dir.appendingPathComponent("state.json").path
+        let lines = try String(contentsOf: CLIRunner.packageRoot.appendingPathComponent("Corpus/events/scam-close-password-free.jsonl"), encoding: .utf8)
+            .split(separator: "\n").map { $0 + "\n" }
+        #expect(lines.count >= 4)
+        let whole = Data(lines.joined().utf8)
+        #expect(try CLIRunner.run(["stream", "-q", "--state", state], in: CLIRunner.packageRoot, stdin: whole).status == 0)
+        let warning = "the input ended at line 2 but the state had consumed \(lines.count) lines: it is probably not the same input"
+        let short = try CLIRunner.run(["stream", "-q", "--state", state], in: CLIRunner.packageRoot, stdin: Data(lines.prefix(2).joined().utf8))
+        #expect(short.status == 0)
+        #expect(short.stderr.contains(warning) && short.stderr.contains("start without --state or with a fresh state file"), "\(short.stderr)")
+        for input in [whole, Data()] {
+            let r = try CLIRunner.run(["stream", "-q", "--state", state], in: CLIRunner.packageRoot, stdin: input)
+            #expect(r.status == 0 && !r.stderr.contains("the input ended at line"), "\(r.stderr)")
+        }
+    }
+
     @Test func temporariesOfAKilledRunAreRemovedAtStart() throws {
         let dir = try folder("stale")
         defer { try? FileManager.default.removeItem(at: dir) }
