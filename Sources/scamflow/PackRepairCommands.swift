@@ -40,6 +40,7 @@ extension PackVerify {
                 damaged += problems.isEmpty ? 0 : 1
                 console.out((problems.isEmpty ? "ok    " : "FAIL  ") + item.label + "\n")
                 for problem in problems { console.out("        \(problem)\n") }
+                for file in store.unlisted(item.version) { console.out("        warning: \(file) is not in the manifest; ignored at load\n") }
                 if let note = PackRepair.bundleNote(item.version) { console.out("        \(note)\n") }
             }
         }

@@ -60,6 +60,26 @@ import Testing
         #expect(try ws.run(["pack", "repair"]).stdout == "every installed pack is intact\n")
     }
 
+    /// A file the manifest does not list is never loaded (loading reads the listed files only),
+    /// so it is a warning, not damage: verify exits 0 and says so, the pack is not set aside,
+    /// and repair has nothing to do. It used to count as damage, "set aside at load".
+    @Test func aFileNotInTheManifestIsAWarningNotDamage() throws {
+        let ws = try twoVersions()
+        defer { ws.remove() }
+        try Data("- {id: demo-otp.stray, title: x, signal: request.sms_code, match: '灰鲸暗号', score: 100}\n".utf8)
+            .write(to: URL(fileURLWithPath: ws.store + "/demo-otp/1.1.0/rules/extra.yaml"))
+        let verify = try ws.run(["pack", "verify", "--installed"])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        #expect(verify.stdout.contains("ok    demo-otp 1.1.0 (active)\n        warning: rules/extra.yaml is not in the manifest; ignored at load"),
+                "\(verify.stdout)")
+        #expect(!verify.stderr.contains("damaged"), "\(verify.stderr)")
+        let stray = try scan(ws, "灰鲸暗号")
+        #expect(stray.status == 0 && stray.packs.isEmpty && !stray.broken, "the file is not loaded, the pack is not set aside: \(stray)")
+        #expect(try scan(ws, "白鲸暗号").packs == ["demo-otp@1.1.0"])
+        let repair = try ws.run(["pack", "repair"])
+        #expect(repair.status == 0 && repair.stdout == "every installed pack is intact\n", "\(repair.stdout)\(repair.stderr)")
+    }
+
     /// The report's case: `pack install` of the good bundle answered "already installed and in
     /// force" and left the pack broken.
     @Test func installingTheSameBundleAgainRepairsIt() throws {
