@@ -84,7 +84,7 @@ struct PackInstall: ParsableCommand {
         case .alreadyActive:
             console.out("\(m.name) \(m.version) is already installed, intact and in force\n")
         case .repaired(let files, let replaced):
-            var line = "repaired \(m.name) \(m.version) from \(origin), \(signed): rewrote \(files.joined(separator: ", ")), which did not match the bundle"
+            var line = "repaired \(m.name) \(m.version) from \(origin), \(signed): \(files.summary)"
             line += replaced.map { "; in force again in place of \($0)" } ?? "; in force again"
             console.out(line + "\n")
         case .installed(let replaced):

@@ -117,7 +117,7 @@ struct PackRepair: ParsableCommand {
             let allowedAtInstall = sameBundle && (version.record?.trust ?? "trusted") != "trusted"
             let installer = PackInstaller(store: store, trust: trust, allowUnsigned: allowedAtInstall || self.trust.allowUnsigned)
             let files = try installer.restore(bytes, origin: version.record?.origin ?? origin)
-            return "repaired \(item.label) from \(place): rewrote \(files.joined(separator: ", "))"
+            return "repaired \(item.label) from \(place): \(files.summary)"
         }
         guard item.role == "active" else {
             throw PackCommandFailure("no bundle to restore it from (\(tried.joined(separator: "; "))); `scamflow pack install` its bundle again, or leave it: it is not in force")

@@ -51,7 +51,8 @@ import Testing
 
         let repair = try ws.run(["pack", "repair"])
         #expect(repair.status == 0, "\(repair.stderr)")
-        #expect(repair.stdout.contains("repaired demo-otp 1.1.0 (active) from its kept bundle: rewrote rules/r.yaml, rules/extra.yaml"), "\(repair.stdout)")
+        #expect(repair.stdout.contains("repaired demo-otp 1.1.0 (active) from its kept bundle: rewrote rules/r.yaml; removed rules/extra.yaml (not in the manifest)"),
+                "\(repair.stdout)")
         #expect(repair.stdout.contains("every installed pack is intact"))
         #expect(PackStore(root: ws.store).generation() != generation, "a running stream reloads the repaired version")
         #expect(try ws.run(["pack", "verify", "--installed"]).status == 0)
@@ -78,6 +79,27 @@ import Testing
         #expect(try scan(ws, "白鲸暗号").packs == ["demo-otp@1.1.0"])
         let repair = try ws.run(["pack", "repair"])
         #expect(repair.status == 0 && repair.stdout == "every installed pack is intact\n", "\(repair.stdout)\(repair.stderr)")
+    }
+
+    /// A deleted file is restored, not "rewrote": repair and install of the same bundle say
+    /// which files were missing and which were changed.
+    @Test func aMissingFileIsSaidRestoredAndAChangedOneRewritten() throws {
+        let ws = try twoVersions()
+        defer { ws.remove() }
+        let folder = ws.store + "/demo-otp/1.1.0/"
+        func damage() throws {
+            try FileManager.default.removeItem(atPath: folder + "rules/r.yaml")
+            try Data("name: demo-otp\n".utf8).write(to: URL(fileURLWithPath: folder + "pack.yaml"))
+        }
+        try damage()
+        #expect(try ws.run(["pack", "verify", "--installed"]).stdout.contains("rules/r.yaml is missing"))
+        let repair = try ws.run(["pack", "repair"])
+        #expect(repair.status == 0 && repair.stdout.contains("from its kept bundle: restored rules/r.yaml (missing); rewrote pack.yaml\n"),
+                "\(repair.stdout)\(repair.stderr)")
+        try damage()
+        let install = try ws.run(["pack", "install", ws.path("v2.sfpack")])
+        #expect(install.status == 0 && install.stdout.contains(": restored rules/r.yaml (missing); rewrote pack.yaml; in force again"),
+                "\(install.stdout)\(install.stderr)")
     }
 
     /// The report's case: `pack install` of the good bundle answered "already installed and in
