@@ -1,15 +1,16 @@
 import Foundation
 
 extension PackStore {
-    /// What `install` did.
+    /// What `install` did. `unpinned` is the version `pack rollback` had pinned, when the
+    /// install put another version in force and so lifted the pin.
     public enum InstallOutcome: Sendable, Equatable {
         /// The version is now active; `replaced` is the version it replaced, if any.
-        case installed(replaced: String?)
-        /// That exact bundle was already the active version, intact: nothing changed.
+        case installed(replaced: String?, unpinned: String? = nil)
+        /// That exact bundle was already the active version, intact: nothing changed (a pin stays).
         case alreadyActive
         /// The version was installed but damaged on disk: `files` were restored from the
         /// bundle. `replaced` is the version it replaced when it was not the active one.
-        case repaired(files: RestoredFiles, replaced: String?)
+        case repaired(files: RestoredFiles, replaced: String?, unpinned: String? = nil)
     }
 
     /// Installs a bundle: writes its files to a staging folder, runs `validate` on that folder
@@ -25,15 +26,19 @@ extension PackStore {
     ///
     /// - Parameter bytes: the bundle file as received, kept for `pack repair` (default: the
     ///   bundle encoded again).
+    ///
+    /// A pin (`pack rollback`) stays while the version it names stays in force: installing that
+    /// same bundle again, or repairing it, keeps it, so a later `pack update` still leaves the
+    /// rollback alone. Putting another version in force, the user's explicit choice, lifts it.
     public func install(_ bundle: PackBundle, bytes: [UInt8]? = nil, record: InstallRecord,
                         validate: (String) throws -> Void) throws -> InstallOutcome {
         let name = bundle.manifest.name, version = bundle.manifest.version
         return try withLock {
             let existing = self.version(name, version)
-            let active = link(name, "active")
+            let active = link(name, "active"), pinned = link(name, "pinned")
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: existing.path, isDirectory: &isDir), isDir.boolValue else {
-                return .installed(replaced: try installNew(bundle, bytes: bytes, record: record, validate: validate))
+                return .installed(replaced: try installNew(bundle, bytes: bytes, record: record, validate: validate), unpinned: pinned)
             }
             let intact = audit(existing).isEmpty
             let sameBuild = FileManager.default.contents(atPath: (existing.path as NSString).appendingPathComponent(PackBundle.manifestName))
@@ -65,7 +70,9 @@ extension PackStore {
                 throw StoreError(error.message + "; the files of \(name) \(version) were repaired, but it was not switched to", storeChanged: true)
             }
             prune(name)
-            return repaired.isEmpty ? .installed(replaced: active) : .repaired(files: repaired, replaced: active == version ? nil : active)
+            let unpinned = active == version ? nil : pinned
+            return repaired.isEmpty ? .installed(replaced: active, unpinned: unpinned)
+                : .repaired(files: repaired, replaced: active == version ? nil : active, unpinned: unpinned)
         }
     }
 
