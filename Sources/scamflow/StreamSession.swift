@@ -27,6 +27,9 @@ final class StreamSession: @unchecked Sendable {
     private var skippedReplay = 0
     private var otherPartitions = 0
     private let started = Date()
+    /// Installed packs set aside at load or at a reload, by label, in the order first seen:
+    /// their summary line, and whether they still are (a repair, or an install, then a reload).
+    private var setAside: [(label: String, summary: String, now: Bool)] = []
 
     // Input position, for recognising a replay of the same input after a restart.
     private var linesConsumed = 0
@@ -54,9 +57,10 @@ final class StreamSession: @unchecked Sendable {
     private var nextSnapshotNotBefore: UInt64 = 0
 
     init(processor: StreamProcessor, encoder: AlertEncoder, statePath: String?, flowsOnly: Bool, quiet: Bool,
-         partition: StreamPartition? = nil,
+         partition: StreamPartition? = nil, setAside: [QuarantinedPack] = [],
          latencyReport: Bool = false, reloadPacks: @escaping @Sendable () -> PackLoading.Loaded) {
         self.partition = partition
+        self.setAside = setAside.map { ($0.label, $0.summary, true) }
         latencies = latencyReport ? Array(repeating: 0, count: 100_001) : nil
         self.processor = processor
         self.encoder = encoder
@@ -313,12 +317,26 @@ final class StreamSession: @unchecked Sendable {
             return
         }
         processor.reload(ruleSet)
+        noteSetAside(loaded.quarantined)
         // A pack set aside is news for whoever reads the alerts, even when no line comes.
         PackLoading.warn(loaded)
         for pack in loaded.quarantined { console.out(bytes: encoder.encodeBytes(pack)) }
         if !loaded.quarantined.isEmpty { console.flush() }
         let names = ruleSet.packs.map(\.manifest.label).joined(separator: ", ")
         console.err("scamflow: reloaded packs (\(names)); \(processor.engine.activeAttempts) flow attempts kept\n")
+    }
+
+    /// Records the packs set aside by the latest load, for the summary; those set aside before
+    /// and not now are kept, marked as back in force.
+    private func noteSetAside(_ packs: [QuarantinedPack]) {
+        for i in setAside.indices { setAside[i].now = false }
+        for pack in packs {
+            if let i = setAside.firstIndex(where: { $0.label == pack.label }) {
+                setAside[i] = (pack.label, pack.summary, true)
+            } else {
+                setAside.append((pack.label, pack.summary, true))
+            }
+        }
     }
 
     /// The timer's checkpoint. A snapshot is skipped while the last one is recent compared with
@@ -356,6 +374,7 @@ final class StreamSession: @unchecked Sendable {
                         + (skippedReplay > 0 ? "  \(skippedReplay) lines skipped as already processed before the restart\n" : "")
                         + (repeatsWithheld > 0 ? "  \(n(repeatsWithheld, "alert")) not repeated: written before the restart\n" : "")
                         + (processor.setAside > 0 ? "  \(n(processor.setAside, "rule alert")) set aside by the model (--show-info writes them)\n" : "")
+                        + setAside.map { "  installed pack set aside (broken): \($0.summary)" + ($0.now ? "" : " (no longer after a reload)") + "\n" }.joined()
                         + (partition.map { "  partition \($0): \(n(otherPartitions, "record")) of other partitions left out\n" } ?? ""))
         }
         exit(0)
