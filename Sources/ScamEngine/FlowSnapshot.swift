@@ -54,17 +54,50 @@ extension FlowEngine {
         return FlowSnapshot(now: now, subjects: saved, evictions: evictions, lateSignals: lateSignals, alertsRaised: alertsRaised)
     }
 
-    /// Restores a snapshot; attempts of flows that no longer exist are dropped.
-    /// - Returns: how many attempts were dropped.
+    /// What `restore` left out, by cause: the two call for different words (a flow removed
+    /// with its pack is news; a loaded flow without the step an attempt reached means the
+    /// flow changed, or the state is not this engine's).
+    public struct RestoreDrops: Sendable, Equatable {
+        /// Attempts of flows that are not loaded.
+        public var flowsGone = 0
+        /// Attempts at a step beyond the steps their (loaded) flow has.
+        public var beyondSteps = 0
+    }
+
+    /// The first attempt of `snapshot` that the flows loaded now cannot hold (a flow they do
+    /// not define, a step beyond the flow's last), said with its subject and flow; nil when
+    /// every attempt fits. With the very packs the state was written with, such an attempt
+    /// cannot come from a run: the caller refuses the state. After the packs changed, it is
+    /// the flow that changed: `restore` drops the attempt.
+    public func attemptNotFitting(in snapshot: FlowSnapshot) -> FlowSnapshotDamage? {
+        let steps = Dictionary(flows.map { ($0.id, $0.steps.count) }, uniquingKeysWith: { a, _ in a })
+        for s in snapshot.subjects {
+            for a in s.attempts {
+                let at = "subject \(s.subject), \(a.flow)"
+                guard let count = steps[a.flow] else {
+                    return FlowSnapshotDamage(description: "\(at): an attempt of a flow none of the packs defines")
+                }
+                if a.reached > count {
+                    return FlowSnapshotDamage(description: "\(at): an attempt at step \(a.reached) of a flow of \(count) steps")
+                }
+            }
+        }
+        return nil
+    }
+
+    /// Restores a snapshot; attempts of flows that no longer exist, or at a step their flow no
+    /// longer has, are dropped.
+    /// - Returns: how many attempts were dropped, by cause.
     @discardableResult
-    public func restore(_ snapshot: FlowSnapshot) -> Int {
-        var dropped = 0
+    public func restore(_ snapshot: FlowSnapshot) -> RestoreDrops {
+        var dropped = RestoreDrops()
         let index = Dictionary(flows.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
         subjects = [:]
         for s in snapshot.subjects {
             var state = SubjectState(lastTime: s.lastTime, context: s.context)
             for a in s.attempts {
-                guard let f = index[a.flow], a.reached <= flows[f].steps.count else { dropped += 1; continue }
+                guard let f = index[a.flow] else { dropped.flowsGone += 1; continue }
+                guard a.reached <= flows[f].steps.count else { dropped.beyondSteps += 1; continue }
                 var attempt = Attempt(flow: f, id: a.id, reached: a.reached, start: a.start, last: a.last, lang: a.lang)
                 attempt.alerted = a.alerted
                 attempt.evidence = a.evidence
@@ -94,13 +127,15 @@ public struct FlowSnapshotDamage: Error, CustomStringConvertible, Sendable {
 extension FlowSnapshot {
     /// Checks what any run of the engine keeps true, whatever the packs: counts not negative,
     /// an attempt's step at least 1 and its alerted step not beyond it, its start not after its
-    /// last step, one value per counted time. Steps beyond a flow's current length are the
-    /// packs' business (`restore` drops those attempts, the flow has changed).
+    /// last step, one value per counted time. Steps beyond a flow's current length depend on
+    /// the packs: `attemptNotFitting(in:)` finds them, and the caller knows whether the packs
+    /// changed since (the flow did: `restore` drops the attempt) or not (the state is wrong).
     public func validate() throws(FlowSnapshotDamage) {
         guard (1...2).contains(version) else {
             throw FlowSnapshotDamage(description: "flow state version \(version) (this scamflow reads 1 and 2)")
         }
-        guard now >= 0, evictions >= 0, lateSignals >= 0, alertsRaised >= 0 else {
+        // `Int64.min` is the engine's time before its first event: a run that read no record.
+        guard now >= 0 || now == Int64.min, evictions >= 0, lateSignals >= 0, alertsRaised >= 0 else {
             throw FlowSnapshotDamage(description: "negative time or counter (now \(now), evictions \(evictions), late \(lateSignals), alerts \(alertsRaised))")
         }
         for s in subjects {

@@ -17,12 +17,13 @@ public enum FormatDetector {
 
     public static func detect(path: String, head: [UInt8], options: ReaderOptions) -> FormatDetection {
         let ext = fileExtension(path)
-        if ext == "jsonl" || ext == "ndjson" { return .format(.jsonl) }
-        if head.starts(with: Array("SQLite format 3\0".utf8)) { return .format(.imessage) }
-        if head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF]) {
-            return .unknown(reason: "UTF-16 text; convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8)",
-                            candidates: candidates(ext))
+        // Before the extension: a `.jsonl` file in UTF-16 is not JSON lines any reader can read,
+        // and no format forced with --input-format would read it either.
+        if let encoding = ForeignEncoding.detect(head) {
+            return .unknown(reason: "\(encoding.summary); convert it to UTF-8 first (iconv -f \(encoding.iconvName) -t UTF-8)", candidates: [])
         }
+        if ext == "jsonl" || ext == "ndjson" { return .format(.jsonl) }
+        if isSQLite(head) { return .format(.imessage) }
         if ["db", "sqlite", "sqlite3", "sqlitedb"].contains(ext) {
             return .unknown(reason: "no SQLite header: not a database, or an encrypted one (an encrypted iOS backup, SQLCipher) that must be decrypted first",
                             candidates: [.imessage])
@@ -117,6 +118,9 @@ public enum FormatDetector {
         }
         return out
     }
+
+    /// Whether `head` starts like an SQLite database (iMessage's chat.db, Android's mmssms.db).
+    public static func isSQLite(_ head: [UInt8]) -> Bool { head.starts(with: Array("SQLite format 3\0".utf8)) }
 
     /// NUL bytes, or many bytes that are not UTF-8, in the head.
     static func isBinary(_ head: [UInt8]) -> Bool {

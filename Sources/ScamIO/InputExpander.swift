@@ -33,7 +33,8 @@ public enum InputExpander {
                 guard fm.fileExists(atPath: path, isDirectory: &sub), !sub.boolValue else { continue }
                 if (relative as NSString).lastPathComponent.hasPrefix(".") { continue }
                 if extensions.contains((relative as NSString).pathExtension.lowercased()) {
-                    if options.format == nil, case .unknown(let reason, _) = detect(path, options: options) {
+                    let detection = detect(path, options: options)
+                    if options.format == nil, case .unknown(let reason, _) = detection.format, !detection.foreignEncoding {
                         issues.append(InputIssue(.unsupportedFile, at: SourcePosition(file: path, line: 0), "skipped: \(reason)",
                                                  hint: "pass the file by name, with --input-format, to read it anyway", skipped: false))
                     } else {
@@ -50,11 +51,13 @@ public enum InputExpander {
         return (files, issues)
     }
 
-    /// The format of a file found in a folder, from its head.
-    private static func detect(_ path: String, options: ReaderOptions) -> FormatDetection {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return .format(.text) }
+    /// The format of a file found in a folder, from its head, and whether it is text in another
+    /// encoding than UTF-8: such a file is an input in the wrong encoding, not a file of another
+    /// kind, so it is read and the reader reports it as an input issue with the conversion.
+    private static func detect(_ path: String, options: ReaderOptions) -> (format: FormatDetection, foreignEncoding: Bool) {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return (.format(.text), false) }
         defer { try? handle.close() }
-        let head = (try? handle.read(upToCount: FormatDetector.headSize)) ?? Data()
-        return FormatDetector.detect(path: path, head: [UInt8](head), options: options)
+        let head = [UInt8]((try? handle.read(upToCount: FormatDetector.headSize)) ?? Data())
+        return (FormatDetector.detect(path: path, head: head, options: options), ForeignEncoding.detect(head) != nil)
     }
 }

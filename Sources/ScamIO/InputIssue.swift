@@ -7,6 +7,7 @@ public struct InputIssue: Sendable, Error, CustomStringConvertible {
     public enum Kind: String, Sendable, CaseIterable {
         case unreadable = "unreadable file"
         case unknownFormat = "unknown format"
+        case notUTF8 = "not UTF-8 text"
         case malformedJSON = "malformed JSON"
         case malformedXML = "malformed XML"
         case malformedCSV = "malformed CSV"

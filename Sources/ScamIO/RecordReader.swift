@@ -49,6 +49,13 @@ public struct RecordReader {
             emit(context.issue(.unreadable, line: 0, String(cString: strerror(failure)), hint: "check the file and its permissions"))
             return
         }
+        // Whatever the format (given or detected), its reader takes UTF-8: UTF-16 read as UTF-8
+        // is an error on every line that never says why. The one binary format is exempt.
+        if options.format != .imessage, let encoding = ForeignEncoding.detect(head) {
+            bytesRead = source.bytesRead
+            emit(context.issue(.notUTF8, line: 0, encoding.problem(file: context.file), hint: encoding.fix(file: context.file)))
+            return
+        }
         let detection = options.format.map(FormatDetection.format) ?? FormatDetector.detect(path: path, head: head, options: options)
         guard case .format(let format) = detection else {
             if case .unknown(let reason, let candidates) = detection {

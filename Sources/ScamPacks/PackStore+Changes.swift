@@ -1,15 +1,16 @@
 import Foundation
 
 extension PackStore {
-    /// What `install` did.
+    /// What `install` did. `unpinned` is the version `pack rollback` had pinned, when the
+    /// install put another version in force and so lifted the pin.
     public enum InstallOutcome: Sendable, Equatable {
         /// The version is now active; `replaced` is the version it replaced, if any.
-        case installed(replaced: String?)
-        /// That exact bundle was already the active version, intact: nothing changed.
+        case installed(replaced: String?, unpinned: String? = nil)
+        /// That exact bundle was already the active version, intact: nothing changed (a pin stays).
         case alreadyActive
-        /// The version was installed but damaged on disk: `files` were rewritten from the
+        /// The version was installed but damaged on disk: `files` were restored from the
         /// bundle. `replaced` is the version it replaced when it was not the active one.
-        case repaired(files: [String], replaced: String?)
+        case repaired(files: RestoredFiles, replaced: String?, unpinned: String? = nil)
     }
 
     /// Installs a bundle: writes its files to a staging folder, runs `validate` on that folder
@@ -25,15 +26,19 @@ extension PackStore {
     ///
     /// - Parameter bytes: the bundle file as received, kept for `pack repair` (default: the
     ///   bundle encoded again).
+    ///
+    /// A pin (`pack rollback`) stays while the version it names stays in force: installing that
+    /// same bundle again, or repairing it, keeps it, so a later `pack update` still leaves the
+    /// rollback alone. Putting another version in force, the user's explicit choice, lifts it.
     public func install(_ bundle: PackBundle, bytes: [UInt8]? = nil, record: InstallRecord,
                         validate: (String) throws -> Void) throws -> InstallOutcome {
         let name = bundle.manifest.name, version = bundle.manifest.version
         return try withLock {
             let existing = self.version(name, version)
-            let active = link(name, "active")
+            let active = link(name, "active"), pinned = link(name, "pinned")
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: existing.path, isDirectory: &isDir), isDir.boolValue else {
-                return .installed(replaced: try installNew(bundle, bytes: bytes, record: record, validate: validate))
+                return .installed(replaced: try installNew(bundle, bytes: bytes, record: record, validate: validate), unpinned: pinned)
             }
             let intact = audit(existing).isEmpty
             let sameBuild = FileManager.default.contents(atPath: (existing.path as NSString).appendingPathComponent(PackBundle.manifestName))
@@ -48,7 +53,7 @@ extension PackStore {
             var change = try StoreSwitch(self)
             defer { change.discard() }
             if active != version { try change.activate(name, version, replacing: active) }
-            var repaired: [String] = []
+            var repaired = RestoredFiles()
             if intact {
                 // The same bundle kept as `previous`: check it again with today's packs.
                 try validate(existing.path)
@@ -65,14 +70,16 @@ extension PackStore {
                 throw StoreError(error.message + "; the files of \(name) \(version) were repaired, but it was not switched to", storeChanged: true)
             }
             prune(name)
-            return repaired.isEmpty ? .installed(replaced: active) : .repaired(files: repaired, replaced: active == version ? nil : active)
+            let unpinned = active == version ? nil : pinned
+            return repaired.isEmpty ? .installed(replaced: active, unpinned: unpinned)
+                : .repaired(files: repaired, replaced: active == version ? nil : active, unpinned: unpinned)
         }
     }
 
     /// Rewrites a damaged installed version from a bundle of that version, in place, without
-    /// switching any link (`pack repair` of a `previous` version). Returns the files rewritten.
+    /// switching any link (`pack repair` of a `previous` version). Returns what it restored.
     public func restore(_ bundle: PackBundle, bytes: [UInt8]? = nil, record: InstallRecord,
-                        validate: (String) throws -> Void) throws -> [String] {
+                        validate: (String) throws -> Void) throws -> RestoredFiles {
         let name = bundle.manifest.name, version = bundle.manifest.version
         return try withLock {
             let existing = self.version(name, version)
@@ -223,9 +230,9 @@ extension PackStore {
     /// Rewrites, from a staged copy of the bundle, the files of `version` that differ from it,
     /// each by an atomic rename (the manifest last), and deletes files the manifest does not
     /// list. A scan that starts meanwhile sees the damaged version (and sets it aside) or the
-    /// repaired one. Returns the files rewritten or deleted.
-    private func restore(_ version: Version, from staging: String) throws -> [String] {
-        var changed: [String] = []
+    /// repaired one. Returns the files written again or deleted, by what was wrong with each.
+    private func restore(_ version: Version, from staging: String) throws -> RestoredFiles {
+        var done = RestoredFiles()
         let staged = regularFiles(under: staging)
         let order = staged.filter { !PackStore.metadataFiles.contains($0) }
             + [PackBundle.signatureName, PackBundle.manifestName].filter(staged.contains)
@@ -233,10 +240,11 @@ extension PackStore {
             for relative in order {
                 let from = (staging as NSString).appendingPathComponent(relative)
                 let to = (version.path as NSString).appendingPathComponent(relative)
-                if FileManager.default.contents(atPath: to) == FileManager.default.contents(atPath: from) { continue }
+                let before = FileManager.default.contents(atPath: to)
+                if before == FileManager.default.contents(atPath: from) { continue }
                 try createDirectory((to as NSString).deletingLastPathComponent)
                 try rename(from, to)
-                changed.append(relative)
+                if before == nil { done.missing.append(relative) } else { done.changed.append(relative) }
             }
             // The record of the first install stays (its origin and time), unless it is gone.
             if version.record?.version != version.version {
@@ -245,14 +253,14 @@ extension PackStore {
             }
             for extra in regularFiles(under: version.path) where !staged.contains(extra) && extra != InstallRecord.fileName {
                 try FileManager.default.removeItem(atPath: (version.path as NSString).appendingPathComponent(extra))
-                changed.append(extra)
+                done.removed.append(extra)
             }
         } catch {
             throw StoreError("the repair of \(version.name) \(version.version) stopped half way (\(StoreError.reason(error))); "
                              + "it is still damaged and set aside at load: free space or fix permissions, then run `scamflow pack repair`",
-                             storeChanged: !changed.isEmpty)
+                             storeChanged: !done.isEmpty)
         }
-        return changed
+        return done
     }
 
     /// Keeps the bundle beside its version folder when it is not there yet (a version installed

@@ -169,7 +169,8 @@ public struct PackStore: Sendable {
 
     /// Everything wrong with an installed version against its manifest, each a short sentence:
     /// a missing or unreadable manifest, a manifest for another pack, each file missing or
-    /// changed, each file the manifest does not list. Empty when the version is intact.
+    /// changed. Empty when the version is intact. Files the manifest does not list are not
+    /// damage: loading reads only the files listed (`unlisted` names the others).
     public func audit(_ version: Version) -> [String] {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: version.path, isDirectory: &isDir), isDir.boolValue else {
@@ -190,11 +191,16 @@ public struct PackStore: Sendable {
                 problems.append("\(entry.path) does not match its manifest (\(data.count) bytes, the manifest says \(entry.size) and another SHA-256)")
             }
         }
-        let listed = Set(manifest.files.map(\.path) + PackStore.metadataFiles)
-        for extra in regularFiles(under: version.path) where !listed.contains(extra) {
-            problems.append("\(extra) is not in the manifest")
-        }
         return problems
+    }
+
+    /// The files of an installed version its manifest does not list (scamflow's own metadata
+    /// aside), relative to its folder: loading ignores them, so they are worth a word, not a
+    /// repair. Empty when the manifest cannot be read (`audit` says so).
+    public func unlisted(_ version: Version) -> [String] {
+        guard let manifest = version.manifest else { return [] }
+        let listed = Set(manifest.files.map(\.path) + PackStore.metadataFiles)
+        return regularFiles(under: version.path).filter { !listed.contains($0) }
     }
 
     /// Files of a version folder that are scamflow's, not the pack's.

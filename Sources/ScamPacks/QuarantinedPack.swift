@@ -69,6 +69,9 @@ public struct QuarantinedPack: Sendable, Hashable {
         }
     }
 
+    /// One line for a summary: `demo-otp 1.1.0 (SF110); demo-otp 1.0.0 (the previous version) is in force in its place`.
+    public var summary: String { "\(name) \(version) (\(reason.code.rawValue)); \(inPlace)" }
+
     /// What to do about it.
     public var advice: String {
         "Run `scamflow pack verify --installed` to see what is damaged, then `scamflow pack repair` "

@@ -188,8 +188,9 @@ struct PackVerify: ParsableCommand {
         abstract: "Check bundles (structure, every file's SHA-256, the signature, the engine version), or with --installed the store.",
         discussion: """
         Exit 0 when every bundle would be installed, 2 otherwise. With --installed: every installed version (active \
-        and previous) against its manifest (each file missing, changed or not listed), and whether its bundle is kept \
-        for `pack repair`; exit 0 when all are intact, 2 when one is damaged (it is set aside at load).
+        and previous) against its manifest (each file missing or changed), and whether its bundle is kept for \
+        `pack repair`; a file the manifest does not list is a warning (loading ignores it). Exit 0 when all are \
+        intact, 2 when one is damaged (it is set aside at load).
         """
     )
 

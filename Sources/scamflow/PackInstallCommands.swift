@@ -12,7 +12,9 @@ struct PackInstall: ParsableCommand {
         Each bundle is checked (structure, SHA-256 of every file, signature against the trust store, engine \
         version), unpacked to a staging folder, linted, compiled with the packs in force and run against its own \
         examples and sequence fixtures, then renamed into place; the version it replaces is kept for \
-        `pack rollback`. Anything that fails leaves the store as it was. Exit 0 when every pack was installed, 2 otherwise.
+        `pack rollback`. Anything that fails leaves the store as it was. Putting another version in force lifts the pin \
+        of `pack rollback`, if any (an explicit choice of version); installing the pinned version's bundle again, \
+        intact or as a repair, keeps it. Exit 0 when every pack was installed, 2 otherwise.
         """
     )
 
@@ -80,20 +82,26 @@ struct PackInstall: ParsableCommand {
         case .unsigned: signed = "NOT SIGNED (allowed by --allow-unsigned)"
         default: signed = "\(result.verdict.summary) (allowed by --allow-unsigned)"
         }
+        // Whether a pin of `pack rollback` still holds the pack, or was lifted by this install.
+        let stillPinned = installer.store.entry(m.name)?.pinned == m.version
+            ? "; still pinned: `scamflow pack update` leaves it until `scamflow pack unpin \(m.name)`" : ""
+        func lifted(_ unpinned: String?) -> String {
+            unpinned.map { "; the pin on \(m.name) \($0) is lifted: `scamflow pack update` may move it again" } ?? ""
+        }
         switch result.outcome {
         case .alreadyActive:
-            console.out("\(m.name) \(m.version) is already installed, intact and in force\n")
-        case .repaired(let files, let replaced):
-            var line = "repaired \(m.name) \(m.version) from \(origin), \(signed): rewrote \(files.joined(separator: ", ")), which did not match the bundle"
+            console.out("\(m.name) \(m.version) is already installed, intact and in force\(stillPinned)\n")
+        case .repaired(let files, let replaced, let unpinned):
+            var line = "repaired \(m.name) \(m.version) from \(origin), \(signed): \(files.summary)"
             line += replaced.map { "; in force again in place of \($0)" } ?? "; in force again"
-            console.out(line + "\n")
-        case .installed(let replaced):
+            console.out(line + lifted(unpinned) + stillPinned + "\n")
+        case .installed(let replaced, let unpinned):
             var line = "installed \(m.name) \(m.version) from \(origin), \(signed)"
             if let replaced { line += "; \(replaced) kept for `scamflow pack rollback \(m.name)`" }
             if let builtin = BuiltinPacks.load().compactMap(\.pack).first(where: { $0.manifest.name == m.name }) {
                 line += "; overrides the built-in \(m.name) \(builtin.manifest.version)"
             }
-            console.out(line + "\n")
+            console.out(line + lifted(unpinned) + "\n")
         }
         console.flush()
     }
@@ -119,7 +127,7 @@ struct PackUpdate: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Say what would be installed; change nothing.")
     var dryRun = false
 
-    @Flag(name: .customLong("force"), help: "Also update packs pinned by `pack rollback` (installing a version lifts the pin).")
+    @Flag(name: .customLong("force"), help: "Also update packs pinned by `pack rollback` (putting another version in force lifts the pin).")
     var force = false
 
     @OptionGroup var trust: TrustOptions

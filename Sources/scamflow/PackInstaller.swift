@@ -75,8 +75,8 @@ struct PackInstaller {
     }
 
     /// Rewrites an installed version, damaged on disk, from its bundle's bytes, checked as an
-    /// install is (steps 1-4), without changing which version is in force. Returns the files rewritten.
-    func restore(_ bytes: [UInt8], origin: String) throws -> [String] {
+    /// install is (steps 1-4), without changing which version is in force. Returns what it restored.
+    func restore(_ bytes: [UInt8], origin: String) throws -> RestoredFiles {
         let (bundle, verdict) = try open(bytes, origin: origin)
         return try store.restore(bundle, bytes: bytes, record: record(bundle, bytes, verdict, origin)) { folder in
             _ = try validate(folder: folder, bundle: bundle)

@@ -40,6 +40,7 @@ extension PackVerify {
                 damaged += problems.isEmpty ? 0 : 1
                 console.out((problems.isEmpty ? "ok    " : "FAIL  ") + item.label + "\n")
                 for problem in problems { console.out("        \(problem)\n") }
+                for file in store.unlisted(item.version) { console.out("        warning: \(file) is not in the manifest; ignored at load\n") }
                 if let note = PackRepair.bundleNote(item.version) { console.out("        \(note)\n") }
             }
         }
@@ -116,7 +117,7 @@ struct PackRepair: ParsableCommand {
             let allowedAtInstall = sameBundle && (version.record?.trust ?? "trusted") != "trusted"
             let installer = PackInstaller(store: store, trust: trust, allowUnsigned: allowedAtInstall || self.trust.allowUnsigned)
             let files = try installer.restore(bytes, origin: version.record?.origin ?? origin)
-            return "repaired \(item.label) from \(place): rewrote \(files.joined(separator: ", "))"
+            return "repaired \(item.label) from \(place): \(files.summary)"
         }
         guard item.role == "active" else {
             throw PackCommandFailure("no bundle to restore it from (\(tried.joined(separator: "; "))); `scamflow pack install` its bundle again, or leave it: it is not in force")

@@ -120,7 +120,7 @@ struct ScanCommand: ParsableCommand {
         var summary = ScanSummary()
         // Before any alert: whoever reads the alerts learns first that a pack is not in force.
         for pack in loaded.quarantined { console.out(encoder.encode(pack)) }
-        summary.packsSetAside = loaded.quarantined.map { "\($0.name) \($0.version) (\($0.reason.code.rawValue)); \($0.inPlace)" }
+        summary.packsSetAside = loaded.quarantined.map(\.summary)
         let scan = MessageScan(ruleSet: ruleSet, minScore: minScore)
         scan.assessor.keepsInfo = showInfo
         var reportedFailures = 0

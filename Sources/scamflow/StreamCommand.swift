@@ -127,7 +127,7 @@ struct StreamCommand: ParsableCommand {
         let session = StreamSession(
             processor: processor,
             encoder: encoder,
-            statePath: state, flowsOnly: flowsOnly, quiet: quiet, partition: partition.flatMap(StreamPartition.init),
+            statePath: state, flowsOnly: flowsOnly, quiet: quiet, partition: partition.flatMap(StreamPartition.init), setAside: loaded.quarantined,
             latencyReport: latencyReport,
             reloadPacks: { [noBuiltin, packDirectories, store, strict = packChecks.strict] in
                 running.reload { PackLoading.load(builtin: !noBuiltin, directories: packDirectories, store: store, strictPacks: strict, running: $0) }
@@ -153,7 +153,7 @@ struct StreamCommand: ParsableCommand {
         while let line = lines.next() {
             session.handle(line)
         }
-        session.terminate()
+        session.terminate(endOfInput: true)
     }
 }
 

@@ -27,6 +27,9 @@ final class StreamSession: @unchecked Sendable {
     private var skippedReplay = 0
     private var otherPartitions = 0
     private let started = Date()
+    /// Installed packs set aside at load or at a reload, by label, in the order first seen:
+    /// their summary line, and whether they still are (a repair, or an install, then a reload).
+    private var setAside: [(label: String, summary: String, now: Bool)] = []
 
     // Input position, for recognising a replay of the same input after a restart.
     private var linesConsumed = 0
@@ -54,9 +57,10 @@ final class StreamSession: @unchecked Sendable {
     private var nextSnapshotNotBefore: UInt64 = 0
 
     init(processor: StreamProcessor, encoder: AlertEncoder, statePath: String?, flowsOnly: Bool, quiet: Bool,
-         partition: StreamPartition? = nil,
+         partition: StreamPartition? = nil, setAside: [QuarantinedPack] = [],
          latencyReport: Bool = false, reloadPacks: @escaping @Sendable () -> PackLoading.Loaded) {
         self.partition = partition
+        self.setAside = setAside.map { ($0.label, $0.summary, true) }
         latencies = latencyReport ? Array(repeating: 0, count: 100_001) : nil
         self.processor = processor
         self.encoder = encoder
@@ -128,10 +132,17 @@ final class StreamSession: @unchecked Sendable {
                              + ", this run is " + (partition.map { "--partition \($0)" } ?? "without --partition")
                              + "; give each partition its own --state file")
         }
+        // An attempt of a flow not loaded, or at a step its flow does not have: after a pack
+        // update the flow may be gone or have lost steps (the attempt is dropped below); with
+        // the very packs the state was written with, no run can have produced it.
+        let packs = processor.ruleSet.packs.map(\.manifest.label).sorted()
+        if checkpoint.packs == packs, let damage = processor.engine.attemptNotFitting(in: checkpoint.flows) {
+            throw StateError("the file is damaged or another stream's: \(damage), yet it was written with the packs in force now; "
+                             + "move it away or pass another --state to start afresh")
+        }
         let dropped = processor.engine.restore(checkpoint.flows)
         resumeFrom = checkpoint.input
         (alreadyWritten, alreadyWrittenUntil) = StreamJournal.read(journal!.path)
-        let packs = processor.ruleSet.packs.map(\.manifest.label).sorted()
         if let before = checkpoint.packs, before != packs {
             let gone = Set(before).subtracting(packs).sorted(), new = Set(packs).subtracting(before).sorted()
             console.err("scamflow: the state was written with other packs (" + (gone.isEmpty ? "" : "then: \(gone.joined(separator: ", "))")
@@ -139,8 +150,13 @@ final class StreamSession: @unchecked Sendable {
                         + "); flows that still exist continue from it\n")
         }
         let attempts = processor.engine.activeAttempts
-        console.err("scamflow: resumed \(attempts) flow attempt\(attempts == 1 ? "" : "s") of \(processor.engine.trackedSubjects) subject\(processor.engine.trackedSubjects == 1 ? "" : "s") from \(statePath)"
-                    + (dropped > 0 ? " (\(dropped) of flows no longer loaded dropped)" : "") + "\n")
+        var drops: [String] = []
+        if dropped.flowsGone > 0 { drops.append("\(n(dropped.flowsGone, "attempt")) of flows no longer loaded dropped") }
+        if dropped.beyondSteps > 0 {
+            drops.append("\(n(dropped.beyondSteps, "attempt")) at a step their flow no longer has dropped: the flow changed with the packs")
+        }
+        console.err("scamflow: resumed \(n(attempts, "flow attempt")) of \(n(processor.engine.trackedSubjects, "subject")) from \(statePath)"
+                    + (drops.isEmpty ? "" : " (\(drops.joined(separator: "; ")))") + "\n")
     }
 
     func handle(_ line: LineReader.Line) {
@@ -303,12 +319,26 @@ final class StreamSession: @unchecked Sendable {
             return
         }
         processor.reload(ruleSet)
+        noteSetAside(loaded.quarantined)
         // A pack set aside is news for whoever reads the alerts, even when no line comes.
         PackLoading.warn(loaded)
         for pack in loaded.quarantined { console.out(bytes: encoder.encodeBytes(pack)) }
         if !loaded.quarantined.isEmpty { console.flush() }
         let names = ruleSet.packs.map(\.manifest.label).joined(separator: ", ")
         console.err("scamflow: reloaded packs (\(names)); \(processor.engine.activeAttempts) flow attempts kept\n")
+    }
+
+    /// Records the packs set aside by the latest load, for the summary; those set aside before
+    /// and not now are kept, marked as back in force.
+    private func noteSetAside(_ packs: [QuarantinedPack]) {
+        for i in setAside.indices { setAside[i].now = false }
+        for pack in packs {
+            if let i = setAside.firstIndex(where: { $0.label == pack.label }) {
+                setAside[i] = (pack.label, pack.summary, true)
+            } else {
+                setAside.append((pack.label, pack.summary, true))
+            }
+        }
     }
 
     /// The timer's checkpoint. A snapshot is skipped while the last one is recent compared with
@@ -325,24 +355,35 @@ final class StreamSession: @unchecked Sendable {
         flushThenCheckpoint()
     }
 
-    /// Finishes: flush, checkpoint, summary, exit 0. Called at end of input and on SIGINT/SIGTERM.
-    func terminate() -> Never {
+    /// Finishes: flush, checkpoint, summary, exit 0. Called at end of input (`endOfInput`) and
+    /// on SIGINT/SIGTERM.
+    func terminate(endOfInput: Bool = false) -> Never {
         lock.lock()
         flushThenCheckpoint()
+        // Input that matched the checkpoint's first line but ended before the line it had
+        // reached: every line was skipped as already processed, most likely wrongly.
+        if endOfInput, replaying, let resumeFrom {
+            console.err("scamflow: warning: the input ended at line \(linesConsumed) but the state had consumed \(n(resumeFrom.lines, "line")): "
+                        + "it is probably not the same input, and its lines were skipped as already processed; "
+                        + "to read it as new input, start without --state or with a fresh state file\n")
+        }
         if let latencies { console.err(latencyText(latencies)) }
         if !quiet {
             let seconds = Date().timeIntervalSince(started)
-            func n(_ count: Int, _ word: String) -> String { "\(count) \(word)\(count == 1 ? "" : "s")" }
             console.err("scamflow: stream: \(n(processor.records, "record")), \(n(alerts, "alert")), \(n(badLines, "bad line")), "
                         + "\(n(late, "late signal")), \(n(processor.engine.evictions, "eviction")), "
                         + "\(n(processor.engine.trackedSubjects, "subject")) tracked, " + String(format: "%.1f s\n", seconds)
                         + (skippedReplay > 0 ? "  \(skippedReplay) lines skipped as already processed before the restart\n" : "")
                         + (repeatsWithheld > 0 ? "  \(n(repeatsWithheld, "alert")) not repeated: written before the restart\n" : "")
                         + (processor.setAside > 0 ? "  \(n(processor.setAside, "rule alert")) set aside by the model (--show-info writes them)\n" : "")
+                        + setAside.map { "  installed pack set aside (broken): \($0.summary)" + ($0.now ? "" : " (no longer after a reload)") + "\n" }.joined()
                         + (partition.map { "  partition \($0): \(n(otherPartitions, "record")) of other partitions left out\n" } ?? ""))
         }
         exit(0)
     }
+
+    /// `1 alert`, `2 alerts`: a count and its word, for messages and the summary.
+    private func n(_ count: Int, _ word: String) -> String { "\(count) \(word)\(count == 1 ? "" : "s")" }
 
     /// Percentiles of the per-line latency, throughput, and resident memory per tracked subject.
     private func latencyText(_ histogram: [Int]) -> String {

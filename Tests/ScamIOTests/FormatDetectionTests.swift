@@ -64,6 +64,35 @@ import Testing
         #expect(reason.contains("UTF-16"))
     }
 
+    /// UTF-16 and UTF-32 are named whatever the extension (a `.jsonl` in UTF-16 was taken for
+    /// JSON lines, every line "malformed JSON at byte 0"), with or without a byte-order mark;
+    /// UTF-8 text and binary data are neither.
+    @Test func foreignEncodingsAreNamedBeforeTheExtension() {
+        func utf16(_ text: String, littleEndian: Bool) -> [UInt8] {
+            text.utf16.flatMap { littleEndian ? [UInt8($0 & 0xFF), UInt8($0 >> 8)] : [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
+        }
+        let line = "{\"text\":\"我是公安局的，你涉嫌洗钱，请把钱转到安全账户，不要告诉任何人\"}\n"
+        let cases: [([UInt8], String?, String?)] = [
+            ([0xFF, 0xFE] + utf16(line, littleEndian: true), "UTF-16LE", "byte-order mark FF FE"),
+            ([0xFE, 0xFF] + utf16(line, littleEndian: false), "UTF-16BE", "byte-order mark FE FF"),
+            ([0xFF, 0xFE, 0x00, 0x00, 0x7B, 0x00, 0x00, 0x00], "UTF-32LE", "byte-order mark FF FE 00 00"),
+            (utf16(line, littleEndian: true), "UTF-16LE", "no byte-order mark"),
+            (utf16(line + line, littleEndian: false), "UTF-16BE", "no byte-order mark"),
+            (Array(line.utf8), nil, nil),
+            ([0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x01, 0x00] + Array(repeating: 0, count: 100), nil, nil),
+        ]
+        for (head, name, evidence) in cases {
+            let found = ForeignEncoding.detect(head)
+            #expect(found?.name == name && (evidence.map { found?.evidence.hasPrefix($0) == true } ?? true), "\(head.prefix(8)): \(String(describing: found))")
+            guard let name else { continue }
+            guard case .unknown(let reason, let candidates) = FormatDetector.detect(path: "a.jsonl", head: head, options: ReaderOptions()) else {
+                Issue.record("\(name) in a .jsonl file detected as a format")
+                continue
+            }
+            #expect(reason.hasPrefix("\(name) text") && reason.contains("iconv -f") && candidates.isEmpty, "\(reason)")
+        }
+    }
+
     @Test func lineFormatsAsBefore() {
         #expect(FormatDetector.detect(path: "a.txt", head: Array("{\"text\":\"x\"}\n".utf8), options: ReaderOptions()) == .format(.jsonl))
         #expect(FormatDetector.detect(path: "a.json", head: Array("{\"text\":\"broken\"\n{\"text\":\"x\"}\n".utf8), options: ReaderOptions()) == .format(.jsonl),

@@ -57,6 +57,10 @@ import Testing
         let stream = try ws.run(["stream", "-q"], stdin: Data(#"{"subject":"a","text":"蓝鲸暗号"}"#.utf8 + [0x0A]))
         #expect(stream.status == 0, "a stream ends 0: its status is read after a stop, where anything else reads as a crash")
         #expect(try alerts(stream.stdout).map { $0["pack"] as? String } == ["demo-otp@1.1.0", "demo-otp@1.0.0"])
+        let summary = try ws.run(["stream"], stdin: Data())
+        #expect(summary.stderr.contains("scamflow: stream: 0 records")
+                && summary.stderr.contains("\n  installed pack set aside (broken): demo-otp 1.1.0 (SF110); demo-otp 1.0.0 (the previous version) is in force in its place\n"),
+                "the stream's summary names it as scan's does: \(summary.stderr)")
 
         // --strict-packs keeps the old refusal.
         let strict = try scan(ws, "今天天气不错", ["--strict-packs"])

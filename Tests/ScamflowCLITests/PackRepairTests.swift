@@ -51,13 +51,55 @@ import Testing
 
         let repair = try ws.run(["pack", "repair"])
         #expect(repair.status == 0, "\(repair.stderr)")
-        #expect(repair.stdout.contains("repaired demo-otp 1.1.0 (active) from its kept bundle: rewrote rules/r.yaml, rules/extra.yaml"), "\(repair.stdout)")
+        #expect(repair.stdout.contains("repaired demo-otp 1.1.0 (active) from its kept bundle: rewrote rules/r.yaml; removed rules/extra.yaml (not in the manifest)"),
+                "\(repair.stdout)")
         #expect(repair.stdout.contains("every installed pack is intact"))
         #expect(PackStore(root: ws.store).generation() != generation, "a running stream reloads the repaired version")
         #expect(try ws.run(["pack", "verify", "--installed"]).status == 0)
         let after = try scan(ws, "白鲸暗号")
         #expect(after.status == 1 && after.packs == ["demo-otp@1.1.0"] && !after.broken, "\(after)")
         #expect(try ws.run(["pack", "repair"]).stdout == "every installed pack is intact\n")
+    }
+
+    /// A file the manifest does not list is never loaded (loading reads the listed files only),
+    /// so it is a warning, not damage: verify exits 0 and says so, the pack is not set aside,
+    /// and repair has nothing to do. It used to count as damage, "set aside at load".
+    @Test func aFileNotInTheManifestIsAWarningNotDamage() throws {
+        let ws = try twoVersions()
+        defer { ws.remove() }
+        try Data("- {id: demo-otp.stray, title: x, signal: request.sms_code, match: '灰鲸暗号', score: 100}\n".utf8)
+            .write(to: URL(fileURLWithPath: ws.store + "/demo-otp/1.1.0/rules/extra.yaml"))
+        let verify = try ws.run(["pack", "verify", "--installed"])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        #expect(verify.stdout.contains("ok    demo-otp 1.1.0 (active)\n        warning: rules/extra.yaml is not in the manifest; ignored at load"),
+                "\(verify.stdout)")
+        #expect(!verify.stderr.contains("damaged"), "\(verify.stderr)")
+        let stray = try scan(ws, "灰鲸暗号")
+        #expect(stray.status == 0 && stray.packs.isEmpty && !stray.broken, "the file is not loaded, the pack is not set aside: \(stray)")
+        #expect(try scan(ws, "白鲸暗号").packs == ["demo-otp@1.1.0"])
+        let repair = try ws.run(["pack", "repair"])
+        #expect(repair.status == 0 && repair.stdout == "every installed pack is intact\n", "\(repair.stdout)\(repair.stderr)")
+    }
+
+    /// A deleted file is restored, not "rewrote": repair and install of the same bundle say
+    /// which files were missing and which were changed.
+    @Test func aMissingFileIsSaidRestoredAndAChangedOneRewritten() throws {
+        let ws = try twoVersions()
+        defer { ws.remove() }
+        let folder = ws.store + "/demo-otp/1.1.0/"
+        func damage() throws {
+            try FileManager.default.removeItem(atPath: folder + "rules/r.yaml")
+            try Data("name: demo-otp\n".utf8).write(to: URL(fileURLWithPath: folder + "pack.yaml"))
+        }
+        try damage()
+        #expect(try ws.run(["pack", "verify", "--installed"]).stdout.contains("rules/r.yaml is missing"))
+        let repair = try ws.run(["pack", "repair"])
+        #expect(repair.status == 0 && repair.stdout.contains("from its kept bundle: restored rules/r.yaml (missing); rewrote pack.yaml\n"),
+                "\(repair.stdout)\(repair.stderr)")
+        try damage()
+        let install = try ws.run(["pack", "install", ws.path("v2.sfpack")])
+        #expect(install.status == 0 && install.stdout.contains(": restored rules/r.yaml (missing); rewrote pack.yaml; in force again"),
+                "\(install.stdout)\(install.stderr)")
     }
 
     /// The report's case: `pack install` of the good bundle answered "already installed and in

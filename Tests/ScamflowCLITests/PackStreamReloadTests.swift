@@ -150,5 +150,8 @@ import Testing
         #expect(stream.packs(atLine: afterRollback).isEmpty)
 
         #expect(stream.stop() == 0)
+        // The summary names the version set aside at the reload, no longer so since.
+        #expect(stream.stderr.contains("installed pack set aside (broken): demo-otp 1.0.0 (SF110); demo-otp 1.0.0, already running, "
+                                       + "stays in force in its place (no longer after a reload)"), "\(stream.stderr)")
     }
 }

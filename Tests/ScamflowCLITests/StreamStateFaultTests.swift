@@ -122,6 +122,62 @@ import Testing
         #expect(try Data(contentsOf: state) == Data(content.utf8), "a refused state is left as it was")
     }
 
+    /// A run that read no record (no input yet, or only lines that are not records) writes the
+    /// engine's time before any event; the next run resumes from it (it was refused as a
+    /// "negative time", so a supervisor restarting the stream got exit 2 for ever).
+    @Test func aStateOfARunWithoutRecordsResumes() throws {
+        let dir = try folder("empty")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let state = dir.appendingPathComponent("state.json").path
+        for input in ["", "not json\n", ""] {
+            let r = try CLIRunner.run(["stream", "-q", "--state", state], in: CLIRunner.packageRoot, stdin: Data(input.utf8))
+            #expect(r.status == 0, "after input \(input.debugDescription): \(r.stderr)")
+        }
+    }
+
+    /// Attempts the loaded flows cannot hold (a flow no pack defines, a step beyond the flow's
+    /// last). Written with the packs in force now, no run made them: the state is refused like
+    /// any other damage, saying which attempt. Written with other packs, the flows changed:
+    /// the attempts are dropped and the reason said for each kind (a step beyond a loaded
+    /// flow was once reported as a flow "no longer loaded").
+    @Test func attemptsTheFlowsCannotHoldAreRefusedUnlessThePacksChanged() throws {
+        let dir = try folder("steps")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let state = dir.appendingPathComponent("state.json")
+        #expect(try CLIRunner.run(["stream", "-q", "--state", state.path], in: CLIRunner.packageRoot, stdin: Data()).status == 0)
+        let written = try JSONSerialization.jsonObject(with: Data(contentsOf: state)) as! [String: Any]
+        let packsNow = try #require(written["packs"] as? [String])
+        func attempt(_ flow: String, step: Int) -> [String: Any] {
+            ["flow": flow, "id": "a-\(flow)", "reached": step, "start": 0, "last": 5, "lang": "zh", "alerted": 2, "evidence": [], "countTimes": []]
+        }
+        let beyond = attempt("flow.close-password-free", step: 9), gone = attempt("flow.no-such-flow", step: 2)
+        func resume(packs: [String], _ attempts: [[String: Any]]) throws -> (status: Int32, stderr: String, unchanged: Bool) {
+            var content = written
+            content["packs"] = packs
+            content["flows"] = ["version": 2, "now": 5, "evictions": 0, "lateSignals": 0, "alertsRaised": 0,
+                                "subjects": [["subject": "u", "lastTime": 5, "attempts": attempts]]]
+            let bytes = try JSONSerialization.data(withJSONObject: content)
+            try bytes.write(to: state)
+            let r = try CLIRunner.run(["stream", "--state", state.path], in: CLIRunner.packageRoot, stdin: Data("{\"text\":\"hi\"}\n".utf8))
+            return (r.status, r.stderr, try Data(contentsOf: state) == bytes)
+        }
+
+        let same = try resume(packs: packsNow, [beyond])
+        #expect(same.status == 2 && same.unchanged, "\(same.stderr)")
+        #expect(same.stderr.contains("cannot resume from \(state.path): the file is damaged or another stream's: "
+                                     + "subject u, flow.close-password-free: an attempt at step 9 of a flow of 4 steps")
+                && same.stderr.contains("move it away") && !same.stderr.contains("no longer loaded"), "\(same.stderr)")
+        let sameGone = try resume(packs: packsNow, [gone])
+        #expect(sameGone.status == 2 && sameGone.stderr.contains("subject u, flow.no-such-flow: an attempt of a flow none of the packs defines"),
+                "\(sameGone.stderr)")
+
+        let older = packsNow.map { $0.hasPrefix("zh-payment-scams@") ? "zh-payment-scams@0.9.0" : $0 }
+        let changed = try resume(packs: older, [beyond, gone])
+        #expect(changed.status == 0, "\(changed.stderr)")
+        #expect(changed.stderr.contains("resumed 0 flow attempts of 0 subjects from \(state.path) (1 attempt of flows no longer loaded dropped; "
+                                        + "1 attempt at a step their flow no longer has dropped: the flow changed with the packs)"), "\(changed.stderr)")
+    }
+
     @Test func aFolderAsStateIsNamed() throws {
         let dir = try folder("dirstate")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -151,6 +207,28 @@ import Testing
         let packs = try CLIRunner.run(["stream", "-q", "--state", state, "--packs", pack.path], in: CLIRunner.packageRoot, stdin: Data())
         #expect(packs.status == 0)
         #expect(packs.stderr.contains("the state was written with other packs (now: extra-test@1.0.0)"), "\(packs.stderr)")
+    }
+
+    /// Input that starts like the checkpoint's but ends before the line it had reached: every
+    /// line was skipped as already processed, so the end says it is probably another input
+    /// (it used to pass in silence). A whole replay, or no input at all, says nothing of it.
+    @Test func aReplayShorterThanTheCheckpointIsSaidAtTheEnd() throws {
+        let dir = try folder("short")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let state = dir.appendingPathComponent("state.json").path
+        let lines = try String(contentsOf: CLIRunner.packageRoot.appendingPathComponent("Corpus/events/scam-close-password-free.jsonl"), encoding: .utf8)
+            .split(separator: "\n").map { $0 + "\n" }
+        #expect(lines.count >= 4)
+        let whole = Data(lines.joined().utf8)
+        #expect(try CLIRunner.run(["stream", "-q", "--state", state], in: CLIRunner.packageRoot, stdin: whole).status == 0)
+        let warning = "the input ended at line 2 but the state had consumed \(lines.count) lines: it is probably not the same input"
+        let short = try CLIRunner.run(["stream", "-q", "--state", state], in: CLIRunner.packageRoot, stdin: Data(lines.prefix(2).joined().utf8))
+        #expect(short.status == 0)
+        #expect(short.stderr.contains(warning) && short.stderr.contains("start without --state or with a fresh state file"), "\(short.stderr)")
+        for input in [whole, Data()] {
+            let r = try CLIRunner.run(["stream", "-q", "--state", state], in: CLIRunner.packageRoot, stdin: input)
+            #expect(r.status == 0 && !r.stderr.contains("the input ended at line"), "\(r.stderr)")
+        }
     }
 
     @Test func temporariesOfAKilledRunAreRemovedAtStart() throws {

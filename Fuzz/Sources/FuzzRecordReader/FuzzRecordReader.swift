@@ -175,9 +175,15 @@ private func fuzzRecordReader(_ bytes: [UInt8], refs: [RefLine], format: InputFo
     reader.read { outputs.append($0); return true }
     precondition(reader.bytesRead == bytes.count, "bytesRead \(reader.bytesRead) of \(bytes.count)")
     // Detection may find no format (one unknown-format issue) or an export format, whose
-    // readers FuzzReaders checks; the line invariants below are for the line formats.
+    // readers FuzzReaders checks; the line invariants below are for the line formats. Text in
+    // UTF-16 or UTF-32 is read by no format, even a forced one (one not-UTF-8 issue).
     guard let used = reader.format else {
-        precondition(format == nil && outputs.count == 1, "no format but \(outputs.count) outputs")
+        precondition(outputs.count == 1, "no format but \(outputs.count) outputs")
+        if case .issue(let issue) = outputs[0], issue.kind == .notUTF8 {
+            precondition(ForeignEncoding.detect(bytes) != nil, "not UTF-8 but no foreign encoding: \(issue)")
+        } else {
+            precondition(format == nil, "a forced format read nothing")
+        }
         return
     }
     if let format { precondition(used == format) }
