@@ -137,7 +137,11 @@ import Testing
         // The scam call goes on after the reload: the flow remembers its pretext step.
         for l in scam.dropFirst(4) { stream.send(l) }
         #expect(stream.wait {
-            stream.alerts.contains { $0["id"] as? String == "flow.close-password-free" && $0["step"] as? Int == 2 && ($0["steps"] as? [String])?.first == "pretext" }
+            stream.alerts.contains { alert in
+                // On its own, or folded into the message alert of the same record (one scam, one alert).
+                (alert["id"] as? String == "flow.close-password-free" && alert["step"] as? Int == 2 && (alert["steps"] as? [String])?.first == "pretext")
+                    || ((alert["related"] as? [[String: Any]]) ?? []).contains { $0["id"] as? String == "flow.close-password-free" && $0["step"] as? Int == 2 }
+            }
         }, "the flow attempt started before the reload advanced after it")
 
         // Rollback: picked up too.

@@ -72,7 +72,7 @@ import Testing
         // Ids hash the file name too: compared without them.
         func shown(_ stdout: String, _ file: String) -> String {
             stdout.replacingOccurrences(of: file, with: "FILE")
-                .replacingOccurrences(of: #""(alert|attempt)_id":"[0-9a-f]+","#, with: "", options: .regularExpression)
+                .replacingOccurrences(of: #""(alert|attempt)_id":"[0-9a-f]+",?"#, with: "", options: .regularExpression)
         }
         #expect(!plain.stdout.isEmpty && shown(odd.stdout, "in.jsonl") == shown(plain.stdout, "lf.jsonl"))
     }
