@@ -5,14 +5,16 @@ import ScamPacks
 ///
 /// Each flow is a chain of steps; a node lists the signals that satisfy the step, an edge
 /// carries the step's `within` and the values captured so far (`$pay_city`); steps from
-/// `alert_from` on show the severity they raise.
+/// `alert_from` on show the severity they raise; a step's `where` conditions (and `where_any`
+/// alternatives) follow its signals, in the words of `flows --explain`.
 public enum FlowGraph {
-    public static func mermaid(_ flows: [CompiledFlow]) -> String {
+    public static func mermaid(_ flows: [CompiledFlow], values: ValueMap = ValueMap()) -> String {
         var s = "flowchart LR\n"
         for (f, flow) in flows.enumerated() {
             s += "  subgraph F\(f)[\"\(escape(flow.id)): \(escape(flow.title)) (maxspan \(DurationText.format(flow.maxspan)))\"]\n"
             for (i, step) in flow.steps.enumerated() {
-                s += "    F\(f)S\(i)[\"\(i + 1). \(escape(step.name))<br/>\(escape(label(step)))\(alertNote(flow, i, html: true))\"]\n"
+                let conditions = where_(step, values).map { "<br/><i>" + escape($0) + "</i>" }.joined()
+                s += "    F\(f)S\(i)[\"\(i + 1). \(escape(step.name))<br/>\(escape(label(step)))\(conditions)\(alertNote(flow, i, html: true))\"]\n"
             }
             for i in 1..<max(1, flow.steps.count) {
                 let label = FlowExplainer.edgeLabel(flow, i).map { "|\(escape($0))|" } ?? ""
@@ -26,12 +28,13 @@ public enum FlowGraph {
         return s
     }
 
-    public static func dot(_ flows: [CompiledFlow]) -> String {
+    public static func dot(_ flows: [CompiledFlow], values: ValueMap = ValueMap()) -> String {
         var s = "digraph flows {\n  rankdir=LR;\n  node [shape=box, fontname=\"Noto Sans CJK SC\"];\n"
         for (f, flow) in flows.enumerated() {
             s += "  subgraph cluster_\(f) {\n    label=\"\(dotEscape(flow.id)): \(dotEscape(flow.title)) (maxspan \(DurationText.format(flow.maxspan)))\";\n"
             for (i, step) in flow.steps.enumerated() {
-                s += "    f\(f)s\(i) [label=\"\(i + 1). \(dotEscape(step.name))\\n\(dotEscape(label(step)))\(alertNote(flow, i, html: false))\"];\n"
+                let conditions = where_(step, values).map { "\\n" + dotEscape($0) }.joined()
+                s += "    f\(f)s\(i) [label=\"\(i + 1). \(dotEscape(step.name))\\n\(dotEscape(label(step)))\(conditions)\(alertNote(flow, i, html: false))\"];\n"
             }
             for i in 1..<max(1, flow.steps.count) {
                 let label = FlowExplainer.edgeLabel(flow, i).map { " [label=\"\(dotEscape($0))\"]" } ?? ""
@@ -45,6 +48,15 @@ public enum FlowGraph {
     static func label(_ step: CompiledFlow.Step) -> String {
         if let c = step.count { return "\(c.atLeast)× \(c.signal) within \(DurationText.format(c.within))" }
         return step.signals.sorted().joined(separator: " | ")
+    }
+
+    /// The step's conditions, a line each: `where amount at least 500`, `or city is 贵阳`.
+    static func where_(_ step: CompiledFlow.Step, _ values: ValueMap) -> [String] {
+        var lines = step.clauses.map { "where " + FlowExplainer.words($0, values) }
+        for (g, group) in step.anyOf.enumerated() {
+            lines.append((g == 0 ? "and either " : "or ") + group.map { FlowExplainer.words($0, values) }.joined(separator: " and "))
+        }
+        return lines
     }
 
     static func alertNote(_ flow: CompiledFlow, _ index: Int, html: Bool) -> String {

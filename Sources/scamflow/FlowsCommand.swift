@@ -46,8 +46,8 @@ struct FlowsCommand: ParsableCommand {
             return
         }
         switch graph {
-        case "mermaid": console.out(FlowGraph.mermaid(flows))
-        case "dot": console.out(FlowGraph.dot(flows))
+        case "mermaid": console.out(FlowGraph.mermaid(flows, values: ruleSet.values))
+        case "dot": console.out(FlowGraph.dot(flows, values: ruleSet.values))
         default:
             for flow in flows {
                 let steps = flow.steps.map(\.name).joined(separator: " → ")
