@@ -141,7 +141,11 @@ extension FlowSnapshot {
         for s in subjects {
             for a in s.attempts {
                 let at = "subject \(s.subject), \(a.flow)"
-                guard a.reached >= 1 else { throw FlowSnapshotDamage(description: "\(at): an attempt at step \(a.reached)") }
+                // 0 only while counting towards a first step that counts (`count:`): such an
+                // attempt holds the times counted so far (never none: the signal that started it).
+                guard a.reached >= 1 || (a.reached == 0 && !a.countTimes.isEmpty) else {
+                    throw FlowSnapshotDamage(description: "\(at): an attempt at step \(a.reached)")
+                }
                 guard (0...a.reached).contains(a.alerted) else {
                     throw FlowSnapshotDamage(description: "\(at): alerted at step \(a.alerted) of an attempt at step \(a.reached)")
                 }

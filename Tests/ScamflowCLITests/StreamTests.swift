@@ -45,6 +45,27 @@ import Testing
                 "a message alert and a flow alert on one record are one alert")
     }
 
+    /// A flow whose first step counts (`flow.password-free-burst`) holds an attempt at step 0
+    /// while it counts: a checkpoint taken then is a state the next run resumes (it was refused
+    /// as damaged).
+    @Test func aStateWithAnAttemptStillCountingResumes() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scamflow-count-state-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let state = dir.appendingPathComponent("s.json").path
+        let input = try Data(contentsOf: Self.events.appendingPathComponent("scam-password-free-drain.jsonl"))
+        let lines = input.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        let head = Data(lines.prefix(3).joined(separator: [UInt8(ascii: "\n")]) + [UInt8(ascii: "\n")])
+        let first = try CLIRunner.run(["stream", "-q", "--state", state], in: CLIRunner.packageRoot, stdin: head)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(try String(contentsOfFile: state, encoding: .utf8).contains("password-free-burst"), "the checkpoint holds the counting attempt")
+        let resumed = try CLIRunner.run(["stream", "-q", "--state", state], in: CLIRunner.packageRoot, stdin: input)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let clean = try stream("scam-password-free-drain.jsonl")
+        #expect(try alerts(first.stdout + resumed.stdout).map { $0["alert_id"] as! String }.sorted()
+                == clean.alerts.map { $0["alert_id"] as! String }.sorted(), "the two runs write the alerts of one")
+    }
+
     @Test func facePayAndDrainAlertOrdinaryDayIsSilent() throws {
         #expect(try stream("scam-face-pay.jsonl").alerts.contains { $0["id"] as? String == "flow.face-pay-takeover" })
         #expect(try stream("scam-password-free-drain.jsonl").alerts.contains { $0["id"] as? String == "flow.password-free-drain" })
