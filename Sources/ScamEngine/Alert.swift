@@ -39,6 +39,15 @@ public struct Evidence: Sendable, Hashable, Codable {
     /// Every signal raised on this excerpt, `signal` first.
     public var signals: [String] { [signal] + moreSignals }
 
+    /// `text` cut to `maxScalars` scalars with "…" (an excerpt that already ends so, from an
+    /// earlier cut, is left as it is). The one place excerpts are cut: the scanner, the model's
+    /// explainer and the evidence merger all call it.
+    public static func cut(_ text: String, maxScalars: Int) -> String {
+        let scalars = text.unicodeScalars
+        guard scalars.count > maxScalars, !(scalars.count == maxScalars + 1 && scalars.last == "…") else { return text }
+        return String(String.UnicodeScalarView(scalars.prefix(maxScalars))) + "…"
+    }
+
     private enum CodingKeys: String, CodingKey {
         case source, time, signal, rule, excerpt, span, speaker, recordID, weight
     }

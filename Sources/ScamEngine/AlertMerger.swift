@@ -64,13 +64,11 @@ public enum AlertMerger {
     /// Pieces grouped by record in the order the records first appear (what the merger wants),
     /// keeping their order within a record.
     static func ordered(_ evidence: [Evidence]) -> [Evidence] {
-        var order: [String] = []
-        var byRecord: [String: [Evidence]] = [:]
+        // A handful of records at most (a flow's steps and the message): a linear search.
+        var groups: [[Evidence]] = []
         for e in evidence {
-            let k = "\(e.source)|\(e.recordID ?? "")|\(e.time.map(String.init) ?? "")|\(e.speaker ?? "")"
-            if byRecord[k] == nil { order.append(k) }
-            byRecord[k, default: []].append(e)
+            if let i = groups.firstIndex(where: { EvidenceMerger.sameRecord($0[0], e) }) { groups[i].append(e) } else { groups.append([e]) }
         }
-        return order.flatMap { byRecord[$0]! }
+        return groups.flatMap { $0 }
     }
 }

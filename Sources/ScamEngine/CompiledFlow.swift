@@ -21,9 +21,9 @@ public final class CompiledFlow: Sendable {
     }
 
     public let id: String
-    public let title: String
-    /// Titles by language; `title` when the flow names one only.
+    /// Titles by language (`FlowSpec.titles`).
     public let titles: [String: String]
+    public var title: String { FlowSpec.title(titles) }
     public let maxspan: Int64
     public let steps: [Step]
     public let until: Set<String>
@@ -62,7 +62,6 @@ public final class CompiledFlow: Sendable {
     private init(spec: FlowSpec, packIndex: Int, language: String, steps: [Step], escalateWhen: [CompiledClause]) {
         self.language = language
         id = spec.id
-        title = spec.title
         titles = spec.titles
         maxspan = spec.maxspan
         self.steps = steps

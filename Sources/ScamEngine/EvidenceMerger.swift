@@ -78,7 +78,7 @@ public enum EvidenceMerger {
                 grouped.append(item)
             }
         }
-        for i in grouped.indices { grouped[i].piece.excerpt = cut(grouped[i].piece.excerpt, maxScalars) }
+        for i in grouped.indices { grouped[i].piece.excerpt = Evidence.cut(grouped[i].piece.excerpt, maxScalars: maxScalars) }
         // Text order: by start, then the merged pieces' first appearance; the kept pieces where they were.
         let merged = grouped.sorted { ($0.piece.span.lowerBound, $0.order) < ($1.piece.span.lowerBound, $1.order) }.map(\.piece)
         guard !kept.isEmpty else { return merged }
@@ -128,12 +128,5 @@ public enum EvidenceMerger {
         let ellipsis: [UInt8] = [0xE2, 0x80, 0xA6]
         if bytes.count != piece.span.count, bytes.count >= 3, Array(bytes.suffix(3)) == ellipsis { bytes.removeLast(3) }
         return Array(bytes.prefix(piece.span.count))
-    }
-
-    /// `text` cut to `maxScalars` scalars, with "…" (a cut excerpt keeps the one it had).
-    private static func cut(_ text: String, _ maxScalars: Int) -> String {
-        let scalars = text.unicodeScalars
-        guard scalars.count > maxScalars + 1 || (scalars.count > maxScalars && scalars.last != "…") else { return text }
-        return String(String.UnicodeScalarView(scalars.prefix(maxScalars))) + "…"
     }
 }

@@ -23,9 +23,7 @@ public enum FlowExplainer {
             }
             out += line + "\n"
             if !step.clauses.isEmpty { out += "   where " + step.clauses.map { words($0, values) }.joined(separator: "\n     and ") + "\n" }
-            for (g, group) in step.anyOf.enumerated() {
-                out += "   \(g == 0 ? "and either" : "or") " + group.map { words($0, values) }.joined(separator: " and ") + "\n"
-            }
+            for line in alternatives(step, values) { out += "   \(line)\n" }
             for (name, attribute) in step.captures { out += "   keeps $\(name) = its \(attribute)\n" }
             if i + 1 >= flow.alertFrom { out += "   → alert, \(flow.severity(reached: i + 1).rawValue)\n" }
         }
@@ -37,6 +35,13 @@ public enum FlowExplainer {
     }
 
     /// One clause in words: `city differs from context.last_city (at most 2h old)`.
+    /// A step's `where_any` groups, a line each: `and either A and B`, `or C`.
+    static func alternatives(_ step: CompiledFlow.Step, _ values: ValueMap) -> [String] {
+        step.anyOf.enumerated().map { g, group in
+            (g == 0 ? "and either " : "or ") + group.map { words($0, values) }.joined(separator: " and ")
+        }
+    }
+
     static func words(_ clause: CompiledClause, _ values: ValueMap) -> String {
         let subject = clause.attribute
         let parts = clause.conditions.map { condition -> String in

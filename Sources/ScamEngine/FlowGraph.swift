@@ -52,11 +52,7 @@ public enum FlowGraph {
 
     /// The step's conditions, a line each: `where amount at least 500`, `or city is 贵阳`.
     static func where_(_ step: CompiledFlow.Step, _ values: ValueMap) -> [String] {
-        var lines = step.clauses.map { "where " + FlowExplainer.words($0, values) }
-        for (g, group) in step.anyOf.enumerated() {
-            lines.append((g == 0 ? "and either " : "or ") + group.map { FlowExplainer.words($0, values) }.joined(separator: " and "))
-        }
-        return lines
+        step.clauses.map { "where " + FlowExplainer.words($0, values) } + FlowExplainer.alternatives(step, values)
     }
 
     static func alertNote(_ flow: CompiledFlow, _ index: Int, html: Bool) -> String {

@@ -66,10 +66,7 @@ public struct ModelExplainer: Sendable {
             let segment = segments[piece.segment]
             let original = Array(segment.text.utf8)
             guard piece.range.upperBound <= original.count else { continue }
-            var excerpt = String(decoding: original[piece.range], as: UTF8.self)
-            if excerpt.unicodeScalars.count > maxExcerptScalars {
-                excerpt = String(String.UnicodeScalarView(excerpt.unicodeScalars.prefix(maxExcerptScalars))) + "…"
-            }
+            let excerpt = Evidence.cut(String(decoding: original[piece.range], as: UTF8.self), maxScalars: maxExcerptScalars)
             var e = Evidence(source: segment.source, time: segment.time, signal: signal, rule: rule, excerpt: excerpt, span: piece.range,
                              speaker: segment.speaker, recordID: segment.recordID)
             e.weight = (piece.weight * 1000).rounded() / 1000

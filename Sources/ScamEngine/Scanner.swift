@@ -233,9 +233,6 @@ public final class Scanner {
     }
 
     private func excerpt(_ original: [UInt8], _ span: Range<Int>) -> String {
-        let text = String(decoding: original[span], as: UTF8.self)
-        let scalars = text.unicodeScalars
-        guard scalars.count > maxExcerptScalars else { return text }
-        return String(String.UnicodeScalarView(scalars.prefix(maxExcerptScalars))) + "…"
+        Evidence.cut(String(decoding: original[span], as: UTF8.self), maxScalars: maxExcerptScalars)
     }
 }

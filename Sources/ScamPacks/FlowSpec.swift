@@ -146,11 +146,15 @@ public struct FlowStepSpec: Sendable {
 /// escalating severity.
 public struct FlowSpec: Sendable {
     public var id: String
-    /// The title in the pack's first language (a plain `title:` string), else any.
-    public var title: String
-    /// The title by language (`title: {zh: ..., en: ...}`): an alert takes the one of the
-    /// language its attempt speaks.
-    public var titles: [String: String] = [:]
+    /// The title by language (`title: {zh: ..., en: ...}`; a plain string is `zh`'s): an alert
+    /// takes the one of the language its attempt speaks. Never empty (the loader requires one).
+    public var titles: [String: String]
+    /// The Chinese title, else the first by language code: for listings and pictures.
+    public var title: String { FlowSpec.title(titles) }
+
+    public static func title(_ titles: [String: String]) -> String {
+        titles["zh"] ?? titles.sorted { $0.key < $1.key }.first?.value ?? ""
+    }
     /// The key attempts are tracked by (`subject`).
     public var by: String
     /// Most time from the first step to the last, in milliseconds.

@@ -155,8 +155,7 @@ extension PackLoader {
         r.rejectUnknownKeys(allowed: flowKeys)
         let id = r.string("id", required: true)
         let titles = r.localized("title", fallbackLanguage: "zh")
-        let title = titles["zh"] ?? titles.sorted { $0.key < $1.key }.first?.value
-        if title == nil { r.report(Diagnostic(.missingField, at: r.location, "flow has no `title`", hint: "add `title:` (a string, or `zh:` and `en:` lines)")) }
+        if titles.isEmpty { r.report(Diagnostic(.missingField, at: r.location, "flow has no `title`", hint: "add `title:` (a string, or `zh:` and `en:` lines)")) }
         let by = r.string("by", required: false)?.value ?? "subject"
         let maxspanText = r.string("maxspan", required: true)
         let until = r.strings("until", required: false)?.map(\.value) ?? []
@@ -214,12 +213,11 @@ extension PackLoader {
             r.report(Diagnostic(.invalidValue, at: id.location, "flow id `\(id.value)` is not allowed", hint: "use lowercase letters, digits, '.', '-' and '_'", rule: flowID))
         }
         diagnostics += r.diagnostics
-        guard let id, let title, let maxspan, !steps.isEmpty else { return nil }
+        guard let id, !titles.isEmpty, let maxspan, !steps.isEmpty else { return nil }
         let from = alertFrom?.value ?? min(2, steps.count)
-        var flow = FlowSpec(id: id.value, title: title, by: by, maxspan: maxspan, steps: steps, until: until,
+        var flow = FlowSpec(id: id.value, titles: titles, by: by, maxspan: maxspan, steps: steps, until: until,
                             alertFrom: from, severity: severity.isEmpty ? ["medium", "high", "critical"] : severity.map(\.value),
                             advice: advice, tags: tags, location: r.location)
-        flow.titles = titles
         flow.same = same.map(\.value)
         flow.escalateWhen = escalateWhen
         return flow
