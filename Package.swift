@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "ScamEngine", targets: ["ScamEngine"]),
         .library(name: "ScamIO", targets: ["ScamIO"]),
         .library(name: "ScamPacks", targets: ["ScamPacks"]),
+        .library(name: "ScamStore", targets: ["ScamStore"]),
+        .library(name: "ScamLiterals", targets: ["ScamLiterals"]),
         .library(name: "PCRE2", targets: ["PCRE2"]),
     ],
     dependencies: [
@@ -30,18 +32,26 @@ let package = Package(
         ),
         // Safe Swift wrapper: compiled patterns (JIT), per-thread matchers, typed errors.
         .target(name: "PCRE2", dependencies: ["CPCRE2"]),
-        // Packs as data: YAML decoding with source positions, validation, diagnostics; bundles,
-        // signatures (Ed25519) and the pack store.
-        .target(name: "ScamPacks", dependencies: ["Yams", .product(name: "Crypto", package: "swift-crypto")]),
-        // Normalizer, compiled rule set, scanner, alert model.
-        .target(name: "ScamEngine", dependencies: ["PCRE2", "ScamPacks"]),
+        // Pure Swift, no I/O: the literals a pattern requires (the prefilter's input), their
+        // table as packs carry it, and the traditional-to-simplified Han map they are written in.
+        // Pure so the build plugin can run it on the built-in packs when the binary is built.
+        .target(name: "ScamLiterals"),
+        // Packs as data: YAML decoding with source positions, validation, diagnostics.
+        .target(name: "ScamPacks", dependencies: ["Yams", "ScamLiterals"]),
+        // Packs as shipped: bundles, signatures (Ed25519), trust, the store of installed packs.
+        // Apart from ScamPacks so the build plugin's tool does not build swift-crypto again.
+        .target(name: "ScamStore", dependencies: ["ScamPacks", .product(name: "Crypto", package: "swift-crypto")]),
+        // Normalizer, compiled rule set, scanner, alert model. No file I/O, no clock, no
+        // environment: what it needs comes in as values.
+        .target(name: "ScamEngine", dependencies: ["PCRE2", "ScamPacks", "ScamLiterals"]),
         // Training the learned scorer: FTRL-proximal logistic regression, Platt scaling.
         .target(name: "ScamLearn", dependencies: ["ScamEngine"]),
         // Readers (records in) and encoders (alerts out).
         .target(name: "ScamIO", dependencies: ["ScamEngine", .product(name: "GRDB", package: "GRDB.swift")]),
-        // The packs under Patterns/, embedded into the binary at build time.
+        // The packs under Patterns/, embedded into the binary at build time with their literal
+        // tables (worked out by the plugin's tool, so a scan never extracts them).
         .target(name: "ScamBuiltins", dependencies: ["ScamPacks"], plugins: ["EmbedPacks"]),
-        .executableTarget(name: "PackEmbedder"),
+        .executableTarget(name: "PackEmbedder", dependencies: ["ScamPacks", "ScamLiterals"]),
         .plugin(
             name: "EmbedPacks",
             capability: .buildTool(),
@@ -50,13 +60,14 @@ let package = Package(
         .executableTarget(
             name: "scamflow",
             dependencies: [
-                "ScamEngine", "ScamIO", "ScamPacks", "ScamBuiltins", "ScamLearn",
+                "ScamEngine", "ScamIO", "ScamPacks", "ScamStore", "ScamBuiltins", "ScamLearn", "ScamLiterals",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "PCRE2Tests", dependencies: ["PCRE2"]),
         .testTarget(name: "ScamPacksTests", dependencies: ["ScamPacks"]),
-        .testTarget(name: "ScamEngineTests", dependencies: ["ScamEngine", "ScamBuiltins"]),
+        .testTarget(name: "ScamStoreTests", dependencies: ["ScamStore", "ScamPacks"]),
+        .testTarget(name: "ScamEngineTests", dependencies: ["ScamEngine", "ScamBuiltins", "ScamLiterals"]),
         .testTarget(name: "ScamLearnTests", dependencies: ["ScamLearn", "ScamEngine", "ScamPacks"]),
         .testTarget(
             name: "ScamIOTests",
@@ -64,6 +75,6 @@ let package = Package(
             exclude: ["Benchmark"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "ScamflowCLITests", dependencies: ["scamflow", "ScamPacks"], exclude: ["Golden"]),
+        .testTarget(name: "ScamflowCLITests", dependencies: ["scamflow", "ScamPacks", "ScamStore", "ScamLiterals"], exclude: ["Golden"]),
     ]
 )

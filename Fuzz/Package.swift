@@ -16,7 +16,7 @@ let package = Package(
         .executable(name: "FuzzPackLoader", targets: ["FuzzPackLoader"]),
         .executable(name: "FuzzReaders", targets: ["FuzzReaders"]),
         .executable(name: "FuzzPackBundle", targets: ["FuzzPackBundle"]),
-        .executable(name: "FuzzLiteralCache", targets: ["FuzzLiteralCache"]),
+        .executable(name: "FuzzLiteralTable", targets: ["FuzzLiteralTable"]),
         .executable(name: "FuzzModelFile", targets: ["FuzzModelFile"]),
     ],
     dependencies: [
@@ -53,6 +53,7 @@ let package = Package(
             name: "FuzzPackBundle",
             dependencies: [
                 .product(name: "ScamPacks", package: scamflow),
+                .product(name: "ScamStore", package: scamflow),
             ]
         ),
         // Model files (`model/*.sfmodel`): header, weights, trained texts, checksum, cues.
@@ -62,11 +63,11 @@ let package = Package(
                 .product(name: "ScamEngine", package: scamflow),
             ]
         ),
-        // The literal cache file (`literals.bin`) every start reads.
+        // The literal table (`literals.sflit`) a pack or bundle carries.
         .executableTarget(
-            name: "FuzzLiteralCache",
+            name: "FuzzLiteralTable",
             dependencies: [
-                .product(name: "ScamEngine", package: scamflow),
+                .product(name: "ScamLiterals", package: scamflow),
             ]
         ),
     ]

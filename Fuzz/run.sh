@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds and runs one libFuzzer target.
-#   ./run.sh [FuzzRecordReader|FuzzPackLoader|FuzzReaders|FuzzPackBundle|FuzzLiteralCache|FuzzModelFile] [seconds] [extra libFuzzer flags...]
+#   ./run.sh [FuzzRecordReader|FuzzPackLoader|FuzzReaders|FuzzPackBundle|FuzzLiteralTable|FuzzModelFile] [seconds] [extra libFuzzer flags...]
 # The working corpus is Corpus/<target>/ (ignored by git), seeded from Seeds/<name>/; crash
 # reproducers land in Artifacts/<target>/. Re-run one with:
 #   SWIFT_BACKTRACE=enable=no .build-fuzz/debug/<target> Artifacts/<target>/crash-...
@@ -14,9 +14,9 @@ case "$target" in
     FuzzPackLoader) seeds=Seeds/PackLoader ;;
     FuzzReaders) seeds=Seeds/Readers ;;
     FuzzPackBundle) seeds=Seeds/PackBundle; max_len=16384 ;;  # a tar of a one-rule pack is 4-5 KB
-    FuzzLiteralCache) seeds=Seeds/LiteralCache ;;
+    FuzzLiteralTable) seeds=Seeds/LiteralTable ;;
     FuzzModelFile) seeds=Seeds/ModelFile; max_len=8192 ;;
-    *) echo "unknown target $target (FuzzRecordReader, FuzzPackLoader, FuzzReaders, FuzzPackBundle, FuzzLiteralCache or FuzzModelFile)" >&2; exit 2 ;;
+    *) echo "unknown target $target (FuzzRecordReader, FuzzPackLoader, FuzzReaders, FuzzPackBundle, FuzzLiteralTable or FuzzModelFile)" >&2; exit 2 ;;
 esac
 # Both flags are needed: --sanitize fuzzer alone does not link libFuzzer's main, and
 # -Xswiftc alone fails to link (see /work/shared/FACTS.md, "Fuzzing"). -O on top of the debug

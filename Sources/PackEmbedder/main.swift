@@ -1,6 +1,9 @@
 import Foundation
+import ScamLiterals
+import ScamPacks
 
-// Writes a Swift source file holding every pack under a Patterns folder, as raw string literals.
+// Writes a Swift source file holding every pack under a Patterns folder, as raw string literals,
+// each with its literal table (`literals.sflit`, see `LiteralTable`).
 // Usage: PackEmbedder PATTERNS_DIR OUTPUT.swift
 //
 // Invariant: the output is deterministic (packs and files sorted by path), so builds are
@@ -38,20 +41,25 @@ let packs = ((try? fm.contentsOfDirectory(atPath: root.path)) ?? []).sorted()
     .filter { fm.fileExists(atPath: root.appendingPathComponent($0).appendingPathComponent("pack.yaml").path) }
 for pack in packs {
     let dir = root.appendingPathComponent(pack)
-    var files: [String] = []
-    if let walker = fm.enumerator(atPath: dir.path) {
-        for case let relative as String in walker where [".yaml", ".yml", ".jsonl", ".sfmodel"].contains(where: relative.hasSuffix) {
-            files.append(relative)
-        }
+    // The files exactly as a pack folder is read at run time, plus the pack's literal table:
+    // the requirements of its patterns (lexicons expanded, Han simplified), worked out here
+    // once so that loading the built-in packs never extracts them. A pack with errors still
+    // gets a table of what loaded: the binary reports its errors when it loads it.
+    var files: [PackFile]
+    do {
+        files = try PackDirectory.read(dir.path)
+    } catch {
+        FileHandle.standardError.write(Data("PackEmbedder: \(error)\n".utf8))
+        exit(1)
+    }
+    files.removeAll { $0.path == LiteralTable.fileName }  // always worked out afresh
+    let loaded = PackLoader.load(files: files, root: "Patterns/\(pack)", origin: .builtin)
+    if let spec = loaded.partial {
+        files.append(PackFile(path: LiteralTable.fileName, contents: LiteralTable(extracting: spec.prefilterPatterns).text))
     }
     source += "        (name: \(String(reflecting: pack)), files: [\n"
-    for relative in files.sorted() {
-        guard let data = fm.contents(atPath: dir.appendingPathComponent(relative).path),
-              let text = String(data: data, encoding: .utf8) else {
-            FileHandle.standardError.write(Data("PackEmbedder: cannot read \(pack)/\(relative) as UTF-8\n".utf8))
-            exit(1)
-        }
-        source += "            PackFile(path: \(String(reflecting: relative)), contents: \(literal(text))),\n"
+    for file in files {
+        source += "            PackFile(path: \(String(reflecting: file.path)), contents: \(literal(file.contents))),\n"
     }
     source += "        ]),\n"
 }

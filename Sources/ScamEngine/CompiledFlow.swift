@@ -32,6 +32,9 @@ public final class CompiledFlow: Sendable {
     public let advice: [String: String]
     public let tags: [String]
     public let packIndex: Int
+    /// `name@version` of its pack: what its alerts name, set here so a flow alert leaves the
+    /// engine complete.
+    public let pack: String
     /// The first language of its pack: what an attempt speaks (title and advice) until a
     /// message of known language takes a step; device events have none.
     public let language: String
@@ -41,7 +44,7 @@ public final class CompiledFlow: Sendable {
     public let escalateWhen: [CompiledClause]
 
     /// Compiles a flow; nil (with diagnostics) when a pattern in a condition does not compile.
-    static func compile(_ spec: FlowSpec, packIndex: Int, language: String, into diagnostics: inout [Diagnostic]) -> CompiledFlow? {
+    static func compile(_ spec: FlowSpec, packIndex: Int, pack: String, language: String, into diagnostics: inout [Diagnostic]) -> CompiledFlow? {
         var ok = true
         func clauses(_ list: [WhereClause]) -> [CompiledClause] {
             list.compactMap { clause in
@@ -56,10 +59,11 @@ public final class CompiledFlow: Sendable {
         }
         let escalate = clauses(spec.escalateWhen)
         guard ok else { return nil }
-        return CompiledFlow(spec: spec, packIndex: packIndex, language: language, steps: steps, escalateWhen: escalate)
+        return CompiledFlow(spec: spec, packIndex: packIndex, pack: pack, language: language, steps: steps, escalateWhen: escalate)
     }
 
-    private init(spec: FlowSpec, packIndex: Int, language: String, steps: [Step], escalateWhen: [CompiledClause]) {
+    private init(spec: FlowSpec, packIndex: Int, pack: String, language: String, steps: [Step], escalateWhen: [CompiledClause]) {
+        self.pack = pack
         self.language = language
         id = spec.id
         titles = spec.titles

@@ -466,7 +466,7 @@ public final class FlowEngine {
         var alert = Alert(time: attempt.evidence.compactMap(\.time).max(), alertID: hash.hex, subject: subject, kind: .flow, id: flow.id,
                           title: Assessor.pick(flow.titles, lang: attempt.lang) ?? flow.title,
                           severity: severity(of: flow, reached: attempt.reached, context: context, time: time), score: attempt.reached, threshold: flow.alertFrom,
-                          advice: Assessor.pick(flow.advice, lang: attempt.lang), evidence: EvidenceMerger.merged(attempt.evidence), pack: "",
+                          advice: Assessor.pick(flow.advice, lang: attempt.lang), evidence: EvidenceMerger.merged(attempt.evidence), pack: flow.pack,
                           source: attempt.evidence.last?.source ?? SourcePosition(file: "", line: 0), recordID: attempt.evidence.last?.recordID,
                           channel: nil, lang: attempt.lang, tags: flow.tags)
         alert.step = attempt.reached

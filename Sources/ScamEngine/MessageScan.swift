@@ -102,8 +102,7 @@ public final class MessageScan {
         var alerts: [Alert] = []
         for (_, occurrence) in ordered {
             for action in engine.handle(occurrence) {
-                if case .alert(var alert) = action {
-                    alert.pack = scanner.ruleSet.packs[engine.flows.first { $0.id == alert.id }?.packIndex ?? 0].manifest.label
+                if case .alert(let alert) = action {
                     if let earlier = alerts.firstIndex(where: { $0.attemptID == alert.attemptID }) {
                         alerts[earlier] = alert
                     } else {

@@ -1,4 +1,5 @@
 import Foundation
+import ScamPacks
 
 /// A learned scorer as a file: UTF-8 text, one fact a line, tab-separated, so that it travels in
 /// packs like rules (checksummed, signed, embedded), diffs in git, and can be read by a person.
@@ -356,12 +357,9 @@ extension ModelFile {
     /// header has none or cannot be read (the full parse reports why).
     public static func cues(inHeaderOf text: String) -> [CueSpec] {
         var out: [CueSpec] = []
-        for line in text.split(separator: "\n", maxSplits: 64, omittingEmptySubsequences: false).dropFirst() {
-            if line.hasPrefix("weights\t") { break }
-            guard line.hasPrefix("cue\t") else { continue }
-            let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            guard f.count >= 4, let scope = CueSpec.Scope(rawValue: f[2]) else { return [] }
-            out.append(CueSpec(name: f[1], scope: scope, pattern: f[3...].joined(separator: "\t")))
+        for cue in ModelSpec.headerCues(text) {
+            guard let scope = CueSpec.Scope(rawValue: cue.scope) else { return [] }
+            out.append(CueSpec(name: cue.name, scope: scope, pattern: cue.pattern))
         }
         return out
     }

@@ -1,4 +1,5 @@
 import Foundation
+import ScamLiterals
 import PCRE2
 
 /// Text as the rules see it, with a map back to the original for evidence.
@@ -322,19 +323,10 @@ public final class Normalizer {
     // The tables as plain pointers (never freed): reading a shared array from every scanning
     // thread would update its reference count from every core.
     private nonisolated(unsafe) static let asciiSeparatorTable: UnsafePointer<Bool> = FrozenArray(asciiSeparator).leaked()
-    private nonisolated(unsafe) static let hanSimplifiedTable: UnsafePointer<UInt32> = FrozenArray(hanSimplified).leaked()
+    private nonisolated(unsafe) static let hanSimplifiedTable: UnsafePointer<UInt32> = FrozenArray(TraditionalToSimplified.dense).leaked()
 
     /// Whether each ASCII byte is a separator.
     private static let asciiSeparator: [Bool] = (0..<128).map { isSeparator(Unicode.Scalar(UInt8($0))) }
-
-    /// Simplified form of U+3400...U+9FFF (0 when unchanged), from `TraditionalToSimplified`.
-    static let hanSimplified: [UInt32] = {
-        var table = [UInt32](repeating: 0, count: 0x9FFF - 0x3400 + 1)
-        for (traditional, simplified) in TraditionalToSimplified.table where (0x3400...0x9FFF).contains(traditional) {
-            table[Int(traditional - 0x3400)] = simplified
-        }
-        return table
-    }()
 
     @inline(__always)
     static func isHan(_ v: UInt32) -> Bool {
@@ -386,26 +378,10 @@ public final class Normalizer {
         }
     }
 
-    /// Simplified form of the Han characters in a pattern, leaving everything else untouched,
-    /// so a pattern written in traditional characters matches normalized text.
-    public static func simplifyHan(in pattern: String) -> String {
-        // Most patterns are written in simplified characters already: return them as they are.
-        guard pattern.unicodeScalars.contains(where: { simplified($0.value) != nil }) else { return pattern }
-        var out = String.UnicodeScalarView()
-        for s in pattern.unicodeScalars {
-            if let simplified = simplified(s.value) { out.append(Unicode.Scalar(simplified)!) } else { out.append(s) }
-        }
-        return String(out)
-    }
+    /// Simplified form of the Han characters in a pattern (see `TraditionalToSimplified`).
+    public static func simplifyHan(in pattern: String) -> String { TraditionalToSimplified.simplify(pattern) }
 
     /// The simplified form of a traditional character, nil for any other scalar.
     @inline(__always)
-    static func simplified(_ v: UInt32) -> UInt32? {
-        if v < 0x3400 { return nil }
-        if v <= 0x9FFF {
-            let s = hanSimplified[Int(v - 0x3400)]
-            return s == 0 ? nil : s
-        }
-        return TraditionalToSimplified.table[v]
-    }
+    static func simplified(_ v: UInt32) -> UInt32? { TraditionalToSimplified.simplified(v) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ScamLiterals
 
 /// The literal prefilter of a rule set: which rules can possibly match a normalized text.
 ///
@@ -53,15 +54,15 @@ public final class Prefilter: Sendable {
     ///   - stated: each rule's `prefilter:` literals (used when nothing is proven).
     ///   - unless: each rule's `unless` pattern as compiled, if any: its literals ride along in
     ///     the same automaton, so an `unless` whose literals are absent is never run.
-    ///   - extracted: requirements already extracted, by pattern (see `BackgroundPrefilter`).
-    public init(patterns: [String], stated: [[String]], unless: [String?] = [], extracted: [PatternKey: LiteralRequirement] = [:]) {
+    ///   - literals: requirements worked out before (the packs' literal tables, see
+    ///     `LiteralTable`); a pattern without an entry is extracted here.
+    public init(patterns: [String], stated: [[String]], unless: [String?] = [], literals: LiteralTable = LiteralTable()) {
         // Packs repeat patterns (a shared `unless` in many rules): extract each once.
-        var extracted = extracted
+        var extracted: [String: LiteralRequirement] = [:]
         func requirement(of pattern: String) -> LiteralRequirement {
-            let key = PatternKey(pattern)
-            if let known = extracted[key] { return known }
+            if let known = literals.requirement(of: pattern) ?? extracted[pattern] { return known }
             let r = LiteralExtractor.requirement(of: pattern)
-            extracted[key] = r
+            extracted[pattern] = r
             return r
         }
         var requirements: [LiteralRequirement] = []
@@ -321,76 +322,31 @@ public final class Prefilter: Sendable {
     }
 }
 
-/// The prefilter of rules about to be compiled, built on other threads while the caller
-/// compiles the same patterns with PCRE2.
-///
-/// It is built for every rule given, in order; `prefilter(...)` returns it when the rules that
-/// made it into the rule set are exactly those (the usual case), and otherwise builds one for
-/// the rules given there, reusing the literals already extracted.
-public final class BackgroundPrefilter: @unchecked Sendable {
-    private var extracted: [PatternKey: LiteralRequirement] = [:]
-    private var built: Prefilter?
-    private var builtFor: ([String], [[String]], [String?]) = ([], [], [])
-    private let group = DispatchGroup()
-
-    /// - Parameters:
-    ///   - rules: each rule's `match` pattern, `prefilter:` literals and `unless` pattern, as
-    ///     written (Han is simplified here, as for PCRE2).
-    ///   - cache: requirements of earlier runs; patterns found there are not extracted again,
-    ///     and the cache is rewritten when this run extracted any.
-    public init(rules: [(match: String, stated: [String], unless: String?)], cache: LiteralCache? = nil) {
-        group.enter()
-        DispatchQueue.global().async { [self] in
-            let patterns = rules.map { Normalizer.simplifyHan(in: $0.match) }
-            let unless = rules.map { $0.unless.map(Normalizer.simplifyHan(in:)) }
-            let cached = cache?.load() ?? [:]
-            var all: LiteralCache.Entries = [:]
-            var todo: [String] = []
-            for pattern in patterns + unless.compactMap({ $0 }) {
-                let key = PatternKey(pattern)
-                guard all[key] == nil else { continue }
-                // A pattern to extract holds `.always` (sound) until its requirement replaces it below.
-                if let known = cached[key] { all[key] = known } else { all[key] = .always; todo.append(pattern) }
-            }
-            let missing = todo
-            let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, missing.count))
-            let found = [Mutex<[(String, LiteralRequirement)]>]((0..<parts).map { _ in Mutex([]) })
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                var local: [(String, LiteralRequirement)] = []
-                for k in stride(from: part, to: missing.count, by: parts) {
-                    local.append((missing[k], LiteralExtractor.requirement(of: missing[k])))
-                }
-                found[part].withLock { $0 = local }
-            }
-            for part in found { part.withLock { for (p, r) in $0 { all[PatternKey(p)] = r } } }
-            extracted = all
-            let stated = rules.map(\.stated)
-            built = Prefilter(patterns: patterns, stated: stated, unless: unless, extracted: all)
-            builtFor = (patterns, stated, unless)
-            // Before the prefilter is handed out: a scan that ends sooner than the write (an
-            // optimized build on a short input) would otherwise exit with the temporary file
-            // half written and left behind. The write is one file of about 800 KB, a few ms.
-            if !missing.isEmpty { cache?.store(all, keeping: cached) }
-            group.leave()
+extension LiteralTable {
+    /// `table` completed with the requirements of the `patterns` it lacks, extracted on up to
+    /// four threads (a pack folder under development has no table; extraction of the built-in
+    /// packs' 1,200 patterns is about 55 ms of CPU).
+    static func completing(_ table: LiteralTable, with patterns: [String]) -> LiteralTable {
+        var seen = Set<String>()
+        let missing = patterns.filter { table.requirement(of: $0) == nil && seen.insert($0).inserted }
+        guard !missing.isEmpty else { return table }
+        let parts = min(4, missing.count)
+        let found = UnsafeMutableBufferPointer<LiteralTable>.allocate(capacity: parts)
+        found.initialize(repeating: LiteralTable())
+        defer { found.deinitialize().deallocate() }
+        let slots = TableSlots(found)
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            slots.set(part, LiteralTable(extracting: stride(from: part, to: missing.count, by: parts).map { missing[$0] }))
         }
+        var out = table
+        for part in found { out.merge(part) }
+        return out
     }
 
-    /// The prefilter of these rules (patterns as compiled), waiting for the background work.
-    public func prefilter(patterns: [String], stated: [[String]], unless: [String?]) -> Prefilter {
-        group.wait()
-        if let built, builtFor.0 == patterns, builtFor.1 == stated, builtFor.2 == unless { return built }
-        return Prefilter(patterns: patterns, stated: stated, unless: unless, extracted: extracted)
-    }
-}
-
-/// A value behind a lock.
-final class Mutex<Value>: @unchecked Sendable {
-    private var value: Value
-    private let lock = NSLock()
-    init(_ value: Value) { self.value = value }
-    func withLock<T>(_ body: (inout Value) -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&value)
+    /// Distinct slots written by distinct threads (each index once), read after they all finish.
+    private struct TableSlots: @unchecked Sendable {
+        let buffer: UnsafeMutableBufferPointer<LiteralTable>
+        init(_ buffer: UnsafeMutableBufferPointer<LiteralTable>) { self.buffer = buffer }
+        func set(_ i: Int, _ value: LiteralTable) { buffer[i] = value }
     }
 }

@@ -1,5 +1,6 @@
 import Dispatch
 import PCRE2
+import ScamLiterals
 import ScamPacks
 
 /// A text rule ready to run: the spec's facts plus its compiled patterns.
@@ -92,7 +93,8 @@ public final class RuleSet: Sendable {
 
     init(packs: [CompiledPack], rules: [CompiledRule], eventRules: [CompiledEventRule] = [], flows: [CompiledFlow] = [],
          sequences: [(pack: Int, spec: SequenceSpec)] = [], model: CompiledModel? = nil, cuePatterns: [String] = [],
-         values: ValueMap = ValueMap(), lexicons: [CompiledLexicon] = [], background: BackgroundPrefilter? = nil) {
+         values: ValueMap = ValueMap(), lexicons: [CompiledLexicon] = [], literals: LiteralTable = LiteralTable(),
+         prefilterBuild: PrefilterBuild? = nil) {
         self.packs = packs
         self.lexicons = lexicons
         self.values = values
@@ -110,16 +112,18 @@ public final class RuleSet: Sendable {
         let patterns = rules.map(\.match.pattern) + cues
         let stated = rules.map(\.spec.prefilter) + cues.map { _ in [String]() }
         let unless = rules.map(\.unless?.pattern) + cues.map { _ in String?.none }
-        prefilter = background?.prefilter(patterns: patterns, stated: stated, unless: unless)
-            ?? Prefilter(patterns: patterns, stated: stated, unless: unless)
+        prefilter = prefilterBuild?.result(patterns: patterns, stated: stated, unless: unless)
+            ?? PrefilterBuild.build(patterns: patterns, stated: stated, unless: unless, literals: literals)
     }
 
     /// Compiles packs. Later packs override earlier packs of the same name (so `--packs` can
     /// replace a built-in pack); rule ids must be unique across the packs that remain.
     /// - Returns: the rule set when there was no error, and every diagnostic found.
-    /// - Parameter literalCache: literal requirements of earlier runs (see `LiteralCache`); the
-    ///   CLI passes the user's, tests and libraries get none unless they ask.
-    public static func compile(_ specs: [PackSpec], literalCache: LiteralCache? = nil) -> (RuleSet?, [Diagnostic]) {
+    ///
+    /// The prefilter takes the literal requirements the packs carry (`PackSpec.literals`,
+    /// worked out when they were built); only patterns without one, those of pack folders
+    /// under development, are extracted here.
+    public static func compile(_ specs: [PackSpec]) -> (RuleSet?, [Diagnostic]) {
         var diagnostics: [Diagnostic] = []
         var chosen: [PackSpec] = []
         for spec in specs {
@@ -131,15 +135,21 @@ public final class RuleSet: Sendable {
                 chosen.append(spec)
             }
         }
-        // The prefilter is built on other cores while PCRE2 compiles here; it covers the cues of
-        // the model too (the last pack with one), read from its file's header.
+        // The prefilter covers the cues of the model too (the last pack with one), read from its
+        // file's header.
         let cuePatterns = chosen.last { $0.model?.contents != nil }?.model?.contents
             .map { ModelFile.cues(inHeaderOf: $0).map { Normalizer.simplifyHan(in: $0.pattern) } } ?? []
-        // Models are parsed on other cores too (a built-in model is tens of thousands of lines).
+        // Models are parsed on other cores (a built-in model is tens of thousands of lines).
         let parsed = ModelParses(chosen.map { $0.model?.contents })
-        let background = BackgroundPrefilter(rules: chosen.flatMap { $0.rules.map { ($0.match.value, $0.prefilter, $0.unless?.value) } }
-                                                 + cuePatterns.map { ($0, [], nil) },
-                                             cache: literalCache)
+        var literals = LiteralTable()
+        for spec in chosen { literals.merge(spec.literals) }
+        // When the packs compile without error their rules are exactly these, in this order:
+        // the prefilter is built on another core while PCRE2 compiles them here.
+        let prefilterBuild = PrefilterBuild(patterns: chosen.flatMap { $0.rules.map { Normalizer.simplifyHan(in: $0.match.value) } } + cuePatterns,
+                                            stated: chosen.flatMap { $0.rules.map(\.prefilter) } + cuePatterns.map { _ in [] },
+                                            unless: chosen.flatMap { $0.rules.map { $0.unless.map { Normalizer.simplifyHan(in: $0.value) } } }
+                                                + cuePatterns.map { _ in nil },
+                                            literals: literals)
         var packs: [CompiledPack] = []
         var rules: [CompiledRule] = []
         var eventRules: [CompiledEventRule] = []
@@ -183,7 +193,7 @@ public final class RuleSet: Sendable {
                     skippedSignals.formUnion(flow.steps.flatMap(\.signals) + flow.until)
                     continue
                 }
-                if let compiled = CompiledFlow.compile(flow, packIndex: packs.count, language: spec.manifest.languages.first ?? "en", into: &diagnostics) { flows.append(compiled) }
+                if let compiled = CompiledFlow.compile(flow, packIndex: packs.count, pack: spec.manifest.label, language: spec.manifest.languages.first ?? "en", into: &diagnostics) { flows.append(compiled) }
             }
             for (attribute, synonym, kept, ignored) in values.add(spec.manifest.values) {
                 diagnostics.append(Diagnostic(.invalidValue, .warning, at: spec.manifest.location,
@@ -208,7 +218,8 @@ public final class RuleSet: Sendable {
         if let model { diagnostics += staleModelDiagnostics(model, rules: rules) }
         if diagnostics.contains(where: { $0.severity == .error }) { return (nil, diagnostics) }
         return (RuleSet(packs: packs, rules: rules, eventRules: eventRules, flows: flows, sequences: sequences,
-                        model: model, cuePatterns: cuePatterns, values: values, lexicons: lexicons, background: background),
+                        model: model, cuePatterns: cuePatterns, values: values, lexicons: lexicons, literals: literals,
+                        prefilterBuild: prefilterBuild),
                 diagnostics)
     }
 
@@ -316,6 +327,38 @@ public final class RuleSet: Sendable {
                                           hint: PatternLint.caret(pattern.value, byteOffset: offset), rule: rule))
             return nil
         }
+    }
+}
+
+/// The prefilter of the packs being compiled, built on another core while the caller compiles
+/// their patterns with PCRE2 (the two take about as long). Joined before `compile` returns:
+/// nothing runs after it.
+final class PrefilterBuild: @unchecked Sendable {
+    private var built: Prefilter?
+    private let input: (patterns: [String], stated: [[String]], unless: [String?])
+    private let group = DispatchGroup()
+
+    init(patterns: [String], stated: [[String]], unless: [String?], literals: LiteralTable) {
+        input = (patterns, stated, unless)
+        group.enter()
+        DispatchQueue.global().async { [self] in
+            built = PrefilterBuild.build(patterns: patterns, stated: stated, unless: unless, literals: literals)
+            group.leave()
+        }
+    }
+
+    deinit { group.wait() }
+
+    /// The prefilter, when it was built for exactly these rules (waiting for it); nil otherwise.
+    func result(patterns: [String], stated: [[String]], unless: [String?]) -> Prefilter? {
+        group.wait()
+        return input.patterns == patterns && input.stated == stated && input.unless == unless ? built : nil
+    }
+
+    /// The prefilter of these rules, from the packs' literal tables, the rest extracted.
+    static func build(patterns: [String], stated: [[String]], unless: [String?], literals: LiteralTable) -> Prefilter {
+        Prefilter(patterns: patterns, stated: stated, unless: unless,
+                  literals: LiteralTable.completing(literals, with: patterns + unless.compactMap { $0 }))
     }
 }
 

@@ -77,7 +77,6 @@ public final class StreamProcessor {
             for action in engine.handle(occurrence) {
                 switch action {
                 case .alert(var alert):
-                    alert.pack = packLabel(ofFlow: alert.id)
                     if alert.channel == nil { alert.channel = record.channel }
                     alerts.append(alert)
                 case .late: late += 1
@@ -86,10 +85,5 @@ public final class StreamProcessor {
             }
         }
         return (alerts, late)
-    }
-
-    func packLabel(ofFlow id: String) -> String {
-        guard let flow = ruleSet.flows.first(where: { $0.id == id }) else { return "" }
-        return ruleSet.packs[flow.packIndex].manifest.label
     }
 }

@@ -22,6 +22,22 @@ import Yams
 ///
 /// Each list is a set of alternatives; the conditions inside one line must all hold.
 public struct ModelSpec: Sendable {
+    /// The `cue` lines in the header of a model file (before its weights): name, scope and
+    /// pattern as written, in file order. Read without parsing the weights, so the prefilter
+    /// (and the literal table built with the pack) can cover the cues; empty when a cue line is
+    /// malformed (the model's full parse reports why).
+    public static func headerCues(_ text: String) -> [(name: String, scope: String, pattern: String)] {
+        var out: [(name: String, scope: String, pattern: String)] = []
+        for line in text.split(separator: "\n", maxSplits: 64, omittingEmptySubsequences: false).dropFirst() {
+            if line.hasPrefix("weights\t") { break }
+            guard line.hasPrefix("cue\t") else { continue }
+            let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard f.count >= 4 else { return [] }
+            out.append((f[1], f[2], f[3...].joined(separator: "\t")))
+        }
+        return out
+    }
+
     /// Path of the model file inside the pack (`model/scorer.sfmodel`).
     public var file: Located<String>
     /// The model file's text, when the pack holds it.

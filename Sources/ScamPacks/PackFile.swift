@@ -1,4 +1,5 @@
 import Foundation
+import ScamLiterals
 
 /// One file of a pack: its path inside the pack folder and its text.
 public struct PackFile: Sendable, Hashable {
@@ -49,10 +50,11 @@ public enum PackDirectory {
 
     /// Whether a file belongs in a pack by its name: YAML, JSON lines (fixtures) and models.
     public static func isPackFile(_ path: String) -> Bool {
-        [".yaml", ".yml", ".jsonl", PackLoader.modelExtension].contains(where: path.hasSuffix)
+        [".yaml", ".yml", ".jsonl", PackLoader.modelExtension].contains(where: path.hasSuffix) || path == LiteralTable.fileName
     }
 
-    /// The files of the pack at `path` (`pack.yaml`, `rules/**/*.yaml`, `flows/**`, `tests/**`, `model/*.sfmodel`),
+    /// The files of the pack at `path` (`pack.yaml`, `rules/**/*.yaml`, `flows/**`, `tests/**`, `model/*.sfmodel`,
+    /// and the literal table `literals.sflit` when the folder has one, as an unpacked bundle does),
     /// sorted by path so loading is deterministic.
     /// - Throws: a `Diagnostic` (`SF110`) when the folder or a file cannot be read.
     public static func read(_ path: String) throws(Diagnostic) -> [PackFile] {

@@ -1,3 +1,4 @@
+import ScamLiterals
 import Yams
 
 /// Turns pack files into a `PackSpec`, checking shape only: required keys, types, allowed values,
@@ -21,6 +22,12 @@ public enum PackLoader {
         /// What did load, even when there were errors: lint compiles it to report every
         /// problem in one pass (a typo in one key does not hide a bad regex in another rule).
         public var partial: PackSpec?
+
+        public init(pack: PackSpec?, diagnostics: [Diagnostic], partial: PackSpec? = nil) {
+            self.pack = pack
+            self.diagnostics = diagnostics
+            self.partial = partial
+        }
     }
 
     /// Loads a pack from its files.
@@ -80,8 +87,21 @@ public enum PackLoader {
         let stand = PackManifest(name: root.isEmpty ? "pack" : root, version: SemanticVersion(0, 0, 0), description: "", license: "",
                                  minEngine: SemanticVersion(0, 0, 0), languages: languages, threshold: 60, advice: [:],
                                  location: SourceLocation(file: display("pack.yaml")))
-        let spec = PackSpec(manifest: manifest ?? stand, rules: rules, eventRules: eventRules, flows: flows, sequences: sequences,
+        var spec = PackSpec(manifest: manifest ?? stand, rules: rules, eventRules: eventRules, flows: flows, sequences: sequences,
                             model: model, lexicons: lexicons, origin: origin, warnings: warnings)
+        if let file = files.first(where: { $0.path == LiteralTable.fileName }) {
+            do throws(LiteralTableError) {
+                spec.literals = try LiteralTable(text: file.contents)
+            } catch where error.otherVersion {
+                // Built by another scamflow: sound, not ours to use; the patterns are extracted.
+            } catch {
+                let warning = Diagnostic(.badLiterals, .warning, at: SourceLocation(file: display(file.path), line: error.line, column: 1),
+                                         "the literal table is damaged: \(error.message); the patterns are extracted at load instead",
+                                         hint: "rebuild the bundle with `scamflow pack build`, or install it again")
+                diagnostics.append(warning)
+                spec.warnings.append(warning)
+            }
+        }
         guard manifest != nil, !errors else { return Result(pack: nil, diagnostics: diagnostics, partial: spec) }
         return Result(pack: spec, diagnostics: diagnostics, partial: spec)
     }
@@ -305,7 +325,7 @@ public enum PackLoader {
         return RuleExamples(match: match, noMatch: noMatch)
     }
 
-    static func isValidName(_ s: String) -> Bool {
+    public static func isValidName(_ s: String) -> Bool {
         !s.isEmpty && s.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
     }
 

@@ -1,3 +1,5 @@
+import ScamLiterals
+
 /// A value together with where it was written, so later stages (the regex compiler, example
 /// runner) can point back at the exact line.
 public struct Located<Value: Sendable>: Sendable {
@@ -90,4 +92,23 @@ public struct PackSpec: Sendable {
     public var origin: PackOrigin
     /// Warnings found while loading (errors make the load fail instead).
     public var warnings: [Diagnostic]
+    /// The literal requirements of the pack's patterns, worked out when the pack was built
+    /// (`literals.sflit` of a bundle or of a built-in pack); empty for a pack folder, whose
+    /// patterns are extracted when it is compiled.
+    public var literals = LiteralTable()
+
+    /// Every pattern the literal prefilter covers for this pack, as compiled (lexicons
+    /// expanded, Han simplified): each rule's `match` and `unless`, and the cues in the header
+    /// of its model. What a `LiteralTable` is built from (`EmbedPacks`, `pack build`).
+    public var prefilterPatterns: [String] {
+        var patterns: [String] = []
+        for rule in rules {
+            patterns.append(TraditionalToSimplified.simplify(rule.match.value))
+            if let unless = rule.unless { patterns.append(TraditionalToSimplified.simplify(unless.value)) }
+        }
+        if let contents = model?.contents {
+            patterns += ModelSpec.headerCues(contents).map { TraditionalToSimplified.simplify($0.pattern) }
+        }
+        return patterns
+    }
 }

@@ -4,6 +4,7 @@ import ScamEngine
 import ScamIO
 import ScamLearn
 import ScamPacks
+import ScamStore
 
 /// `scamflow learn`: train the learned scorer from labelled JSON lines (the `sa-learn` of this
 /// tool), or continue training one with new examples (`--update`).

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import ScamEngine
+import ScamLiterals
 import ScamPacks
+import ScamStore
 
 /// Where the store and the configuration (trusted keys, sources) are; shared by the pack
 /// subcommands that use them.
@@ -104,6 +106,11 @@ struct PackBuild: ParsableCommand {
             do { files = try PackDirectory.read(folder) } catch { throw PackCommandFailure("\(error)") }
             // What the loader reads, and nothing else (not a .github/ or an editor's backup).
             files = files.filter { $0.path == "pack.yaml" || ["rules/", "lexicons/", "flows/", "tests/", "model/"].contains(where: $0.path.hasPrefix) }
+            // The literal requirements of its patterns, worked out once here and signed with the
+            // rules, so neither an install nor a scan extracts them (see `LiteralTable`).
+            if let spec = loaded.specs.first(where: { $0.manifest.name == ruleSet.packs[0].manifest.name }) {
+                files.append(PackFile(path: LiteralTable.fileName, contents: LiteralTable(extracting: spec.prefilterPatterns).text))
+            }
             var bundle = try PackBundle.build(manifest: ruleSet.packs[0].manifest, files: files, builtWith: "scamflow \(Engine.version)")
             if let signingKey { bundle = try bundle.signed(with: signingKey) }
             let path = output ?? bundle.suggestedFileName

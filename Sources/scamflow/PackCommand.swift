@@ -2,6 +2,7 @@ import ArgumentParser
 import ScamBuiltins
 import ScamEngine
 import ScamPacks
+import ScamStore
 
 /// `scamflow pack`: check, test, build, sign, install, update and roll back pattern packs.
 struct PackCommand: ParsableCommand {

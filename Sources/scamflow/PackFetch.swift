@@ -4,6 +4,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import ScamPacks
+import ScamStore
 
 /// Reads pack bundles and indexes from files and http(s) URLs, and resolves pack sources.
 enum PackFetch {

@@ -3,6 +3,7 @@ import Foundation
 import ScamBuiltins
 import ScamEngine
 import ScamPacks
+import ScamStore
 
 struct PackInstall: ParsableCommand {
     static let configuration = CommandConfiguration(

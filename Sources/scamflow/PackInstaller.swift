@@ -1,7 +1,9 @@
 import Foundation
 import ScamBuiltins
 import ScamEngine
+import ScamLiterals
 import ScamPacks
+import ScamStore
 
 /// Installs bundles into the store, refusing any that is damaged, untrusted, too new for this
 /// engine, or that does not lint, compile and pass its own tests next to the packs in force.
@@ -14,7 +16,8 @@ import ScamPacks
 /// 4. the store unpacks it to a staging folder, and `validate` loads the unpacked files, checks
 ///    pack.yaml agrees with the manifest, compiles the pack with every other pack that would be
 ///    in force (duplicate ids are a clash), runs its examples, sequence fixtures and the
-///    backtracking check; only then is it renamed into place and made active.
+///    backtracking check, and that its literal table (if any) is what this scamflow works out
+///    from its patterns; only then is it renamed into place and made active.
 struct PackInstaller {
     var store: PackStore
     var trust: TrustStore
@@ -103,6 +106,17 @@ struct PackInstaller {
         let loaded = PackLoader.load(files: files, root: root, origin: .installed(store.path(name, bundle.manifest.version)))
         guard let spec = loaded.pack else {
             throw Refusal(message: "\(label) does not load:", diagnostics: loaded.diagnostics)
+        }
+        // The literal table the bundle carries must be what this scamflow works out from its
+        // patterns: a table that said otherwise could make a rule skip text. (A table of another
+        // extractor version is not used at all, so it is not checked.)
+        if let damaged = loaded.diagnostics.first(where: { $0.code == .badLiterals }) {
+            throw Refusal(message: "\(label): \(damaged.location): \(damaged.message); rebuild the bundle with `scamflow pack build`")
+        }
+        for pattern in spec.prefilterPatterns {
+            guard let stated = spec.literals.requirement(of: pattern), stated != LiteralExtractor.requirement(of: pattern) else { continue }
+            throw Refusal(message: "\(label): its literal table (\(LiteralTable.fileName)) does not match its patterns "
+                          + "(for `\(pattern.prefix(60))`); rebuild the bundle with `scamflow pack build`")
         }
         let m = spec.manifest
         guard m.name == name, m.version.description == bundle.manifest.version, m.minEngine.description == bundle.manifest.minEngine else {

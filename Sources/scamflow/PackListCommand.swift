@@ -3,6 +3,7 @@ import Foundation
 import ScamBuiltins
 import ScamEngine
 import ScamPacks
+import ScamStore
 
 /// `scamflow pack list`: every pack scamflow knows of, and which one of each name is in force.
 struct PackList: ParsableCommand {

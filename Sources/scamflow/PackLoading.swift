@@ -2,6 +2,7 @@ import ArgumentParser
 import ScamBuiltins
 import ScamEngine
 import ScamPacks
+import ScamStore
 
 /// Loads the built-in packs, the packs installed in the store and any `--packs` folders into one
 /// compiled rule set.
@@ -54,15 +55,13 @@ enum PackLoading {
     ///     `--no-builtin --packs DIR` means exactly the packs in DIR). An installed pack replaces
     ///     the built-in pack of the same name, silently: that is what installing it asked for.
     ///   - store: the store folder (default: `$SCAMFLOW_STORE`, else the XDG data folder).
-    ///   - literalCache: where literal requirements of earlier runs are kept (the user's cache
-    ///     unless turned off, see `LiteralCache.standard`).
     ///   - models: load the packs' models (off for `learn`, which trains a new one: a pack whose
     ///     model file is missing or damaged then still gives its rules).
     ///   - strictPacks: an installed pack that would be set aside is an error (no rule set).
     ///   - running: the packs a running stream has in force, preferred to the store's previous
     ///     version when the installed one is broken.
     static func load(builtin: Bool, directories: [String], installed: Bool? = nil, store: String? = nil,
-                     literalCache: LiteralCache? = LiteralCache.standard(), models: Bool = true,
+                     models: Bool = true,
                      strictPacks: Bool = false, running: [PackSpec] = []) -> Loaded {
         var diagnostics: [Diagnostic] = []
         var partial: [PackSpec] = []
@@ -138,7 +137,7 @@ enum PackLoading {
             let installedSpecs = queues.compactMap(\.candidates.first?.spec)
             let names = Set(installedSpecs.map(\.manifest.name))
             let specs = builtins.filter { !names.contains($0.manifest.name) } + installedSpecs + folders
-            let (ruleSet, compileDiagnostics) = RuleSet.compile(specs, literalCache: literalCache)
+            let (ruleSet, compileDiagnostics) = RuleSet.compile(specs)
             let errors = compileDiagnostics.filter { $0.severity == .error }
             let culprits = strictPacks ? [] : queues.indices.filter { i in
                 guard let path = queues[i].candidates.first?.path else { return false }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ScamPacks
+import ScamStore
 
 /// The installed versions `pack verify --installed` and `pack repair` look at: each pack's
 /// active version and its previous one, with the role each plays.

@@ -4,6 +4,7 @@ import Foundation
 import ScamEngine
 import ScamIO
 import ScamPacks
+import ScamStore
 
 /// `scamflow stream`: live device events and messages on stdin, alerts out the moment a flow
 /// advances.

@@ -1,6 +1,7 @@
 import PCRE2
 import Testing
 @testable import ScamEngine
+@testable import ScamLiterals
 
 /// The literal extractor proves only what a pattern requires, and finds enough of it to filter.
 @Suite struct LiteralExtractorTests {

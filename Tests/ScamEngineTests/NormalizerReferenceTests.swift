@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ScamEngine
+@testable import ScamLiterals
 
 /// The table-driven normalizer gives exactly what the first, scalar-by-scalar one gave: the
 /// same bytes, the same Han count and the same original range for every normalized range.

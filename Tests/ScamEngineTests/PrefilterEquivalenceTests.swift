@@ -3,6 +3,7 @@ import PCRE2
 import ScamBuiltins
 import Testing
 @testable import ScamEngine
+@testable import ScamLiterals
 
 /// The prefilter changes nothing but speed: on the Corpus, on every rule's examples and on the
 /// labelled sets of `../shared/eval` (when present), every rule whose `match` pattern matches a
@@ -127,5 +128,17 @@ import Testing
         // literals for all of them (extracted or stated).
         let always = ruleSet.rules.indices.filter { ruleSet.prefilter.requirements[$0] == .always }.map { ruleSet.rules[$0].id }
         #expect(always.isEmpty, "rules without a prefilter: \(always)")
+    }
+}
+
+/// A value behind a lock (the checks run on every core).
+final class Mutex<Value>: @unchecked Sendable {
+    private var value: Value
+    private let lock = NSLock()
+    init(_ value: Value) { self.value = value }
+    func withLock<T>(_ body: (inout Value) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
     }
 }

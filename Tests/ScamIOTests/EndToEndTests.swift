@@ -26,10 +26,10 @@ import Testing
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
         // Hermetic: no pack installed on this machine is loaded, nothing is written to the
-        // user's folders (the literal cache included).
+        // user's folders.
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("scamflow-e2e-home-\(getpid())").path
         for (key, folder) in [("HOME", ""), ("XDG_DATA_HOME", "/data"), ("XDG_CONFIG_HOME", "/config"), ("XDG_CACHE_HOME", "/cache"),
-                              ("SCAMFLOW_STORE", "/store"), ("SCAMFLOW_CONFIG_DIR", "/scamflow-config"), ("SCAMFLOW_CACHE_DIR", "/literals")] {
+                              ("SCAMFLOW_STORE", "/store"), ("SCAMFLOW_CONFIG_DIR", "/scamflow-config")] {
             environment[key] = home + folder
         }
         process.environment = environment

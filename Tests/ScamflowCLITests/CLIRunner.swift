@@ -27,8 +27,6 @@ struct CLIRunner {
     static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static let cacheFolder = FileManager.default.temporaryDirectory.appendingPathComponent("scamflow-test-cache-\(getpid())")
-
     /// A home of its own for the test run: an empty pack store, configuration and cache, and
     /// `HOME` and the XDG folders pointing inside it, so no test loads the packs installed on
     /// this machine or writes to the user's folders (a test that needs a store passes its own).
@@ -44,9 +42,6 @@ struct CLIRunner {
                               ("SCAMFLOW_STORE", "/store"), ("SCAMFLOW_CONFIG_DIR", "/scamflow-config")] {
             env[key] = home.path + folder
         }
-        // One literal cache for the test run, not the user's: the first run fills it and the
-        // others read it, so every CLI test also runs on cached requirements.
-        env["SCAMFLOW_CACHE_DIR"] = cacheFolder.path
         return env
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import ScamPacks
+import ScamStore
 import Testing
 
 /// A model travels in a pack like rules: `scamflow learn` trains it, `pack build` bundles it

@@ -127,10 +127,9 @@ import Testing
         var env = ["HOME": home, "XDG_DATA_HOME": home + "/.local/share", "XDG_CONFIG_HOME": home + "/.config", "XDG_CACHE_HOME": home + "/.cache"]
         env["SCAMFLOW_STORE"] = home + "/.local/share/scamflow/packs"
         env["SCAMFLOW_CONFIG_DIR"] = home + "/.config/scamflow"
-        env["SCAMFLOW_CACHE_DIR"] = home + "/.cache/scamflow"
         let r = try CLIRunner.run(["pack", "install", "--allow-unsigned", server.base + "/demo-otp-1.0.0.sfpack"], in: cwd, environment: env)
         #expect(r.status == 0, "\(r.stderr)")
-        let documented = [".local/share/scamflow/packs", ".config/scamflow", ".cache/scamflow"]
+        let documented = [".local/share/scamflow/packs", ".config/scamflow"]
         let made = (FileManager.default.subpaths(atPath: home) ?? []).filter { path in
             !documented.contains { path.hasPrefix($0) || $0.hasPrefix(path + "/") }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import ScamPacks
+import ScamStore
 import Testing
 
 /// A rollback sticks: `pack rollback` pins the version it puts back, `pack update` (and its

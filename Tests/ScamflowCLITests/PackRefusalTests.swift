@@ -1,5 +1,7 @@
 import Foundation
+import ScamLiterals
 import ScamPacks
+import ScamStore
 import Testing
 
 /// Every bad input the pack lifecycle must refuse: a clear message, exit 2, and the store
@@ -87,6 +89,29 @@ import Testing
         let path = try ws.write(try ws.craft(version: "1.1.0", rules: rules, key: key), to: "regex.sfpack")
         let r = try refused(ws, ["pack", "install", path], "does not compile", "error[SF106]", "demo-otp.r1", "at offset 13")
         #expect(r.stderr.contains("demo-otp-1.1.0.sfpack/rules/r.yaml:"), "file:line inside the bundle: \(r.stderr)")
+    }
+
+    /// A signed bundle whose literal table says a rule needs a word it does not need (so the
+    /// rule would skip the text it should match) is refused, as is a damaged table; a table of
+    /// another extractor version is not used, so it installs.
+    @Test func aLiteralTableThatDisagreesWithItsPatternsIsRefused() throws {
+        let (ws, key) = try installed()
+        defer { ws.remove() }
+        let lying = LiteralTable(entries: [PatternDigest("白鲸暗号"): .anyOf([Array("从不出现的词".utf8)])])
+        var path = try ws.write(try ws.craft(version: "1.1.0", rules: v2Rules(), extraFiles: [PackFile(path: LiteralTable.fileName, contents: lying.text)],
+                                             key: key), to: "lying.sfpack")
+        try refused(ws, ["pack", "install", path], "literal table (literals.sflit) does not match its patterns", "白鲸暗号")
+        let damaged = "scamflow-literals\t1\t\(LiteralExtractor.version)\t1\nnot a digest\n"
+        path = try ws.write(try ws.craft(version: "1.1.0", rules: v2Rules(), extraFiles: [PackFile(path: LiteralTable.fileName, contents: damaged)],
+                                         key: key), to: "damaged.sfpack")
+        try refused(ws, ["pack", "install", path], "literals.sflit:2", "rebuild the bundle")
+        let foreign = lying.text.replacingOccurrences(of: "scamflow-literals\t1\t\(LiteralExtractor.version)\t", with: "scamflow-literals\t1\t999\t")
+        path = try ws.write(try ws.craft(version: "1.1.0", rules: v2Rules(), extraFiles: [PackFile(path: LiteralTable.fileName, contents: foreign)],
+                                         key: key), to: "foreign.sfpack")
+        let r = try ws.run(["pack", "install", path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let scan = try ws.run(["scan", "-q", "--format", "ndjson", try ws.write(Array("白鲸暗号\n".utf8), to: "in.txt")])
+        #expect(scan.stdout.contains("demo-otp.r1"), "the foreign table is not used: \(scan.stdout) \(scan.stderr)")
     }
 
     @Test func aPackThatFailsItsOwnExamplesIsRefused() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import ScamPacks
+import ScamStore
 import Testing
 
 /// Repairing a damaged store: `pack verify --installed` finds the damage, `pack repair` restores

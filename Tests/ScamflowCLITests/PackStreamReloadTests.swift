@@ -1,5 +1,6 @@
 import Foundation
 import ScamPacks
+import ScamStore
 import Testing
 
 /// A running `scamflow stream` and the pack store: installs, updates and rollbacks are picked up

@@ -1,5 +1,6 @@
 import Foundation
 import ScamPacks
+import ScamStore
 import Testing
 
 /// A temporary folder with its own pack store and configuration (trusted keys, sources), for
@@ -89,10 +90,11 @@ struct PackWorkspace {
     /// A bundle made directly (skipping `pack build`'s checks), as an attacker or a broken
     /// pipeline could, signed with `key` when given.
     func craft(name: String = "demo-otp", version: String, minEngine: String = "0.1.0", packYAML: String? = nil,
-               rules: String, key: SigningKey?) throws -> [UInt8] {
+               rules: String, extraFiles: [PackFile] = [], key: SigningKey?) throws -> [UInt8] {
         let yaml = packYAML ?? "name: \(name)\nversion: \(version)\nmin_engine: \(minEngine)\nlanguages: [zh]\nthreshold: 60\n"
         var bundle = try PackBundle.build(name: name, version: version, minEngine: minEngine,
-                                          files: [PackFile(path: "pack.yaml", contents: yaml), PackFile(path: "rules/r.yaml", contents: rules)],
+                                          files: [PackFile(path: "pack.yaml", contents: yaml), PackFile(path: "rules/r.yaml", contents: rules)]
+                                              + extraFiles,
                                           builtWith: "test")
         if let key { bundle = try bundle.signed(with: key) }
         return bundle.encoded()

@@ -1,5 +1,6 @@
 import Foundation
 import ScamPacks
+import ScamStore
 import Testing
 
 /// The pack store under real faults: a full disk at every point of an install, rollback and

@@ -9,6 +9,7 @@
 // Built as a library-style file (not main.swift): libFuzzer provides main().
 
 import ScamPacks
+import ScamStore
 
 /// The public half of the key the seeds were signed with (the private half was thrown away), so
 /// inputs derived from the signed seed reach signature verification with a known key.

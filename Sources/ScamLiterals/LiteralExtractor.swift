@@ -17,7 +17,7 @@ public indirect enum LiteralRequirement: Equatable, Sendable, CustomStringConver
     case either([LiteralRequirement])
 
     /// Whether the requirement keeps its invariants: no empty literal set, no empty literal, no
-    /// empty `all` or `either` (what `LiteralCache` accepts from disk; the fuzz target checks it).
+    /// empty `all` or `either` (what `LiteralTable` accepts from a pack; the fuzz target checks it).
     public var isWellFormed: Bool {
         switch self {
         case .always: return true
@@ -58,7 +58,7 @@ public indirect enum LiteralRequirement: Equatable, Sendable, CustomStringConver
 /// cased letter gives nothing.
 public enum LiteralExtractor {
     /// The version of what `requirement(of:)` returns: bump it with any change to the extraction
-    /// or to its limits, so `LiteralCache` files of older versions are not used.
+    /// or to its limits, so literal tables of older versions (`LiteralTable`) are not used.
     public static let version = 1
     /// Bounds that keep the sets small; exceeding one only weakens a requirement.
     static let maxSetSize = 64
@@ -67,7 +67,7 @@ public enum LiteralExtractor {
     static let maxProductSize = 16
     static let maxExactBytes = 48
     /// Literals are cut to this many bytes: a prefix of a required string is required too.
-    static let maxLiteralBytes = 12
+    public static let maxLiteralBytes = 12
 
     /// The requirement of `pattern` (as compiled: Han already simplified).
     public static func requirement(of pattern: String) -> LiteralRequirement {
@@ -84,7 +84,7 @@ public enum LiteralExtractor {
     /// The requirement stated by a rule's `prefilter:` key: at least one of `literals` occurs in
     /// the normalized text (lowercased, Han simplified like the patterns).
     public static func stated(_ literals: [String]) -> LiteralRequirement {
-        let bytes = literals.map { Array(Normalizer.simplifyHan(in: $0).lowercased().utf8) }
+        let bytes = literals.map { Array(TraditionalToSimplified.simplify($0).lowercased().utf8) }
         return finished(clause(bytes))
     }
 
@@ -174,7 +174,7 @@ public enum LiteralExtractor {
                 if keptKeys.isEmpty {
                     // Many candidates: from now on, look substrings up.
                     for k in kept where k.count <= PackedBytes.capacity {
-                        k.withUnsafeBufferPointer { keptKeys.insert(PackedBytes($0, 0, k.count)) }
+                        _ = k.withUnsafeBufferPointer { keptKeys.insert(PackedBytes($0, 0, k.count)) }
                         if !keptLengths.contains(k.count) { keptLengths.append(k.count) }
                     }
                 }
@@ -193,7 +193,7 @@ public enum LiteralExtractor {
             kept.append(s)
             // (Strings too long to pack are not looked up: keeping a few redundant ones is harmless.)
             if !keptKeys.isEmpty && s.count <= PackedBytes.capacity {
-                s.withUnsafeBufferPointer { keptKeys.insert(PackedBytes($0, 0, s.count)) }
+                _ = s.withUnsafeBufferPointer { keptKeys.insert(PackedBytes($0, 0, s.count)) }
                 if !keptLengths.contains(s.count) { keptLengths.append(s.count) }
             }
         }
@@ -212,12 +212,12 @@ public enum LiteralExtractor {
     }
 
     /// Up to 16 bytes and their length packed into two words: a hashable key without allocation.
-    struct PackedBytes: Hashable {
-        static let capacity = 15
+    public struct PackedBytes: Hashable, Sendable {
+        public static let capacity = 15
         var low: UInt64 = 0
         var high: UInt64 = 0
 
-        init(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ length: Int) {
+        public init(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ length: Int) {
             for k in 0..<length {
                 let v = UInt64(b[start + k])
                 if k < 8 { low |= v << UInt64(8 * k) } else { high |= v << UInt64(8 * (k - 8)) }

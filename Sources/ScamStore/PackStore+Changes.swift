@@ -1,4 +1,5 @@
 import Foundation
+import ScamPacks
 
 extension PackStore {
     /// What `install` did. `unpinned` is the version `pack rollback` had pinned, when the

@@ -1,4 +1,5 @@
 import Foundation
+import ScamPacks
 
 /// What a pack source offers: `index.json` at the root of a folder or of an http(s) location.
 ///

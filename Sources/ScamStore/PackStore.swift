@@ -1,4 +1,5 @@
 import Foundation
+import ScamPacks
 
 /// The folder of installed packs (`$XDG_DATA_HOME/scamflow/packs` by default).
 ///

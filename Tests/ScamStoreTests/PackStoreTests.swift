@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ScamPacks
+@testable import ScamStore
 
 /// The pack store: atomic installs, rollback, removal, integrity, and failures that change nothing.
 @Suite struct PackStoreTests {

@@ -5,9 +5,12 @@
 /// mapping never changes the length of the text in scalars and evidence offsets stay exact.
 /// It is applied to both the text and the Han characters of patterns, so a pattern written in
 /// either script matches text in either script.
-enum TraditionalToSimplified {
+///
+/// Lives in the pure `ScamLiterals` target because literal extraction needs it at build time
+/// (the `EmbedPacks` plugin) as much as the normalizer needs it at run time.
+public enum TraditionalToSimplified {
     /// Lookup table from traditional to simplified scalar value, built on first use.
-    static let table: [UInt32: UInt32] = {
+    public static let table: [UInt32: UInt32] = {
         var map: [UInt32: UInt32] = [:]
         let scalars = Array(pairs.unicodeScalars.filter { $0 != "\n" })
         map.reserveCapacity(scalars.count / 2)
@@ -18,6 +21,39 @@ enum TraditionalToSimplified {
         }
         return map
     }()
+
+    /// Simplified form of U+3400...U+9FFF (0 when unchanged): the dense part of `table`, for
+    /// the normalizer's inner loop.
+    public static let dense: [UInt32] = {
+        var dense = [UInt32](repeating: 0, count: 0x9FFF - 0x3400 + 1)
+        for (traditional, simplified) in table where (0x3400...0x9FFF).contains(traditional) {
+            dense[Int(traditional - 0x3400)] = simplified
+        }
+        return dense
+    }()
+
+    /// The simplified form of a traditional character, nil for any other scalar.
+    @inline(__always)
+    public static func simplified(_ v: UInt32) -> UInt32? {
+        if v < 0x3400 { return nil }
+        if v <= 0x9FFF {
+            let s = dense[Int(v - 0x3400)]
+            return s == 0 ? nil : s
+        }
+        return table[v]
+    }
+
+    /// Simplified form of the Han characters in a pattern, leaving everything else untouched,
+    /// so a pattern written in traditional characters matches normalized text.
+    public static func simplify(_ pattern: String) -> String {
+        // Most patterns are written in simplified characters already: return them as they are.
+        guard pattern.unicodeScalars.contains(where: { simplified($0.value) != nil }) else { return pattern }
+        var out = String.UnicodeScalarView()
+        for s in pattern.unicodeScalars {
+            if let simplified = simplified(s.value) { out.append(Unicode.Scalar(simplified)!) } else { out.append(s) }
+        }
+        return String(out)
+    }
 
     /// Pairs of scalars: traditional then simplified, wrapped for readability.
     private static let pairs = """

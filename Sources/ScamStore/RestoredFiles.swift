@@ -1,3 +1,5 @@
+import ScamPacks
+
 /// What a repair did to the files of an installed version, by what was wrong with each: a
 /// file that was gone is not "rewritten", and whoever reads the report looks for different
 /// causes (a deleted file, an edit, a stray file).

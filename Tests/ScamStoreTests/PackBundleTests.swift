@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ScamPacks
+@testable import ScamStore
 
 /// Bundles: the tar container, the manifest's hashes, signatures and key files.
 @Suite struct PackBundleTests {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ScamPacks
 
 /// An Ed25519 public key that may sign packs, with the name people know it by.
 ///

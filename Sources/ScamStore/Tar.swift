@@ -1,3 +1,5 @@
+import ScamPacks
+
 /// A strict reader and a reproducible writer for the subset of POSIX ustar that pack bundles use:
 /// regular files only, names of at most 100 bytes, no prefix, no extended headers.
 ///

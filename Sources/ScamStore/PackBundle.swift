@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ScamPacks
 
 /// A pack as one distributable file (`NAME-VERSION.sfpack`): a ustar archive holding
 /// `MANIFEST.json` first, then the pack's files, then optionally `SIGNATURE.json`.
