@@ -195,6 +195,24 @@ public struct LiteralTable: Sendable, Equatable {
     }
 }
 
+/// A table is encoded as its text form, so that a pack spec encoded whole (the built-in packs,
+/// see `BuiltinPacks`) carries the same bytes as a `literals.sflit` file.
+extension LiteralTable: Codable {
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do throws(LiteralTableError) {
+            self = try LiteralTable(text: text)
+        } catch {
+            throw DecodingError.dataCorrupted(DecodingError.Context(codingPath: decoder.codingPath, debugDescription: error.description))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(text)
+    }
+}
+
 /// Why a literal table was not used: where and what.
 public struct LiteralTableError: Error, Sendable, Equatable, CustomStringConvertible {
     /// 1-based line of the table file.

@@ -1,5 +1,5 @@
 /// A position in a pack file, for diagnostics and evidence. Lines and columns start at 1.
-public struct SourceLocation: Sendable, Hashable, Comparable, CustomStringConvertible {
+public struct SourceLocation: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
     /// The file, as shown to people (relative to the pack's parent, e.g. `zh-payment/rules/a.yaml`).
     public var file: String
     public var line: Int
@@ -94,7 +94,7 @@ public enum DiagnosticSeverity: String, Sendable, Codable {
 }
 
 /// One finding about a pack: what, where, and how to fix it.
-public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
+public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible, Codable {
     public var code: DiagnosticCode
     public var severity: DiagnosticSeverity
     public var location: SourceLocation

@@ -1,7 +1,7 @@
 /// What a condition compares an attribute with, when not a literal: another attribute of the
 /// same event (`home_city`), a value an earlier step of the flow captured (`$pay_city`), or a
 /// fact the stream remembers about the subject (`context.last_city`).
-public enum ValueRef: Sendable, Equatable, CustomStringConvertible {
+public enum ValueRef: Sendable, Equatable, CustomStringConvertible, Codable {
     case attribute(String)
     case capture(String)
     case context(String)
@@ -35,7 +35,7 @@ public enum ContextKeys {
 }
 
 /// A condition on one attribute of an event (`where:` in an event rule or a flow step).
-public enum AttributePredicate: Sendable, Equatable {
+public enum AttributePredicate: Sendable, Equatable, Codable {
     /// A PCRE2 pattern that the attribute's string value must match (compiled by the engine).
     case matches(Located<String>)
     /// The value (as a string) is one of these.
@@ -72,7 +72,7 @@ public enum AttributePredicate: Sendable, Equatable {
 }
 
 /// `attribute: predicate` pairs of an event rule or a flow step; all must hold.
-public struct WhereClause: Sendable, Equatable {
+public struct WhereClause: Sendable, Equatable, Codable {
     public var attribute: String
     public var predicates: [AttributePredicate]
     /// How old a context fact this clause compares with may be (`max_age: 30m`); older facts
@@ -90,7 +90,7 @@ public struct WhereClause: Sendable, Equatable {
 
 /// An event rule: turns a device event (`app.installed` with a remote-control package, ...) into
 /// a signal that flows consume.
-public struct EventRuleSpec: Sendable {
+public struct EventRuleSpec: Sendable, Codable {
     public var id: String
     public var title: String
     public var signal: String
@@ -102,8 +102,8 @@ public struct EventRuleSpec: Sendable {
 }
 
 /// A step of a flow: any of several signals, or a count of one signal within a window.
-public struct FlowStepSpec: Sendable {
-    public struct Count: Sendable {
+public struct FlowStepSpec: Sendable, Codable {
+    public struct Count: Sendable, Codable {
         public var signal: String
         public var atLeast: Int
         /// Window in milliseconds.
@@ -142,9 +142,43 @@ public struct FlowStepSpec: Sendable {
     public var signals: [String] { count.map { [$0.signal] } ?? any }
 }
 
+extension FlowStepSpec {
+    // Written out because `captures` holds tuples: each is encoded as `[name, attribute]`.
+    private enum CodingKeys: String, CodingKey { case name, any, count, within, conditions, anyOf, captures, location }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        any = try c.decode([String].self, forKey: .any)
+        count = try c.decodeIfPresent(Count.self, forKey: .count)
+        within = try c.decodeIfPresent(Int64.self, forKey: .within)
+        conditions = try c.decode([WhereClause].self, forKey: .conditions)
+        anyOf = try c.decode([[WhereClause]].self, forKey: .anyOf)
+        captures = try c.decode([[String]].self, forKey: .captures).map { pair in
+            guard pair.count == 2 else {
+                throw DecodingError.dataCorruptedError(forKey: .captures, in: c, debugDescription: "a capture is [name, attribute]")
+            }
+            return (pair[0], pair[1])
+        }
+        location = try c.decode(SourceLocation.self, forKey: .location)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(any, forKey: .any)
+        try c.encodeIfPresent(count, forKey: .count)
+        try c.encodeIfPresent(within, forKey: .within)
+        try c.encode(conditions, forKey: .conditions)
+        try c.encode(anyOf, forKey: .anyOf)
+        try c.encode(captures.map { [$0.name, $0.attribute] }, forKey: .captures)
+        try c.encode(location, forKey: .location)
+    }
+}
+
 /// A flow: an ordered sequence of steps per subject, alerting from `alertFrom` steps on with
 /// escalating severity.
-public struct FlowSpec: Sendable {
+public struct FlowSpec: Sendable, Codable {
     public var id: String
     /// The title by language (`title: {zh: ..., en: ...}`; a plain string is `zh`'s): an alert
     /// takes the one of the language its attempt speaks. Never empty (the loader requires one).
@@ -180,8 +214,8 @@ public struct FlowSpec: Sendable {
 }
 
 /// A sequence fixture: records in order, and the flow alerts they must and must not raise.
-public struct SequenceSpec: Sendable {
-    public struct Expectation: Sendable {
+public struct SequenceSpec: Sendable, Codable {
+    public struct Expectation: Sendable, Codable {
         public var flow: String
         /// The number of steps reached (1-based); nil: any step.
         public var step: Int?
@@ -198,7 +232,7 @@ public struct SequenceSpec: Sendable {
 }
 
 /// A scalar or map value in a fixture record.
-public indirect enum FixtureValue: Sendable, Equatable {
+public indirect enum FixtureValue: Sendable, Equatable, Codable {
     case string(String)
     case number(Double)
     case bool(Bool)

@@ -4,7 +4,7 @@
 /// Invariant: `expanded` holds no `{{name}}` reference (every reference it had was replaced by
 /// the referenced lexicon's own expansion, wrapped in a non-capturing group); it is empty when
 /// the lexicon could not be expanded (an undefined name or a cycle, both reported).
-public struct LexiconSpec: Sendable {
+public struct LexiconSpec: Sendable, Codable {
     /// `claim.platform_support`: lowercase segments of letters, digits and `_`, joined by `.`.
     public var name: String
     /// The pattern as written, which may use other lexicons.
@@ -29,7 +29,7 @@ public struct LexiconSpec: Sendable {
 }
 
 /// One `{{name}}` in a pattern.
-public struct LexiconReference: Sendable, Hashable {
+public struct LexiconReference: Sendable, Hashable, Codable {
     public var name: String
     /// UTF-8 offsets of the whole `{{name}}` in the pattern.
     public var range: Range<Int>

@@ -21,7 +21,7 @@ import Yams
 /// ```
 ///
 /// Each list is a set of alternatives; the conditions inside one line must all hold.
-public struct ModelSpec: Sendable {
+public struct ModelSpec: Sendable, Codable {
     /// The `cue` lines in the header of a model file (before its weights): name, scope and
     /// pattern as written, in file order. Read without parsing the weights, so the prefilter
     /// (and the literal table built with the pack) can cover the cues; empty when a cue line is
@@ -58,7 +58,7 @@ public struct ModelSpec: Sendable {
 }
 
 /// One line of a fusion list: conditions that must all hold. A condition left out always holds.
-public struct FusionClause: Sendable, Equatable {
+public struct FusionClause: Sendable, Equatable, Codable {
     /// The model's calibrated probability is at least this.
     public var pAtLeast: Double?
     /// The model's probability is below this.

@@ -14,7 +14,7 @@ public struct PackFile: Sendable, Hashable {
 }
 
 /// Where a pack came from, shown in `pack list` and alerts.
-public enum PackOrigin: Sendable, Hashable, CustomStringConvertible {
+public enum PackOrigin: Sendable, Hashable, CustomStringConvertible, Codable {
     /// Compiled into the binary from `Patterns/`.
     case builtin
     /// A folder on disk given with `--packs`.

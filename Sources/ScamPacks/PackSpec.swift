@@ -13,9 +13,10 @@ public struct Located<Value: Sendable>: Sendable {
 
 extension Located: Equatable where Value: Equatable {}
 extension Located: Hashable where Value: Hashable {}
+extension Located: Codable where Value: Codable {}
 
 /// What `pack.yaml` says about a pack.
-public struct PackManifest: Sendable {
+public struct PackManifest: Sendable, Codable {
     public var name: String
     public var version: SemanticVersion
     public var description: String
@@ -36,7 +37,7 @@ public struct PackManifest: Sendable {
 }
 
 /// A rule's examples: texts it must match and texts it must not.
-public struct RuleExamples: Sendable {
+public struct RuleExamples: Sendable, Codable {
     public var match: [Located<String>]
     public var noMatch: [Located<String>]
     public init(match: [Located<String>] = [], noMatch: [Located<String>] = []) {
@@ -47,7 +48,7 @@ public struct RuleExamples: Sendable {
 
 /// A text rule as written in a pack, validated for shape but with its patterns not yet compiled
 /// (compiling needs PCRE2, which lives in the engine).
-public struct RuleSpec: Sendable {
+public struct RuleSpec: Sendable, Codable {
     public var id: String
     public var title: String
     public var signal: String
@@ -71,13 +72,13 @@ public struct RuleSpec: Sendable {
 }
 
 /// A rule's patterns with their `{{lexicon}}` references, as the author wrote them.
-public struct WrittenPatterns: Sendable, Hashable {
+public struct WrittenPatterns: Sendable, Hashable, Codable {
     public var match: String
     public var unless: String?
 }
 
 /// A loaded, shape-checked pack.
-public struct PackSpec: Sendable {
+public struct PackSpec: Sendable, Codable {
     public var manifest: PackManifest
     public var rules: [RuleSpec]
     public var eventRules: [EventRuleSpec] = []

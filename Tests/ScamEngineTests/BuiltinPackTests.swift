@@ -1,4 +1,5 @@
-import ScamBuiltins
+import Foundation
+@testable import ScamBuiltins
 import ScamPacks
 import Testing
 @testable import ScamEngine
@@ -12,6 +13,20 @@ import Testing
         let names = Set(Self.loaded.compactMap { $0.pack?.manifest.name })
         #expect(names.isSuperset(of: ["zh-payment-scams", "zh-telecom-fraud", "en-scams", "scam-model"]))
         #expect(Self.ruleSet?.model != nil, "the built-in model loads")
+    }
+
+    /// The specs the build plugin embedded (decoded instead of parsing YAML at start-up) are
+    /// exactly what loading the same files gives, literal table included; and every built-in
+    /// pack has one (a pack that does not decode falls back to its files, silently slower).
+    @Test(arguments: BuiltinPacks.all.indices)
+    func theEmbeddedSpecIsTheSpecOfTheFiles(_ i: Int) throws {
+        let fromFiles = try #require(BuiltinPacks.loadFiles(i).pack)
+        let json = try #require(BuiltinPacks.embedded[i].spec, "\(BuiltinPacks.embedded[i].name) has no embedded spec")
+        let decoded = try JSONDecoder().decode(PackSpec.self, from: Data(json.utf8))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        #expect(try encoder.encode(decoded) == encoder.encode(fromFiles), "\(BuiltinPacks.embedded[i].name)")
+        #expect(decoded.literals.count > 0 && decoded.literals == fromFiles.literals)
     }
 
     @Test func packsLoadWithoutErrorsOrWarnings() {

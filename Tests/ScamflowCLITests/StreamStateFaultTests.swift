@@ -44,7 +44,7 @@ import Testing
         let clean = Self.ids(try CLIRunner.run(["stream", "-q"], in: CLIRunner.packageRoot, stdin: input).stdout)
         #expect(clean.count >= 450)
         var generator = SystemRandomNumberGenerator()
-        var repeated = 0, killedMidway = 0
+        var runsWithRepeats = 0, killedMidway = 0
         for run in 0..<20 {
             let dir = try folder("kill-\(run)")
             defer { try? FileManager.default.removeItem(at: dir) }
@@ -72,14 +72,20 @@ import Testing
             let rest = Self.ids(second.stdout)
             let all = first + rest
             #expect(Set(all) == Set(clean), "run \(run): no alert lost, none invented")
-            repeated += all.count - Set(all).count
+            // The one window left: a kill between the write of a flush to stdout and its
+            // journal append (one system call apart). What it repeats is that last flush: the
+            // alerts written twice are a block at the end of the killed run's output.
+            let twice = Set(first).intersection(rest)
+            if !twice.isEmpty {
+                runsWithRepeats += 1
+                #expect(Set(first.suffix(twice.count)) == twice, "run \(run): \(twice.count) alerts written twice, not the last flush")
+            }
             let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".tmp-") }
             #expect(leftovers.isEmpty, "temporaries left: \(leftovers)")
         }
         #expect(killedMidway >= 5, "the kills must land while the stream runs (\(killedMidway) of 20 did)")
-        // The one window left: a kill between the write of a flush to stdout and its journal
-        // append (one system call). Twenty runs have not hit it here; allow one flush's worth.
-        #expect(repeated <= 4, "\(repeated) alerts written twice over 20 runs")
+        // Twenty runs rarely hit that window (once, on a machine with three builds running).
+        #expect(runsWithRepeats <= 2, "\(runsWithRepeats) of 20 runs wrote alerts twice")
     }
 
     /// Checkpoints change nothing: subjects out of step (one an hour ahead of the other), lines
