@@ -196,7 +196,8 @@ public struct Assessor {
         var tags: [String] = []
         for hit in hits { for tag in ruleSet.rules[hit.rule].tags where !tags.contains(tag) { tags.append(tag) } }
         let threshold = clause?.pAtLeast ?? compiled.spec.threshold
-        var alert = Alert(time: evidence.compactMap(\.time).max(),
+        let latest = Alert.latestTime(of: evidence)
+        var alert = Alert(time: latest.time, utcOffset: latest.utcOffset,
                           alertID: Assessor.alertID(kind: "model", pack: pack.manifest.name, unit: unit, evidence: pieces),
                           subject: unit.subject, kind: .model, id: Assessor.modelAlertID,
                           title: Assessor.pick(compiled.spec.title, lang: unit.lang) ?? "Likely scam",
@@ -251,8 +252,8 @@ public struct Assessor {
 
     private func evidence(_ hit: Hit) -> Evidence {
         let r = ruleSet.rules[hit.rule]
-        var e = Evidence(source: hit.source, time: hit.time, signal: r.signal, rule: r.id, excerpt: hit.excerpt,
-                         span: hit.span, speaker: hit.speaker, recordID: hit.recordID)
+        var e = Evidence(source: hit.source, time: hit.time, utcOffset: hit.utcOffset, signal: r.signal, rule: r.id,
+                         excerpt: hit.excerpt, span: hit.span, speaker: hit.speaker, recordID: hit.recordID)
         e.score = r.score
         return e
     }
@@ -287,8 +288,9 @@ public struct Assessor {
         let advice = Assessor.pick(rule.advice, lang: unit.lang) ?? Assessor.pick(pack.manifest.advice, lang: unit.lang)
         var tags: [String] = []
         for hit in ordered { for tag in ruleSet.rules[hit.rule].tags where !tags.contains(tag) { tags.append(tag) } }
-        let times = evidence.compactMap(\.time)
-        var alert = Alert(time: times.max(), alertID: Assessor.alertID(pack: pack.manifest.name, unit: unit, evidence: pieces),
+        let latest = Alert.latestTime(of: evidence)
+        var alert = Alert(time: latest.time, utcOffset: latest.utcOffset,
+                     alertID: Assessor.alertID(pack: pack.manifest.name, unit: unit, evidence: pieces),
                      subject: unit.subject, kind: .rule, id: rule.id, title: rule.title, severity: severity, score: score,
                      threshold: threshold, advice: advice, evidence: evidence, pack: pack.manifest.label,
                      source: unit.source, recordID: unit.recordID, channel: unit.channel, lang: unit.lang, tags: tags)

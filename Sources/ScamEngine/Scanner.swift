@@ -9,6 +9,8 @@ public struct Hit: Sendable {
     public let excerpt: String
     public let source: SourcePosition
     public let time: Int64?
+    /// The UTC offset the record's time was written with (`Record.utcOffset`).
+    public let utcOffset: Int?
     public let speaker: String?
     public let recordID: String?
 }
@@ -133,7 +135,7 @@ public final class Scanner {
                     if original == nil { original = Array(text.utf8) }
                     let span = ExcerptBoundary.widened(normalized.originalRange(of: range), in: original!)
                     hits.append(Hit(rule: index, span: span, excerpt: excerpt(original!, span), source: record.source,
-                                    time: record.time, speaker: record.speaker, recordID: record.id))
+                                    time: record.time, utcOffset: record.utcOffset, speaker: record.speaker, recordID: record.id))
                 } catch {
                     failures.append(RuleFailure(rule: ruleSet.rules[index].id, source: record.source, error: error))
                 }
