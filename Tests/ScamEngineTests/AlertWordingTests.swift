@@ -2,22 +2,32 @@ import ScamPacks
 import Testing
 @testable import ScamEngine
 
-/// An alert keeps the local time its input gave: the UTC offset of its latest evidence's
-/// record (a flow's, that of its latest step).
+/// Wording that fits: a title and advice name what the message itself named (slots filled from
+/// the rule's named groups), lint refuses a slot the pattern cannot fill, and an alert keeps the
+/// local time its input gave (a flow's, that of its latest step).
 @Suite struct AlertWordingTests {
     static let rules = """
     - id: t.support
-      title: 自称平台客服
+      title: 自称{platform}客服
       signal: pretext.support_impersonation
-      match: '(?:我是|这里是)(?:微信|支付宝|抖音|vx)[^。\\n]{0,4}?客服'
+      match: '(?:我是|这里是)(?<platform>微信|支付宝|抖音|vx)[^。\\n]{0,4}?客服'
       score: 30
       examples: {match: ['我是支付宝客服'], no_match: ['你好']}
     - id: t.app
-      title: 要求下载会议软件
+      title: 要求下载会议软件（{app|会议软件}）
       signal: instruct.install_app
-      match: '下载(?:一个)?(?:腾讯会议|zoom|会议软件)'
+      match: '下载(?:一个)?(?:(?<app>腾讯会议|zoom)|会议软件)'
       score: 60
+      advice:
+        zh: 客服不会让你下载“{app|会议软件}”处理账户问题。
+        en: No support desk has you install a meeting app.
       examples: {match: ['下载腾讯会议'], no_match: ['开会']}
+    - id: t.name
+      title: 自称“{who}”
+      signal: s.name
+      match: '我叫(?<who>[^,。]{1,12})'
+      score: 5
+      examples: {match: ['我叫王芳'], no_match: ['你好']}
     """
 
     static func ruleSet(_ rules: String = rules, flows: String? = nil) throws -> (RuleSet?, [Diagnostic]) {
@@ -41,6 +51,74 @@ import Testing
         let zoned = time.flatMap(Timestamp.parseZoned)
         return Record(text: text, source: SourcePosition(file: "f", line: line), time: zoned?.millis, utcOffset: zoned?.utcOffset,
                       subject: "u1")
+    }
+
+    /// The hits of one record, and the rules they belong to.
+    func hits(_ text: String) throws -> (RuleSet, [Hit]) {
+        let set = try #require(try Self.ruleSet().0)
+        return (set, Scanner(ruleSet: set).scan(record(text)).hits)
+    }
+
+    @Test func titleNamesWhatTheMessageNamed() throws {
+        let found = try alerts([record("您好，我是抖音官方客服，请下载ＺＯＯＭ")])
+        #expect(found.map(\.title) == ["要求下载会议软件（ＺＯＯＭ）"], "the top rule's title, filled from its own hit, as written")
+        #expect(found.first?.advice == "客服不会让你下载“ＺＯＯＭ”处理账户问题。")
+        let (set, hits) = try self.hits("這裡是支付寶客服")
+        let hit = try #require(hits.first)
+        #expect(set.rules[hit.rule].title(filling: hit.captures) == "自称支付寶客服", "traditional script matched simplified, shown as written")
+    }
+
+    @Test func slotsAreTrimmed() throws {
+        let (set, hits) = try self.hits("大家好，我叫  王芳 ，是你的新邻居")
+        let hit = try #require(hits.first { set.rules[$0.rule].id == "t.name" })
+        #expect(hit.captures == ["who": "王芳"])
+    }
+
+    @Test func fallbackWhenTheGroupTookNoPart() throws {
+        let (set, hits) = try self.hits("请下载会议软件")
+        let hit = try #require(hits.first)
+        let rule = set.rules[hit.rule]
+        #expect(hit.captures.isEmpty)
+        #expect(rule.title(filling: hit.captures) == "要求下载会议软件（会议软件）")
+        #expect(rule.advice("zh", filling: hit.captures) == "客服不会让你下载“会议软件”处理账户问题。")
+        let named = try #require(try self.hits("请下载腾讯会议").1.first)
+        #expect(named.captures == ["app": "腾讯会议"])
+        #expect(rule.advice("zh", filling: named.captures) == "客服不会让你下载“腾讯会议”处理账户问题。")
+        #expect(rule.advice("en", filling: named.captures) == "No support desk has you install a meeting app.")
+        #expect(rule.advice("fr", filling: named.captures) == "No support desk has you install a meeting app.", "else English")
+    }
+
+    @Test func aSlotWithoutItsGroupIsAnError() throws {
+        let rules = """
+        - id: t.bad
+          title: 自称{bank}客服
+          signal: s.a
+          match: '(?:我是|这里是)(?<platform>微信|支付宝)客服'
+          score: 30
+          advice: {zh: '{{platform.name}}客服不会来电'}
+          examples: {match: ['我是微信客服'], no_match: ['你好']}
+        """
+        let (set, diagnostics) = try Self.ruleSet(rules)
+        #expect(set == nil, "a rule whose words cannot be filled does not load")
+        let slots = diagnostics.filter { $0.code == .unknownSlot }
+        #expect(slots.count == 2)
+        #expect(slots.allSatisfy { $0.severity == .error && $0.ruleID == "t.bad" })
+        #expect(slots.contains { $0.message.contains("`{bank}`") && $0.hint.contains("platform") && $0.location.line == 2 })
+        #expect(slots.contains { $0.message.contains("{{platform.name}}") && $0.location.line == 6 })
+    }
+
+    @Test func braceThatIsNoSlotStaysText() throws {
+        let rules = """
+        - id: t.brace
+          title: 价格{大约}与 {x y}
+          signal: s.a
+          match: '价格'
+          score: 60
+          examples: {match: ['价格'], no_match: ['你好']}
+        """
+        let (set, diagnostics) = try Self.ruleSet(rules)
+        #expect(set != nil, "\(diagnostics)")
+        #expect(set?.rules.first?.slots == nil)
     }
 
     @Test func ruleAlertKeepsTheLocalTime() throws {

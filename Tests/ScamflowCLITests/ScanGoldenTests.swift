@@ -29,8 +29,9 @@ import Testing
     }
 
     /// Local time as the input gave it (`local_time`, and the text format's time), for
-    /// offsets +08:00, -05:30 and Z; none for a time without a zone or an epoch number.
-    @Test func localTime() throws {
+    /// offsets +08:00, -05:30 and Z; none for a time without a zone or an epoch number. The
+    /// meeting-app rule's title names the app the message named (a slot).
+    @Test func localTimeAndSlots() throws {
         let ndjson = try run(["--quiet", "--min-score", "30", "local-time.jsonl"])
         try CLIRunner.assertGolden(ndjson.stdout, "scan/local-time.ndjson")
         let local = try ndjson.stdout.split(separator: "\n").map {
