@@ -80,7 +80,37 @@ public final class Matcher {
         }
     }
 
-    private func run(_ regex: Regex, _ buffer: UnsafeBufferPointer<UInt8>, _ start: Int, _ options: UInt32) throws(PCRE2Error) -> Range<Int>? {
+    /// The first match with the span of every capture group: element 0 is the whole match (the
+    /// range `firstMatch` gives), element n group n, nil where a group took no part. Nil when
+    /// nothing matches.
+    ///
+    /// The match data for every group is made for the call and freed after it: the scanner asks
+    /// only on a hit of a rule whose title or advice names a group, so this is rare, and the
+    /// per-thread match data of `firstMatch` stays one pair. Limits and JIT stack are this
+    /// matcher's.
+    public func firstMatchGroups(_ regex: Regex, in subject: Subject, from start: Int = 0) throws(PCRE2Error) -> [Range<Int>?]? {
+        guard let data = pcre2_match_data_create_from_pattern_8(regex.code, nil) else {
+            fatalError("PCRE2 could not allocate match data (out of memory)")
+        }
+        defer { pcre2_match_data_free_8(data) }
+        return try subject.bytes.withUnsafeBufferPointer { buffer throws(PCRE2Error) -> [Range<Int>?]? in
+            guard let whole = try run(regex, buffer, start, PCRE2_NO_UTF_CHECK, data: data) else { return nil }
+            let pairs = Int(pcre2_get_ovector_count_8(data))
+            let ovector = pcre2_get_ovector_pointer_8(data)!
+            // PCRE2_UNSET, ~(PCRE2_SIZE)0, marks a group that did not take part.
+            let unset = Int(bitPattern: UInt.max)
+            var out: [Range<Int>?] = [whole]
+            for i in 1..<max(1, pairs) {
+                let lower = ovector[2 * i], upper = ovector[2 * i + 1]
+                out.append(lower == unset || upper == unset || lower > upper ? nil : lower..<upper)
+            }
+            return out
+        }
+    }
+
+    private func run(_ regex: Regex, _ buffer: UnsafeBufferPointer<UInt8>, _ start: Int, _ options: UInt32,
+                     data: OpaquePointer? = nil) throws(PCRE2Error) -> Range<Int>? {
+        let matchData = data ?? self.matchData
         guard start <= buffer.count else { return nil }
         // PCRE2 rejects a NULL subject even with length 0; give it a valid empty buffer.
         let base = buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!

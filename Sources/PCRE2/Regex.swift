@@ -80,5 +80,25 @@ public final class Regex: @unchecked Sendable {
         return jitCompiled
     }
 
+    /// The pattern's named groups `(?<name>...)` with the number PCRE2 gave each, in the order
+    /// of its name table (by name); a name appears once per group that bears it (several only
+    /// under `(?J)` or in a `(?|...)` branch reset). Read from the compiled code on each call,
+    /// which is immutable, so any thread may ask.
+    public var namedGroups: [(name: String, number: Int)] {
+        var count: UInt32 = 0, entrySize: UInt32 = 0
+        var table: UnsafePointer<UInt8>?
+        guard pcre2_pattern_info_8(code, UInt32(PCRE2_INFO_NAMECOUNT), &count) == 0, count > 0,
+              pcre2_pattern_info_8(code, UInt32(PCRE2_INFO_NAMEENTRYSIZE), &entrySize) == 0,
+              pcre2_pattern_info_8(code, UInt32(PCRE2_INFO_NAMETABLE), &table) == 0, let table
+        else { return [] }
+        // Each entry: the group number in two bytes, most significant first, then the name,
+        // NUL-terminated, padded to `entrySize` (pcre2api, "Information about a pattern").
+        return (0..<Int(count)).map { i in
+            let entry = table + i * Int(entrySize)
+            let number = Int(entry[0]) << 8 | Int(entry[1])
+            return (String(cString: entry + 2), number)
+        }
+    }
+
     deinit { pcre2_code_free_8(code) }
 }

@@ -15,6 +15,8 @@ public enum Severity: String, Sendable, Comparable, CaseIterable, Codable {
 public struct Evidence: Sendable, Hashable, Codable {
     public var source: SourcePosition
     public var time: Int64?
+    /// The UTC offset the record's time was written with (`Record.utcOffset`).
+    public var utcOffset: Int?
     public var signal: String
     public var rule: String
     /// The matched text, taken from the original (not the normalized) text.
@@ -49,13 +51,15 @@ public struct Evidence: Sendable, Hashable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case source, time, signal, rule, excerpt, span, speaker, recordID, weight
+        // `utcOffset` is absent from snapshots written before it existed: it decodes as nil.
+        case source, time, utcOffset, signal, rule, excerpt, span, speaker, recordID, weight
     }
 
-    public init(source: SourcePosition, time: Int64?, signal: String, rule: String, excerpt: String, span: Range<Int>,
-                speaker: String?, recordID: String?, weight: Double? = nil) {
+    public init(source: SourcePosition, time: Int64?, utcOffset: Int? = nil, signal: String, rule: String, excerpt: String,
+                span: Range<Int>, speaker: String?, recordID: String?, weight: Double? = nil) {
         self.source = source
         self.time = time
+        self.utcOffset = utcOffset
         self.signal = signal
         self.rule = rule
         self.excerpt = excerpt
@@ -75,6 +79,9 @@ public struct Alert: Sendable {
 
     /// Time of the latest evidence, when known (ms since the Unix epoch).
     public var time: Int64?
+    /// The UTC offset the input wrote that latest evidence's time in, when it gave one: the
+    /// alert's local time is `time` at this offset (`local_time`).
+    public var utcOffset: Int? = nil
     /// Stable identifier of the finding: the same input scanned again gives the same id.
     public var alertID: String
     public var subject: String?
@@ -128,5 +135,22 @@ public struct Alert: Sendable {
         public var pack: String
         public var score: Int
         public var threshold: Int
+    }
+
+    /// The time of the latest piece of `evidence` and the UTC offset its input gave: what an
+    /// alert reports as `time` and `local_time` (for a flow, its latest step). Among pieces of
+    /// that same time, the first that has an offset gives it.
+    static func latestTime(of evidence: [Evidence]) -> (time: Int64?, utcOffset: Int?) {
+        var time: Int64?, offset: Int?
+        for e in evidence {
+            guard let t = e.time else { continue }
+            if time == nil || t > time! {
+                time = t
+                offset = e.utcOffset
+            } else if t == time!, offset == nil {
+                offset = e.utcOffset
+            }
+        }
+        return (time, offset)
     }
 }

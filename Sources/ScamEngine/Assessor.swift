@@ -187,16 +187,17 @@ public struct Assessor {
         let ruleEvidence = orderedEvidence(hits)
         let pieces = ruleEvidence + explained.evidence
         let evidence = EvidenceMerger.merged(ruleEvidence) + explained.evidence
-        let topRule = hits.max { a, b in
+        let topHit = hits.max { a, b in
             let ra = ruleSet.rules[a.rule], rb = ruleSet.rules[b.rule]
             return ra.score != rb.score ? ra.score < rb.score : a.rule > b.rule
-        }.map { ruleSet.rules[$0.rule] }
-        let advice = topRule.flatMap { Assessor.pick($0.advice, lang: unit.lang) }
+        }
+        let advice = topHit.flatMap { ruleSet.rules[$0.rule].advice(unit.lang, filling: $0.captures) }
             ?? Assessor.pick(compiled.spec.advice, lang: unit.lang) ?? Assessor.pick(pack.manifest.advice, lang: unit.lang)
         var tags: [String] = []
         for hit in hits { for tag in ruleSet.rules[hit.rule].tags where !tags.contains(tag) { tags.append(tag) } }
         let threshold = clause?.pAtLeast ?? compiled.spec.threshold
-        var alert = Alert(time: evidence.compactMap(\.time).max(),
+        let latest = Alert.latestTime(of: evidence)
+        var alert = Alert(time: latest.time, utcOffset: latest.utcOffset,
                           alertID: Assessor.alertID(kind: "model", pack: pack.manifest.name, unit: unit, evidence: pieces),
                           subject: unit.subject, kind: .model, id: Assessor.modelAlertID,
                           title: Assessor.pick(compiled.spec.title, lang: unit.lang) ?? "Likely scam",
@@ -251,8 +252,8 @@ public struct Assessor {
 
     private func evidence(_ hit: Hit) -> Evidence {
         let r = ruleSet.rules[hit.rule]
-        var e = Evidence(source: hit.source, time: hit.time, signal: r.signal, rule: r.id, excerpt: hit.excerpt,
-                         span: hit.span, speaker: hit.speaker, recordID: hit.recordID)
+        var e = Evidence(source: hit.source, time: hit.time, utcOffset: hit.utcOffset, signal: r.signal, rule: r.id,
+                         excerpt: hit.excerpt, span: hit.span, speaker: hit.speaker, recordID: hit.recordID)
         e.score = r.score
         return e
     }
@@ -284,12 +285,14 @@ public struct Assessor {
             return ra.score != rb.score ? ra.score < rb.score : a.rule > b.rule
         }!
         let rule = ruleSet.rules[top.rule]
-        let advice = Assessor.pick(rule.advice, lang: unit.lang) ?? Assessor.pick(pack.manifest.advice, lang: unit.lang)
+        // Slots are filled from the top rule's own hit: the words of the message it matched.
+        let advice = rule.advice(unit.lang, filling: top.captures) ?? Assessor.pick(pack.manifest.advice, lang: unit.lang)
         var tags: [String] = []
         for hit in ordered { for tag in ruleSet.rules[hit.rule].tags where !tags.contains(tag) { tags.append(tag) } }
-        let times = evidence.compactMap(\.time)
-        var alert = Alert(time: times.max(), alertID: Assessor.alertID(pack: pack.manifest.name, unit: unit, evidence: pieces),
-                     subject: unit.subject, kind: .rule, id: rule.id, title: rule.title, severity: severity, score: score,
+        let latest = Alert.latestTime(of: evidence)
+        var alert = Alert(time: latest.time, utcOffset: latest.utcOffset,
+                     alertID: Assessor.alertID(pack: pack.manifest.name, unit: unit, evidence: pieces),
+                     subject: unit.subject, kind: .rule, id: rule.id, title: rule.title(filling: top.captures), severity: severity, score: score,
                      threshold: threshold, advice: advice, evidence: evidence, pack: pack.manifest.label,
                      source: unit.source, recordID: unit.recordID, channel: unit.channel, lang: unit.lang, tags: tags)
         alert.peer = unit.peer
@@ -298,7 +301,12 @@ public struct Assessor {
 
     /// Advice in the unit's language, else English, else any.
     static func pick(_ advice: [String: String], lang: String) -> String? {
-        advice[lang] ?? advice["en"] ?? advice.sorted { $0.key < $1.key }.first?.value
+        pickKey(advice, lang: lang).flatMap { advice[$0] }
+    }
+
+    /// The language `pick` takes: `lang`, else `en`, else the first in order.
+    static func pickKey(_ advice: [String: String], lang: String) -> String? {
+        advice[lang] != nil ? lang : advice["en"] != nil ? "en" : advice.keys.min()
     }
 
     /// A stable id: FNV-1a over what identifies the finding (kind, pack, subject, where, what matched).

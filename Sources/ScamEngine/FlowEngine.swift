@@ -463,7 +463,9 @@ public final class FlowEngine {
         hash.add(attempt.id)
         hash.add(String(attempt.reached))
         let stepNames = flow.steps.prefix(attempt.reached).map(\.name)
-        var alert = Alert(time: attempt.evidence.compactMap(\.time).max(), alertID: hash.hex, subject: subject, kind: .flow, id: flow.id,
+        // Time and local time of the latest step.
+        let latest = Alert.latestTime(of: attempt.evidence)
+        var alert = Alert(time: latest.time, utcOffset: latest.utcOffset, alertID: hash.hex, subject: subject, kind: .flow, id: flow.id,
                           title: Assessor.pick(flow.titles, lang: attempt.lang) ?? flow.title,
                           severity: severity(of: flow, reached: attempt.reached, context: context, time: time), score: attempt.reached, threshold: flow.alertFrom,
                           advice: Assessor.pick(flow.advice, lang: attempt.lang), evidence: EvidenceMerger.merged(attempt.evidence), pack: flow.pack,

@@ -74,7 +74,8 @@ public final class MessageScan {
             if current.model == nil { current.model = input } else { current.model!.merge(input) }
             if let text = record.text {
                 current.unit.segments.append(ModelExplainer.Segment(text: text, source: record.source, time: record.time,
-                                                                    speaker: record.speaker, recordID: record.id))
+                                                                    utcOffset: record.utcOffset, speaker: record.speaker,
+                                                                    recordID: record.id))
             }
         }
         if flowsEnabled { collectSignals(record, hits: scanned.hits, lang: lang, into: &current) }
@@ -138,7 +139,8 @@ public final class MessageScan {
         // Event signals always count; text hits of a retelling or warning do not.
         for (occurrence, text) in unit.signals where !(text && assessment.demoted) { signals.append(occurrence) }
         if assessment.scamLikely, modelSignalWanted, let p = assessment.probability {
-            let evidence = Evidence(source: unit.unit.source, time: unit.unit.segments.last?.time, signal: Assessor.modelSignal,
+            let evidence = Evidence(source: unit.unit.source, time: unit.unit.segments.last?.time,
+                                    utcOffset: unit.unit.segments.last?.utcOffset, signal: Assessor.modelSignal,
                                     rule: Assessor.modelAlertID, excerpt: "p=\(Assessor.rounded(p))", span: 0..<0,
                                     speaker: nil, recordID: unit.unit.recordID)
             signals.append(SignalOccurrence(subject: unit.subject, signal: Assessor.modelSignal, time: unit.lastTime,

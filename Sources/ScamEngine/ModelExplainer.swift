@@ -18,12 +18,15 @@ public struct ModelExplainer: Sendable {
         public var text: String
         public var source: SourcePosition
         public var time: Int64?
+        /// The UTC offset its record's time was written with.
+        public var utcOffset: Int?
         public var speaker: String?
         public var recordID: String?
-        public init(text: String, source: SourcePosition, time: Int64?, speaker: String?, recordID: String?) {
+        public init(text: String, source: SourcePosition, time: Int64?, utcOffset: Int? = nil, speaker: String?, recordID: String?) {
             self.text = text
             self.source = source
             self.time = time
+            self.utcOffset = utcOffset
             self.speaker = speaker
             self.recordID = recordID
         }
@@ -67,8 +70,8 @@ public struct ModelExplainer: Sendable {
             let original = Array(segment.text.utf8)
             guard piece.range.upperBound <= original.count else { continue }
             let excerpt = Evidence.cut(String(decoding: original[piece.range], as: UTF8.self), maxScalars: maxExcerptScalars)
-            var e = Evidence(source: segment.source, time: segment.time, signal: signal, rule: rule, excerpt: excerpt, span: piece.range,
-                             speaker: segment.speaker, recordID: segment.recordID)
+            var e = Evidence(source: segment.source, time: segment.time, utcOffset: segment.utcOffset, signal: signal, rule: rule,
+                             excerpt: excerpt, span: piece.range, speaker: segment.speaker, recordID: segment.recordID)
             e.weight = (piece.weight * 1000).rounded() / 1000
             evidence.append(e)
         }

@@ -13,7 +13,10 @@ extension Record {
         }
         self.init(text: string("text"), source: source)
         switch fields["time"] {
-        case .string(let s)?: time = Timestamp.parse(s)
+        case .string(let s)?:
+            let zoned = Timestamp.parseZoned(s)
+            time = zoned?.millis
+            utcOffset = zoned?.utcOffset
         case .number(let d)?: time = Timestamp.fromEpoch(d)
         default: break
         }

@@ -25,6 +25,10 @@ public enum AttributeValue: Sendable, Hashable, Codable {
 public struct Record: Sendable {
     /// Milliseconds since the Unix epoch, when known.
     public var time: Int64?
+    /// Minutes east of UTC the input wrote `time` in (`2025-03-06T18:15:00+08:00`: 480), so
+    /// alerts can show the local time the person saw; nil when the input gave no zone, no
+    /// time of day, or an epoch number (see `Timestamp.Zoned`).
+    public var utcOffset: Int?
     /// `sms`, `call`, `chat`, `email` or `event`; nil when the input does not say.
     public var channel: String?
     /// Whose phone, account or conversation this is: flows are keyed by it.
@@ -48,13 +52,14 @@ public struct Record: Sendable {
     public var conversation: String?
     public var source: SourcePosition
 
-    public init(text: String?, source: SourcePosition, time: Int64? = nil, channel: String? = nil,
+    public init(text: String?, source: SourcePosition, time: Int64? = nil, utcOffset: Int? = nil, channel: String? = nil,
                 subject: String? = nil, peer: String? = nil, peerKnown: Bool? = nil, direction: String? = nil,
                 speaker: String? = nil, event: String? = nil, attrs: [String: AttributeValue] = [:],
                 lang: String? = nil, id: String? = nil, conversation: String? = nil) {
         self.text = text
         self.source = source
         self.time = time
+        self.utcOffset = utcOffset
         self.channel = channel
         self.subject = subject
         self.peer = peer

@@ -27,9 +27,12 @@ public final class CompiledRule: Sendable {
     /// Index of the rule's pack in `RuleSet.packs`.
     public let packIndex: Int
     public let spec: RuleSpec
+    /// The slots of its title and advice, nil when they have none (see `RuleSlots`).
+    public let slots: RuleSlots?
 
     init(id: String, title: String, signal: String, score: Int, tags: [String], advice: [String: String],
-         channels: [String], languages: [String], match: Regex, unless: Regex?, packIndex: Int, spec: RuleSpec) {
+         channels: [String], languages: [String], match: Regex, unless: Regex?, packIndex: Int, spec: RuleSpec,
+         slots: RuleSlots? = nil) {
         self.id = id
         self.title = title
         self.signal = signal
@@ -42,6 +45,19 @@ public final class CompiledRule: Sendable {
         self.unless = unless
         self.packIndex = packIndex
         self.spec = spec
+        self.slots = slots
+    }
+
+    /// The title, its slots filled from `captures` (what a hit's named groups took).
+    public func title(filling captures: [String: String]) -> String {
+        slots?.title.filled(captures) ?? title
+    }
+
+    /// The advice in `lang` (else English, else any: `Assessor.pick`), its slots filled from
+    /// `captures`; nil when the rule has none.
+    public func advice(_ lang: String, filling captures: [String: String]) -> String? {
+        guard let key = Assessor.pickKey(advice, lang: lang) else { return nil }
+        return slots?.advice[key]?.filled(captures) ?? advice[key]
     }
 
     /// Whether the rule applies to a record of this channel and language.
@@ -177,10 +193,11 @@ public final class RuleSet: Sendable {
                 let match = compilePattern(rule.match, rule: rule.id, key: "match", into: &diagnostics)
                 let unless = rule.unless.flatMap { compilePattern($0, rule: rule.id, key: "unless", into: &diagnostics) }
                 guard let match, rule.unless == nil || unless != nil else { continue }
+                let slots = RuleSlots.compile(rule, match: match, into: &diagnostics)
                 rules.append(CompiledRule(id: rule.id, title: rule.title, signal: rule.signal, score: rule.score,
                                           tags: rule.tags, advice: rule.advice, channels: rule.channels,
                                           languages: rule.languages, match: match, unless: unless,
-                                          packIndex: packs.count, spec: rule))
+                                          packIndex: packs.count, spec: rule, slots: slots))
             }
             for rule in spec.eventRules where claim(rule.id, at: rule.location) {
                 if let compiled = compileEventRule(rule, packIndex: packs.count, into: &diagnostics) { eventRules.append(compiled) }

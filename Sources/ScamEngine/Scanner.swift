@@ -9,8 +9,14 @@ public struct Hit: Sendable {
     public let excerpt: String
     public let source: SourcePosition
     public let time: Int64?
+    /// The UTC offset the record's time was written with (`Record.utcOffset`).
+    public let utcOffset: Int?
     public let speaker: String?
     public let recordID: String?
+    /// What the named groups of the rule's `match` that its title or advice use took: the
+    /// original text, trimmed, by group name. Empty for a rule without slots, and without the
+    /// groups that took no part or took only spaces.
+    public let captures: [String: String]
 }
 
 /// A rule that could not finish on a record (it hit the match limit, say). Reported, never
@@ -66,6 +72,9 @@ public final class Scanner {
         let unless: Regex?
         let channels: [String]
         let languages: [String]
+        /// The groups its slots read; empty for nearly every rule, which then matches with
+        /// no capture at all.
+        let slotGroups: [(name: String, numbers: [Int])]
     }
 
     public init(ruleSet: RuleSet, limits: Matcher.Limits = .default) {
@@ -74,7 +83,9 @@ public final class Scanner {
         normalizer = Normalizer()
         scratch = Prefilter.Scratch(for: ruleSet.prefilter)
         prefilter = ruleSet.prefilter
-        runtime = ruleSet.rules.map { RuleRuntime(match: $0.match, unless: $0.unless, channels: $0.channels, languages: $0.languages) }
+        runtime = ruleSet.rules.map {
+            RuleRuntime(match: $0.match, unless: $0.unless, channels: $0.channels, languages: $0.languages, slotGroups: $0.slots?.groups ?? [])
+        }
         let all = UnsafeMutableBufferPointer<Int32>.allocate(capacity: max(1, ruleSet.rules.count))
         for i in 0..<ruleSet.rules.count { all[i] = Int32(i) }
         allRules = UnsafeBufferPointer(rebasing: all[0..<ruleSet.rules.count])
@@ -124,7 +135,16 @@ public final class Scanner {
                 if !rule.languages.isEmpty, !rule.languages.contains(language) { continue }
                 rulesRun += 1
                 do throws(PCRE2Error) {
-                    guard let range = try matcher.firstMatch(rule.match, in: normalized.subject) else { continue }
+                    // A rule with slots matches with its groups (the same overall match).
+                    let groups: [Range<Int>?]?, found: Range<Int>?
+                    if rule.slotGroups.isEmpty {
+                        groups = nil
+                        found = try matcher.firstMatch(rule.match, in: normalized.subject)
+                    } else {
+                        groups = try matcher.firstMatchGroups(rule.match, in: normalized.subject)
+                        found = groups?.first ?? nil
+                    }
+                    guard let range = found else { continue }
                     if let unless = rule.unless, !usesPrefilter || prefilter.unlessMayMatch(index, scratch: scratch),
                        try matcher.firstMatch(unless, in: normalized.subject) != nil {
                         guarded.append(candidate)
@@ -132,8 +152,10 @@ public final class Scanner {
                     }
                     if original == nil { original = Array(text.utf8) }
                     let span = ExcerptBoundary.widened(normalized.originalRange(of: range), in: original!)
+                    let captures = groups.map { captured($0, rule.slotGroups, normalized, original!) } ?? [:]
                     hits.append(Hit(rule: index, span: span, excerpt: excerpt(original!, span), source: record.source,
-                                    time: record.time, speaker: record.speaker, recordID: record.id))
+                                    time: record.time, utcOffset: record.utcOffset, speaker: record.speaker, recordID: record.id,
+                                    captures: captures))
                 } catch {
                     failures.append(RuleFailure(rule: ruleSet.rules[index].id, source: record.source, error: error))
                 }
@@ -231,6 +253,24 @@ public final class Scanner {
     public func normalize(_ text: String) -> String {
         String(decoding: normalizer.normalize(text).subject.bytes, as: UTF8.self)
     }
+
+    /// The original text of each slot group that took part (the first set one of its
+    /// numbers), trimmed of spaces and cut like an excerpt: a name, not a message.
+    private func captured(_ groups: [Range<Int>?], _ slots: [(name: String, numbers: [Int])], _ normalized: NormalizedText,
+                          _ original: [UInt8]) -> [String: String] {
+        var out: [String: String] = [:]
+        for slot in slots {
+            guard let range = slot.numbers.lazy.compactMap({ $0 < groups.count ? groups[$0] : nil }).first, !range.isEmpty else { continue }
+            let scalars = String(decoding: original[normalized.originalRange(of: range)], as: UTF8.self).unicodeScalars
+            guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+                  let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { continue }
+            out[slot.name] = Evidence.cut(String(scalars[first...last]), maxScalars: Scanner.maxCaptureScalars)
+        }
+        return out
+    }
+
+    /// The longest text a slot shows.
+    static let maxCaptureScalars = 40
 
     private func excerpt(_ original: [UInt8], _ span: Range<Int>) -> String {
         Evidence.cut(String(decoding: original[span], as: UTF8.self), maxScalars: maxExcerptScalars)

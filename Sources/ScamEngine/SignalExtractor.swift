@@ -30,8 +30,8 @@ public final class SignalExtractor {
         for hit in ordered {
             let rule = ruleSet.rules[hit.rule]
             guard wanted(rule.signal) else { continue }
-            let evidence = Evidence(source: hit.source, time: hit.time, signal: rule.signal, rule: rule.id, excerpt: hit.excerpt,
-                                    span: hit.span, speaker: hit.speaker, recordID: hit.recordID)
+            let evidence = Evidence(source: hit.source, time: hit.time, utcOffset: hit.utcOffset, signal: rule.signal, rule: rule.id,
+                                    excerpt: hit.excerpt, span: hit.span, speaker: hit.speaker, recordID: hit.recordID)
             out.append(SignalOccurrence(subject: subject, signal: rule.signal, time: time, evidence: evidence, lang: lang,
                                         peer: record.peer, conversation: record.conversation))
         }
@@ -40,8 +40,8 @@ public final class SignalExtractor {
             var summary: String?
             func evidence(_ signal: String, _ rule: String) -> Evidence {
                 if summary == nil { summary = SignalExtractor.describe(name, record.attrs) }
-                return Evidence(source: record.source, time: record.time, signal: signal, rule: rule, excerpt: summary!, span: 0..<0,
-                                speaker: nil, recordID: record.id)
+                return Evidence(source: record.source, time: record.time, utcOffset: record.utcOffset, signal: signal, rule: rule,
+                                excerpt: summary!, span: 0..<0, speaker: nil, recordID: record.id)
             }
             if wanted(name) {
                 out.append(SignalOccurrence(subject: subject, signal: name, time: time, evidence: evidence(name, "event"), lang: lang,

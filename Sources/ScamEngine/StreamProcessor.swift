@@ -53,7 +53,7 @@ public final class StreamProcessor {
             var unit = Assessor.Unit(subject: record.subject, source: record.source, recordID: record.id, channel: record.channel, lang: lang)
             unit.peer = record.peer
             if input != nil, let text = record.text {
-                unit.segments = [ModelExplainer.Segment(text: text, source: record.source, time: record.time,
+                unit.segments = [ModelExplainer.Segment(text: text, source: record.source, time: record.time, utcOffset: record.utcOffset,
                                                         speaker: record.speaker, recordID: record.id)]
             }
             assessment = assessor.assess(hits, guarded: guarded, model: input, in: unit)
@@ -68,7 +68,8 @@ public final class StreamProcessor {
         var occurrences = extractor.signals(for: record, hits: assessment.demoted ? [] : hits, lang: lang, time: time,
                                             wanted: engine.listens(to:))
         if modelSignal, let p = assessment.probability {
-            let evidence = Evidence(source: record.source, time: record.time, signal: Assessor.modelSignal, rule: Assessor.modelAlertID,
+            let evidence = Evidence(source: record.source, time: record.time, utcOffset: record.utcOffset, signal: Assessor.modelSignal,
+                                    rule: Assessor.modelAlertID,
                                     excerpt: "p=\(Assessor.rounded(p))", span: 0..<0, speaker: record.speaker, recordID: record.id)
             occurrences.append(SignalOccurrence(subject: SignalExtractor.subject(of: record), signal: Assessor.modelSignal, time: time,
                                                 evidence: evidence, lang: lang))

@@ -2,9 +2,28 @@ import Foundation
 
 /// RFC 3339 / ISO 8601 timestamps and epoch numbers, to and from milliseconds since the epoch.
 public enum Timestamp {
+    /// A time as a text wrote it: the instant, and the UTC offset the text wrote it in, so an
+    /// alert can show the local time the person saw (`18:15 +08:00`) beside the UTC one.
+    public struct Zoned: Sendable, Equatable {
+        /// Milliseconds since the epoch.
+        public var millis: Int64
+        /// Minutes east of UTC (`+08:00` is 480, `-05:30` is -330, `Z` is 0). Nil when the text
+        /// named no zone (`2025-03-06 10:15:00`, read as UTC), had no time of day
+        /// (`2025-03-06`), or wrote RFC 3339's "local offset unknown" `-00:00`.
+        public var utcOffset: Int?
+
+        public init(millis: Int64, utcOffset: Int? = nil) {
+            self.millis = millis
+            self.utcOffset = utcOffset
+        }
+    }
+
     /// Parses `2025-03-06T10:15:00Z`, `2025-03-06T10:15:00.123+08:00`, `2025-03-06 10:15:00`
     /// (no zone: UTC), or a date `2025-03-06`. Returns nil for anything else.
-    public static func parse(_ text: String) -> Int64? {
+    public static func parse(_ text: String) -> Int64? { parseZoned(text)?.millis }
+
+    /// `parse`, keeping the UTC offset the text gave (see `Zoned.utcOffset`).
+    public static func parseZoned(_ text: String) -> Zoned? {
         let b = Array(text.utf8)
         func num(_ i: Int, _ n: Int) -> Int? {
             guard i + n <= b.count else { return nil }
@@ -18,6 +37,7 @@ public enum Timestamp {
         guard let year = num(0, 4), b.count >= 10, b[4] == 0x2D, let month = num(5, 2), b[7] == 0x2D, let day = num(8, 2),
               (1...12).contains(month), (1...31).contains(day) else { return nil }
         var hour = 0, minute = 0, second = 0, millis = 0, offset = 0
+        var zoned = false
         var i = 10
         if i < b.count {
             guard b[i] == 0x54 || b[i] == 0x74 || b[i] == 0x20, let h = num(i + 1, 2), b.count > i + 3, b[i + 3] == 0x3A,
@@ -40,6 +60,7 @@ public enum Timestamp {
             if i < b.count {
                 if b[i] == 0x5A || b[i] == 0x7A {
                     i += 1
+                    zoned = true
                 } else if b[i] == 0x2B || b[i] == 0x2D {
                     let sign = b[i] == 0x2D ? -1 : 1
                     guard let oh = num(i + 1, 2) else { return nil }
@@ -53,13 +74,16 @@ public enum Timestamp {
                         i += 3
                     }
                     offset = sign * (oh * 60 + om)
+                    // RFC 3339, 4.3: `-00:00` says the local offset is unknown. An offset no
+                    // zone has (`+99:00`) still gives the instant, but no local time.
+                    zoned = !(sign < 0 && offset == 0) && oh < 24 && om < 60
                 }
             }
             guard i == b.count, hour < 24, minute < 60, second <= 60 else { return nil }
         }
         let days = daysFromCivil(year, month, day)
         let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offset * 60)
-        return seconds * 1000 + Int64(millis)
+        return Zoned(millis: seconds * 1000 + Int64(millis), utcOffset: zoned ? offset : nil)
     }
 
     /// A JSON number as a time: epoch milliseconds, or seconds when it is too small to be ms
@@ -76,9 +100,22 @@ public enum Timestamp {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// The local time at `utcOffset` minutes east of UTC, with that offset:
+    /// `2025-03-06T10:15:00+08:00`, `2025-03-05T20:45:00-05:30`; a zero offset is written `Z`.
+    /// `parseZoned` reads it back to the same instant and offset.
+    public static func format(_ ms: Int64, utcOffset: Int) -> String {
+        var bytes: [UInt8] = []
+        append(ms, utcOffset: utcOffset, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// Appends `format(ms)` as UTF-8 (digit by digit: alert writers call it for every piece of
     /// evidence, and string interpolation was a third of the time of writing an alert).
-    public static func append(_ ms: Int64, to out: inout [UInt8]) {
+    public static func append(_ ms: Int64, to out: inout [UInt8]) { append(ms, utcOffset: 0, to: &out) }
+
+    /// Appends `format(ms, utcOffset:)` as UTF-8.
+    public static func append(_ ms: Int64, utcOffset: Int, to out: inout [UInt8]) {
+        let ms = ms + Int64(utcOffset) * 60_000
         let seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
         let millis = Int(ms - seconds * 1000)
         let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
@@ -102,7 +139,12 @@ public enum Timestamp {
         out.append(0x2D); digits(m, 2); out.append(0x2D); digits(d, 2)
         out.append(0x54); digits(rest / 3600, 2); out.append(0x3A); digits(rest / 60 % 60, 2); out.append(0x3A); digits(rest % 60, 2)
         if millis != 0 { out.append(0x2E); digits(millis, 3) }
-        out.append(0x5A)
+        if utcOffset == 0 {
+            out.append(0x5A)
+        } else {
+            out.append(utcOffset < 0 ? 0x2D : 0x2B)
+            digits(abs(utcOffset) / 60, 2); out.append(0x3A); digits(abs(utcOffset) % 60, 2)
+        }
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).

@@ -49,6 +49,7 @@ public struct AlertEncoder: Sendable {
     func writer(_ alert: Alert) -> JSONWriter {
         var w = JSONWriter()
         w.timestamp("time", alert.time)
+        w.localTimestamp("local_time", alert.time, utcOffset: alert.utcOffset)
         w.string("alert_id", alert.alertID)
         w.string("subject", alert.subject)
         w.string("peer", alert.peer.map { redact ? Redactor.redact($0) : $0 })
@@ -140,7 +141,8 @@ public struct AlertEncoder: Sendable {
         var meta: [String] = []
         if let subject = alert.subject { meta.append("subject \(subject)") }
         if let peer = alert.peer { meta.append("from \(redact ? Redactor.redact(peer) : peer)") }
-        if let time = alert.time { meta.append(Timestamp.format(time)) }
+        // The local time the input gave (its offset shown), else UTC.
+        if let time = alert.time { meta.append(alert.utcOffset.map { Timestamp.format(time, utcOffset: $0) } ?? Timestamp.format(time)) }
         meta.append(alert.pack)
         meta.append("id \(alert.alertID)")
         s += "    " + c.wrap(meta.joined(separator: "  "), "2") + "\n"

@@ -44,6 +44,16 @@ public struct JSONWriter {
         bytes.append(0x22)
     }
 
+    /// A time as the local time at `utcOffset` minutes east of UTC, with that offset
+    /// (`Timestamp.format(_:utcOffset:)`); nothing when either is nil.
+    public mutating func localTimestamp(_ k: StaticString, _ ms: Int64?, utcOffset: Int?) {
+        guard let ms, let utcOffset else { return }
+        key(k)
+        bytes.append(0x22)
+        Timestamp.append(ms, utcOffset: utcOffset, to: &bytes)
+        bytes.append(0x22)
+    }
+
     public mutating func int(_ k: StaticString, _ v: Int?) {
         guard let v else { return }
         key(k)

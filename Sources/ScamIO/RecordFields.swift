@@ -125,11 +125,12 @@ struct RecordBuilder {
         record.text = text ?? body ?? message
         switch time ?? atTimestamp ?? timestamp {
         case .string(let s)?:
-            guard let ms = Timestamp.parse(s) else {
+            guard let zoned = Timestamp.parseZoned(s) else {
                 return InputIssue(.badField, at: source, "`time` is not an RFC 3339 time: \(s.prefix(40))",
                                   hint: "write 2025-03-06T10:15:00+08:00 or epoch milliseconds")
             }
-            record.time = ms
+            record.time = zoned.millis
+            record.utcOffset = zoned.utcOffset
         case .number(let d)?:
             record.time = Timestamp.fromEpoch(d)
         default:

@@ -82,6 +82,9 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
     case badLexiconExample = "SF127"
     /// Two rules each match every `match` example of the other: likely one rule written twice (a warning).
     case duplicateRule = "SF128"
+    /// A rule's `title` or `advice` has a slot `{name}` whose group `(?<name>...)` its `match`
+    /// lacks, or a `{{lexicon}}` reference, which only `match` and `unless` expand.
+    case unknownSlot = "SF129"
     /// A pack's literal table (`literals.sflit`) is damaged, or does not match its patterns:
     /// the table is not used (a warning when loading; `pack install` refuses such a bundle).
     case badLiterals = "SF130"

@@ -266,6 +266,7 @@ public enum PackLoader {
         let tags = r.strings("tags", required: false)?.map(\.value) ?? []
         let prefilter = r.strings("prefilter", required: false)?.map(\.value) ?? []
         let advice = r.localized("advice", fallbackLanguage: langs?.first?.value ?? packLanguages.first ?? "en")
+        let adviceLocation = r.node("advice").map { r.location(of: $0) }
         let examples = readExamples(&r, rule: ruleID)
 
         if let id, !isValidID(id.value) {
@@ -293,9 +294,12 @@ public enum PackLoader {
         guard let id, let title, let signal, let match, let score else { return nil }
         var languages = langs?.map(\.value) ?? packLanguages
         if languages.contains("any") { languages = [] }
-        return RuleSpec(id: id.value, title: title.value, signal: signal.value, channels: channels.map(\.value),
-                        languages: languages, match: match, unless: unless, score: score.value, tags: tags,
-                        advice: advice, examples: examples, prefilter: prefilter, location: r.location)
+        var rule = RuleSpec(id: id.value, title: title.value, signal: signal.value, channels: channels.map(\.value),
+                            languages: languages, match: match, unless: unless, score: score.value, tags: tags,
+                            advice: advice, examples: examples, prefilter: prefilter, location: r.location)
+        rule.titleLocation = title.location
+        rule.adviceLocation = adviceLocation
+        return rule
     }
 
     /// `examples: {match, no_match}` of a rule, or of a lexicon (`noun`), both required.

@@ -69,6 +69,10 @@ public struct RuleSpec: Sendable, Codable {
     /// The patterns as written, before lexicons were expanded into `match` and `unless`; nil
     /// when the rule uses no lexicon (then `match` and `unless` are exactly as written).
     public var asWritten: WrittenPatterns? = nil
+    /// Where `title` and `advice` are written, for diagnostics about their slots
+    /// (`SlotTemplate`); nil for a rule built in code.
+    public var titleLocation: SourceLocation? = nil
+    public var adviceLocation: SourceLocation? = nil
 }
 
 /// A rule's patterns with their `{{lexicon}}` references, as the author wrote them.

@@ -135,3 +135,34 @@ import Testing
         #expect(lazy.isJIT == eager.isJIT)
     }
 }
+
+/// Named groups, for the slots of rule titles: the name table, and the spans of a match's groups.
+@Suite struct NamedGroupTests {
+    @Test func nameTableGivesEachNameItsNumber() throws {
+        let regex = try Regex("(?:我是|这里是)(?<platform>微信|支付宝)(客服)(?<role>专员)?")
+        #expect(regex.namedGroups.map(\.name) == ["platform", "role"], "the name table is sorted by name")
+        #expect(regex.namedGroups.map(\.number) == [1, 3])
+        #expect(try Regex("(?:a)(b)").namedGroups.isEmpty)
+    }
+
+    @Test func groupsOfTheFirstMatch() throws {
+        let regex = try Regex("(?:我是|这里是)(?<platform>微信|支付宝)(客服)(?<role>专员)?")
+        let matcher = Matcher()
+        let subject = Subject("您好，我是支付宝客服")
+        let groups = try #require(try matcher.firstMatchGroups(regex, in: subject))
+        let whole = try matcher.firstMatch(regex, in: subject)
+        #expect(groups.count == 4)
+        #expect(groups[0] == whole, "the whole match is firstMatch's")
+        #expect(groups[1] == 15..<24, "支付宝, in UTF-8 bytes")
+        #expect(groups[3] == nil, "a group that took no part")
+        #expect(try matcher.firstMatchGroups(regex, in: Subject("你好")) == nil)
+    }
+
+    @Test func oneNameInEveryBranchOfABranchReset() throws {
+        // (?|...) numbers each branch's groups alike, so one name may stand in every branch.
+        let regex = try Regex("(?|否则将被(?<threat>冻结|拘捕)|(?<threat>通缉令)下达)")
+        #expect(regex.namedGroups.map(\.number) == [1])
+        let groups = try #require(try Matcher().firstMatchGroups(regex, in: Subject("通缉令下达")))
+        #expect(groups[1] == 0..<9)
+    }
+}

@@ -80,7 +80,7 @@ import Testing
     }
 
     /// The fields compared, by name; `Record`'s stored properties, all of them (checked below).
-    static let fieldNames = ["time", "channel", "subject", "peer", "peerKnown", "direction", "speaker", "text", "event", "attrs",
+    static let fieldNames = ["time", "utcOffset", "channel", "subject", "peer", "peerKnown", "direction", "speaker", "text", "event", "attrs",
                              "lang", "id", "conversation", "source"]
 
     /// The fields where two records differ, each as `name: a ≠ b`; empty when they are the same.
@@ -89,7 +89,7 @@ import Testing
             a[keyPath: key] == b[keyPath: key] ? nil : "\(name): \(a[keyPath: key]) ≠ \(b[keyPath: key])"
         }
         return [
-            field("time", \.time), field("channel", \.channel), field("subject", \.subject), field("peer", \.peer),
+            field("time", \.time), field("utcOffset", \.utcOffset), field("channel", \.channel), field("subject", \.subject), field("peer", \.peer),
             field("peerKnown", \.peerKnown), field("direction", \.direction), field("speaker", \.speaker), field("text", \.text),
             field("event", \.event), field("attrs", \.attrs), field("lang", \.lang), field("id", \.id),
             field("conversation", \.conversation), field("source", \.source),

@@ -28,6 +28,20 @@ import Testing
         try CLIRunner.assertGolden(r.stdout, "scan/all.txt")
     }
 
+    /// Local time as the input gave it (`local_time`, and the text format's time), for
+    /// offsets +08:00, -05:30 and Z; none for a time without a zone or an epoch number. The
+    /// meeting-app rule's title names the app the message named (a slot).
+    @Test func localTimeAndSlots() throws {
+        let ndjson = try run(["--quiet", "--min-score", "30", "local-time.jsonl"])
+        try CLIRunner.assertGolden(ndjson.stdout, "scan/local-time.ndjson")
+        let local = try ndjson.stdout.split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+        }.map { $0["local_time"] as? String }
+        #expect(local == ["2025-03-06T18:15:00+08:00", "2025-03-06T04:45:00-05:30", "2025-03-06T10:15:00Z", nil, nil])
+        let text = try run(["--quiet", "--min-score", "30", "--format", "text", "local-time.jsonl"])
+        try CLIRunner.assertGolden(text.stdout, "scan/local-time.txt")
+    }
+
     @Test func badInputIsReportedCountedAndTheRestScanned() throws {
         let r = try run(["messages.jsonl", "lines.txt"])
         // The timing line varies; everything else on stderr is fixed.

@@ -78,8 +78,9 @@ struct MappedCSVReader {
                             subject: value("subject") ?? context.subject, peer: value("peer"), speaker: value("speaker"),
                             lang: value("lang"), id: value("id"), conversation: value("conversation"))
         if let time = value("time") {
-            if let ms = LocalTime.parse(time, zone: context.options.zone) {
-                record.time = ms
+            if let zoned = LocalTime.parseZoned(time, zone: context.options.zone) {
+                record.time = zoned.millis
+                record.utcOffset = zoned.utcOffset
             } else {
                 out.append(context.issue(.badField, line: line, "time '\(time.prefix(40))' is not a time",
                                          hint: "write 2025-03-06T10:15:00+08:00, 2025-03-06 10:15:00 (read in --tz) or epoch seconds; the row was kept without a time", skipped: false))

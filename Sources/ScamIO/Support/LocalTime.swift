@@ -5,14 +5,19 @@ import ScamEngine
 /// milliseconds.
 public enum LocalTime {
     /// Milliseconds since the epoch, or nil when `text` is none of the forms above.
-    public static func parse(_ text: String, zone: TimeZoneSpec) -> Int64? {
+    public static func parse(_ text: String, zone: TimeZoneSpec) -> Int64? { parseZoned(text, zone: zone)?.millis }
+
+    /// `parse`, keeping the UTC offset when the text itself wrote one (RFC 3339 with `+08:00`
+    /// or `Z`). A local time read in `zone` has none: the offset would be the reader's guess
+    /// (`--tz`, else this machine's zone), not what the input said.
+    public static func parseZoned(_ text: String, zone: TimeZoneSpec) -> Timestamp.Zoned? {
         let trimmed = text.trimmed()
         guard !trimmed.isEmpty else { return nil }
         if trimmed.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 || $0 == 0x2E }), let value = Double(trimmed) {
-            return Timestamp.fromEpoch(value)
+            return Timestamp.fromEpoch(value).map { Timestamp.Zoned(millis: $0) }
         }
-        if let local = parseLocal(trimmed, zone: zone) { return local }
-        return Timestamp.parse(trimmed)
+        if let local = parseLocal(trimmed, zone: zone) { return Timestamp.Zoned(millis: local) }
+        return Timestamp.parseZoned(trimmed)
     }
 
     /// `yyyy-MM-dd[ T]HH:mm[:ss[.fff]]` or with `/` between the date's fields, with no offset.
