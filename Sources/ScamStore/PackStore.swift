@@ -158,10 +158,15 @@ public struct PackStore: Sendable {
         var files: [PackFile] = []
         for entry in manifest.files {
             let file = (version.path as NSString).appendingPathComponent(entry.path)
-            guard let data = FileManager.default.contents(atPath: file), Hashing.sha256Hex(data) == entry.sha256,
-                  let text = String(data: data, encoding: .utf8) else {
+            // Say which: a file that is gone and one that was changed call for different looks.
+            guard let data = FileManager.default.contents(atPath: file) else {
                 throw Diagnostic(.unreadable, at: SourceLocation(file: file),
-                                 "installed pack \(manifest.label) was changed on disk: \(entry.path) is missing or does not match its manifest", hint: hint)
+                                 "installed pack \(manifest.label) was changed on disk: \(entry.path) is missing", hint: hint)
+            }
+            guard Hashing.sha256Hex(data) == entry.sha256, let text = String(data: data, encoding: .utf8) else {
+                throw Diagnostic(.unreadable, at: SourceLocation(file: file),
+                                 "installed pack \(manifest.label) was changed on disk: \(entry.path) does not match its manifest "
+                                 + "(\(data.count) bytes, the manifest says \(entry.size) and another SHA-256)", hint: hint)
             }
             files.append(PackFile(path: entry.path, contents: text))
         }

@@ -113,7 +113,8 @@ final class StreamSession: @unchecked Sendable {
         do {
             checkpoint = try JSONDecoder().decode(StreamCheckpoint.self, from: data)
         } catch {
-            throw StateError("the file is not a scamflow state file (or is damaged); move it away or pass another --state to start afresh")
+            throw StateError("the file is not a scamflow state file (or is damaged: \(StateError.where(error))); "
+                             + "move it away or pass another --state to start afresh")
         }
         guard checkpoint.version == 1 else {
             throw StateError("state version \(checkpoint.version) was written by another scamflow (this one reads version 1); move it away or pass another --state")
@@ -325,7 +326,7 @@ final class StreamSession: @unchecked Sendable {
         for pack in loaded.quarantined { console.out(bytes: encoder.encodeBytes(pack)) }
         if !loaded.quarantined.isEmpty { console.flush() }
         let names = ruleSet.packs.map(\.manifest.label).joined(separator: ", ")
-        console.err("scamflow: reloaded packs (\(names)); \(processor.engine.activeAttempts) flow attempts kept\n")
+        console.err("scamflow: reloaded packs (\(names)); \(processor.engine.activeAttempts) flow attempt\(processor.engine.activeAttempts == 1 ? "" : "s") kept\n")
     }
 
     /// Records the packs set aside by the latest load, for the summary; those set aside before
@@ -456,6 +457,23 @@ final class StreamSession: @unchecked Sendable {
 struct StateError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+
+    /// Where and what a decoding failure is, in a few words: the field's path in the file
+    /// (`subjects[2].attempts[0].reached`) and what was wrong there, or that it is not JSON.
+    static func `where`(_ error: any Error) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let keys = context.codingPath.map { key in key.intValue.map { "[\($0)]" } ?? "." + key.stringValue }.joined()
+            return keys.isEmpty ? "at the top" : "at " + (keys.hasPrefix(".") ? String(keys.dropFirst()) : keys)
+        }
+        switch error as? DecodingError {
+        case .keyNotFound(let key, let context)?: return "\(path(context)): no `\(key.stringValue)`"
+        case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?:
+            return "\(path(context)): \(context.debugDescription.prefix(80))"
+        case .dataCorrupted(let context)?:
+            return context.codingPath.isEmpty ? "not valid JSON" : "\(path(context)): \(context.debugDescription.prefix(80))"
+        default: return "unreadable"
+        }
+    }
 }
 
 /// What `--state` holds: the input position and the flows' state.

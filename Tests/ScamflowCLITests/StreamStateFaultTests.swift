@@ -116,6 +116,9 @@ import Testing
         ("{\"version\":1,\"input\":{\"lines\":3,\"firstLineHash\":\"\",\"lastLineHash\":\"\"},\"flows\":{\"version\":2,\"now\":5,\"evictions\":0,\"lateSignals\":0,\"alertsRaised\":0,\"subjects\":[{\"subject\":\"u\",\"lastTime\":5,\"attempts\":[{\"flow\":\"flow.close-password-free\",\"id\":\"a\",\"reached\":0,\"start\":0,\"last\":5,\"lang\":\"zh\",\"alerted\":0,\"evidence\":[],\"countTimes\":[]}]}]}}", "an attempt at step 0"),
         ("{\"version\":1,\"input\":{\"lines\":3}}", "not a scamflow state file"),
         ("[1, 2, 3]", "not a scamflow state file"),
+        ("{\"version\":1,\"input\":{\"lines\":3}}", "at input: no `firstLineHash`"),
+        ("{\"version\":1,\"input\":{\"lines\":\"three\",\"firstLineHash\":\"\",\"lastLineHash\":\"\"}}", "at input.lines:"),
+        ("{\"version\":1,", "not valid JSON"),
     ])
     func aStateThatCannotBeRightIsRefused(content: String, message: String) throws {
         let dir = try folder("badstate")
