@@ -4,60 +4,24 @@ import PCRE2
 
 /// Text as the rules see it, with a map back to the original for evidence.
 ///
-/// Invariants: `subject` is valid UTF-8. The map is a list of segments of normalized bytes: in a
-/// *linear* segment every scalar came from one original scalar of the same UTF-8 width, and the
-/// original scalars are contiguous, so a byte maps by its offset; in an *atomic* segment every
-/// byte came from the same original scalar (an expansion such as `㎏` → `kg`, or a change of
-/// width such as `，` → `,`) and maps to all of it. Any normalized range therefore maps to a valid
-/// original range on scalar boundaries.
+/// Invariants: `subject` is valid UTF-8. `map` (see `ByteMap`) takes every normalized byte to the
+/// original scalar it came from, so any normalized range maps to a valid original range on
+/// scalar boundaries.
 public struct NormalizedText: Sendable {
     public let subject: Subject
-    /// Segments, three values each: first normalized byte, first original byte, and the end of
-    /// the original scalar for an atomic segment (-1 for a linear one).
-    let segments: [Int32]
+    /// Normalized bytes to original bytes.
+    let map: ByteMap
     /// Number of Han characters seen (drives language detection).
     public let hanCount: Int
 
     /// The original byte range of a normalized byte range.
-    public func originalRange(of range: Range<Int>) -> Range<Int> {
-        let count = subject.bytes.count
-        guard count > 0 else { return 0..<0 }
-        if range.isEmpty {
-            let at = range.lowerBound < count ? originStart(range.lowerBound) : originEnd(count - 1)
-            return at..<at
-        }
-        return originStart(range.lowerBound)..<originEnd(range.upperBound - 1)
-    }
-
-    /// Index (in units of 3) of the segment holding normalized byte `i`.
-    private func segment(_ i: Int) -> Int {
-        var lo = 0, hi = segments.count / 3 - 1
-        while lo < hi {
-            let mid = (lo + hi + 1) / 2
-            if Int(segments[mid * 3]) <= i { lo = mid } else { hi = mid - 1 }
-        }
-        return lo * 3
-    }
+    public func originalRange(of range: Range<Int>) -> Range<Int> { map.sourceRange(of: range, in: subject.bytes) }
 
     /// Start of the original scalar behind normalized byte `i`.
-    func originStart(_ i: Int) -> Int {
-        let k = segment(i)
-        if segments[k + 2] >= 0 { return Int(segments[k + 1]) }
-        var p = i
-        let bytes = subject.bytes
-        while p > Int(segments[k]), bytes[p] & 0xC0 == 0x80 { p -= 1 }
-        return Int(segments[k + 1]) + p - Int(segments[k])
-    }
+    func originStart(_ i: Int) -> Int { map.start(i, in: subject.bytes) }
 
     /// End of the original scalar behind normalized byte `i`.
-    func originEnd(_ i: Int) -> Int {
-        let k = segment(i)
-        if segments[k + 2] >= 0 { return Int(segments[k + 2]) }
-        var q = i + 1
-        let bytes = subject.bytes
-        while q < bytes.count, bytes[q] & 0xC0 == 0x80 { q += 1 }
-        return Int(segments[k + 1]) + q - Int(segments[k])
-    }
+    func originEnd(_ i: Int) -> Int { map.end(i, in: subject.bytes) }
 
     /// `zh` when the text has Han characters, else `en`.
     public var detectedLanguage: String { hanCount > 0 ? "zh" : "en" }
@@ -134,10 +98,7 @@ public final class Normalizer {
     private struct Writer {
         var out: UnsafeMutablePointer<UInt8>
         var count = 0
-        var segments: [Int32] = []
-        // The open segment: linear (next original byte expected) or atomic (its original scalar).
-        var linearNext: Int32 = -1
-        var atomicStart: Int32 = -1, atomicEnd: Int32 = -1
+        var map = ByteMapWriter()
         var hanCount = 0
         var pending: [Pending] = []
         var lastWasHan = false
@@ -146,7 +107,6 @@ public final class Normalizer {
         init(out: UnsafeMutablePointer<UInt8>, maxSeparatorRun: Int) {
             self.out = out
             self.maxSeparatorRun = maxSeparatorRun
-            segments.reserveCapacity(48)
         }
 
         @inline(__always)
@@ -167,17 +127,7 @@ public final class Normalizer {
                 out[count + 2] = UInt8(0x80 | (value >> 6) & 0x3F)
                 out[count + 3] = UInt8(0x80 | value & 0x3F); count += 4
             }
-            if linear {
-                if linearNext == start { linearNext = end; return }
-                segments.append(position); segments.append(start); segments.append(-1)
-                linearNext = end
-                atomicStart = -1
-            } else {
-                if atomicStart == start && atomicEnd == end { return }
-                segments.append(position); segments.append(start); segments.append(end)
-                atomicStart = start; atomicEnd = end
-                linearNext = -1
-            }
+            map.record(position, start, end, linear: linear)
         }
 
         mutating func flushPending() {
@@ -274,7 +224,7 @@ public final class Normalizer {
         }
         if !w.pending.isEmpty { w.flushPending() }
         let bytes = [UInt8](UnsafeBufferPointer(start: w.out, count: w.count))
-        return NormalizedText(subject: Subject(validUTF8: bytes), segments: w.segments, hanCount: w.hanCount)
+        return NormalizedText(subject: Subject(validUTF8: bytes), map: ByteMap(segments: w.map.segments), hanCount: w.hanCount)
     }
 
     private func grow(to newCapacity: Int, keeping count: Int) {

@@ -10,9 +10,9 @@ import ScamPacks
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measurements for the benchmarks (pack load time; grep-like counts to compare with rg and pcre2grep).",
+        abstract: "Measurements for the benchmarks (pack load time; grep-like counts to compare with rg and pcre2grep; normalizer speed).",
         shouldDisplay: false,
-        subcommands: [BenchLoad.self, BenchGrep.self]
+        subcommands: [BenchLoad.self, BenchGrep.self, BenchNormalize.self]
     )
 }
 
@@ -172,6 +172,54 @@ struct BenchGrep: ParsableCommand {
             console.out(files.count > 1 ? "\(path):\(count)\n" : "\(count)\n")
         }
         pipeline.finish()
+        console.flush()
+    }
+}
+
+/// `scamflow bench normalize`: how fast the normalizer and the phonetic view run, one thread.
+struct BenchNormalize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "normalize",
+        abstract: "Time the normalizer and the phonetic view over the lines of files (one thread, in memory)."
+    )
+
+    @Argument(help: "Files, read as one text a line.")
+    var files: [String] = []
+
+    @Option(name: [.customShort("n"), .customLong("repeat")], help: "Repetitions (the best is shown).")
+    var repeat_: Int = 5
+
+    func run() throws {
+        let console = Console.shared
+        var lines: [String] = []
+        for path in files {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                console.err("scamflow: \(path): cannot read\n")
+                throw ExitCode(2)
+            }
+            lines += String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        }
+        let megabytes = Double(lines.reduce(0) { $0 + $1.utf8.count }) / 1e6
+        let normalizer = Normalizer()
+        let normalized = lines.map { normalizer.normalize($0) }
+        var normalize = Double.infinity, view = Double.infinity, both = Double.infinity
+        var checksum = 0
+        for _ in 0..<max(1, repeat_) {
+            var start = DispatchTime.now()
+            for line in lines { checksum &+= normalizer.normalize(line).subject.bytes.count }
+            normalize = min(normalize, BenchLoad.ms(since: start))
+            start = DispatchTime.now()
+            for text in normalized { checksum &+= PhoneticText(of: text).subject.bytes.count }
+            view = min(view, BenchLoad.ms(since: start))
+            start = DispatchTime.now()
+            for line in lines { checksum &+= normalizer.phonetic(line).subject.bytes.count }
+            both = min(both, BenchLoad.ms(since: start))
+        }
+        func rate(_ ms: Double) -> String { String(format: "%.0f MB/s (%.0f ms)", megabytes / (ms / 1000), ms) }
+        console.out(String(format: "%d lines, %.1f MB; best of %d\n", lines.count, megabytes, max(1, repeat_)))
+        console.out("normalize: \(rate(normalize))\nphonetic view of the normalized text: \(rate(view))\n"
+                    + "normalize then phonetic view: \(rate(both))\n")
+        if checksum == 42 { console.out("\n") }  // keeps the work from being optimized away
         console.flush()
     }
 }

@@ -1,6 +1,6 @@
 // libFuzzer target for the pack loader (ScamPacks: YAML through Yams, validation, diagnostics),
-// rule compilation and example checking (ScamEngine, PCRE2), the Normalizer's offset map and
-// PCRE2.Subject's UTF-8 validator. Invariants are checked with `precondition`.
+// rule compilation and example checking (ScamEngine, PCRE2), the Normalizer's offset map (and the
+// phonetic view's), PCRE2.Subject's UTF-8 validator. Invariants are checked with `precondition`.
 //
 // Input layout: parts separated by NUL bytes: pack.yaml, rules/a.yaml, then free text for the
 // normalizer (the whole input is normalized too). See Seeds/PackLoader/.
@@ -82,16 +82,39 @@ private func fuzzNormalizer(_ text: String) {
         precondition(s >= previous.0 && e >= previous.1, "byte \(i): origin goes backwards")
         previous = (s, e)
     }
-    // Every normalized range, empty ones included, maps into the original.
-    let n = bytes.count
+    checkRangesMapInside(bytes.count, original.count, "normalized", normalized.originalRange(of:))
+    _ = normalized.detectedLanguage
+    fuzzPhonetic(PhoneticText(of: normalized), original: original)
+}
+
+/// The phonetic view of the same text: valid UTF-8, every byte mapped to a non-empty range of the
+/// original on scalar boundaries that never goes backwards, every range mapped inside it.
+private func fuzzPhonetic(_ view: PhoneticText, original: [UInt8]) {
+    let bytes = view.subject.bytes
+    precondition(String(validating: bytes, as: UTF8.self) != nil, "phonetic text is not valid UTF-8")
+    var previous = 0..<0
+    for i in 0..<bytes.count {
+        let r = view.originalRange(of: i..<(i + 1))
+        precondition(0 <= r.lowerBound && r.lowerBound < r.upperBound && r.upperBound <= original.count,
+                     "phonetic byte \(i): origin \(r) in \(original.count) bytes")
+        precondition(isScalarBoundary(original, r.lowerBound) && isScalarBoundary(original, r.upperBound),
+                     "phonetic byte \(i): origin \(r) splits a scalar")
+        precondition(r.lowerBound >= previous.lowerBound && r.upperBound >= previous.upperBound, "phonetic byte \(i): origin goes backwards")
+        previous = r
+    }
+    checkRangesMapInside(bytes.count, original.count, "phonetic", view.originalRange(of:))
+}
+
+/// Every range of a derived text of `n` bytes (empty ones included; a sample of them when the
+/// text is long) maps into the original's `originalCount` bytes.
+private func checkRangesMapInside(_ n: Int, _ originalCount: Int, _ what: String, _ originalRange: (Range<Int>) -> Range<Int>) {
     let probes = n <= 24 ? Array(0...n) : [0, 1, n / 3, n / 2, n - 1, n]
     for a in probes {
         for b in probes where b >= a {
-            let r = normalized.originalRange(of: a..<b)
-            precondition(r.lowerBound >= 0 && r.upperBound <= original.count, "originalRange(\(a)..<\(b)) = \(r)")
+            let r = originalRange(a..<b)
+            precondition(r.lowerBound >= 0 && r.upperBound <= originalCount, "\(what) originalRange(\(a)..<\(b)) = \(r)")
         }
     }
-    _ = normalized.detectedLanguage
 }
 
 // MARK: - Subject.firstInvalidUTF8
