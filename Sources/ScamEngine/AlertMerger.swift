@@ -36,9 +36,15 @@ public enum AlertMerger {
     }
 
     /// The record an alert names: for a flow, the record of its latest step.
+    ///
+    /// A record without subject or conversation is its own subject for the flows
+    /// (`SignalExtractor.subject(of:)`: its position), while its message alert has none: a
+    /// flow alert whose subject is its own record's position is such a record's, and keys as
+    /// subject-less, so the two fold like those of a record with a subject.
     static func key(of alert: Alert) -> Key? {
         guard alert.source.line > 0 || alert.recordID != nil else { return nil }
-        return Key(subject: alert.subject, source: alert.source, recordID: alert.recordID)
+        let subject = alert.kind == .flow && alert.subject == alert.source.description ? nil : alert.subject
+        return Key(subject: subject, source: alert.source, recordID: alert.recordID)
     }
 
     static func fold(_ group: [Alert]) -> Alert {

@@ -126,8 +126,11 @@ struct RecordBuilder {
         switch time ?? atTimestamp ?? timestamp {
         case .string(let s)?:
             guard let zoned = Timestamp.parseZoned(s) else {
+                // Digits in quotes are the usual slip: say that a number is read, a string is not.
+                let digits = !s.isEmpty && s.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
                 return InputIssue(.badField, at: source, "`time` is not an RFC 3339 time: \(s.prefix(40))",
-                                  hint: "write 2025-03-06T10:15:00+08:00 or epoch milliseconds")
+                                  hint: digits ? "epoch milliseconds are read as a JSON number: write \"time\": \(s.prefix(20)) without quotes"
+                                               : "write 2025-03-06T10:15:00+08:00 or epoch milliseconds (a JSON number)")
             }
             record.time = zoned.millis
             record.utcOffset = zoned.utcOffset

@@ -49,6 +49,14 @@ public struct LexiconExpander {
             }
             expandLexicon(reference.name, path: path + [name], state: &state)
         }
+        // A lexicon stands inside rules' patterns: a group of its own would shift the numbers
+        // of the rule's groups (and take a slot's name).
+        if let offset = Self.capturingGroupOffset(in: spec.pattern.value) {
+            diagnostics.append(Diagnostic(.invalidValue, at: spec.pattern.location,
+                                          "lexicon `\(name)` has a capturing group at byte \(offset); a lexicon's groups must not capture",
+                                          hint: "write `(?:...)` instead of `(...)`; name groups in the rule that uses the lexicon"))
+            ok = false
+        }
         // `expand` reports undefined names; a cycle or a broken dependency leaves this one empty.
         let expanded = expand(spec.pattern, what: "lexicon `\(name)`", rule: nil)
         lexicons[name]!.expanded = ok ? expanded ?? "" : ""
@@ -65,12 +73,21 @@ public struct LexiconExpander {
         var at = 0
         var ok = true
         var seen: [String: Int] = [:]
+        let classes = Self.characterClasses(in: bytes)
         for reference in references {
             used.insert(reference.name)
             let occurrence = seen[reference.name, default: 0]
             seen[reference.name] = occurrence + 1
             out += bytes[at..<reference.range.lowerBound]
             at = reference.range.upperBound
+            if classes.contains(where: { $0.contains(reference.range.lowerBound) }) {
+                diagnostics.append(Diagnostic(.invalidValue, at: location(of: reference, occurrence: occurrence, in: pattern),
+                                              "\(what) uses `{{\(reference.name)}}` inside a character class `[...]`, "
+                                                + "where its words would become a set of single characters",
+                                              hint: "put it outside the class: `(?:{{\(reference.name)}}|[...])`", rule: rule))
+                ok = false
+                continue
+            }
             guard let lexicon = lexicons[reference.name] else {
                 let near = NodeReader.nearest(reference.name, in: lexicons.keys.sorted())
                 diagnostics.append(Diagnostic(.undefinedLexicon, at: location(of: reference, occurrence: occurrence, in: pattern),
@@ -113,6 +130,57 @@ public struct LexiconExpander {
             i = j + 2
         }
         return out
+    }
+
+    /// The byte ranges of `pattern`'s character classes `[...]` (escapes, a `]` first in the
+    /// class and POSIX `[:name:]` inside one taken into account).
+    static func characterClasses(in bytes: [UInt8]) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        var i = 0
+        while i < bytes.count {
+            switch bytes[i] {
+            case 0x5C: i += 2
+            case 0x5B:
+                let start = i
+                var j = i + 1
+                if j < bytes.count, bytes[j] == 0x5E { j += 1 }
+                if j < bytes.count, bytes[j] == 0x5D { j += 1 }   // `[]...]`: a literal `]`
+                while j < bytes.count, bytes[j] != 0x5D {
+                    if bytes[j] == 0x5C { j += 2; continue }
+                    if bytes[j] == 0x5B, j + 1 < bytes.count, bytes[j + 1] == 0x3A,
+                       let close = bytes[(j + 2)...].firstIndex(of: 0x5D), close > j + 2, bytes[close - 1] == 0x3A {
+                        j = close + 1
+                        continue
+                    }
+                    j += 1
+                }
+                out.append(start..<min(j + 1, bytes.count))
+                i = j + 1
+            default: i += 1
+            }
+        }
+        return out
+    }
+
+    /// The byte offset of the first group in `pattern` that captures (`(`, `(?<name>`,
+    /// `(?P<name>`, `(?'name'`), or nil; groups inside a character class are characters.
+    static func capturingGroupOffset(in pattern: String) -> Int? {
+        let bytes = Array(pattern.utf8)
+        let classes = characterClasses(in: bytes)
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == 0x5C { i += 2; continue }
+            if bytes[i] == 0x28, !classes.contains(where: { $0.contains(i) }) {
+                let rest = bytes[(i + 1)...].prefix(3)
+                if rest.first != 0x3F { return i }                              // (
+                let after = Array(rest.dropFirst())
+                if after.first == 0x27 { return i }                               // (?'name'
+                if after.first == 0x50, after.count > 1, after[1] == 0x3C { return i }   // (?P<name>
+                if after.first == 0x3C, after.count > 1, after[1] != 0x3D, after[1] != 0x21 { return i }   // (?<name>
+            }
+            i += 1
+        }
+        return nil
     }
 
     /// Whether `name` is a valid lexicon name: segments of `[a-z0-9_]` joined by `.`, starting

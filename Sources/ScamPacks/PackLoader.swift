@@ -92,6 +92,22 @@ public enum PackLoader {
         if let file = files.first(where: { $0.path == LiteralTable.fileName }) {
             do throws(LiteralTableError) {
                 spec.literals = try LiteralTable(text: file.contents)
+                if case .directory = origin {
+                    // A folder is a pack under development (or a bundle unpacked by hand): its
+                    // patterns cost an extraction anyway, so its table is checked, not trusted.
+                    // A table that says otherwise would make a rule skip text without a word.
+                    let extracted = LiteralTable(extracting: spec.prefilterPatterns)
+                    if let wrong = spec.prefilterPatterns.first(where: { pattern in
+                        spec.literals.requirement(of: pattern).map { $0 != extracted.requirement(of: pattern) } ?? false
+                    }) {
+                        let warning = Diagnostic(.badLiterals, .warning, at: SourceLocation(file: display(file.path)),
+                                                 "the literal table does not match the pattern `\(wrong.prefix(60))`; the table is not used",
+                                                 hint: "delete \(LiteralTable.fileName) from the folder (`pack build` writes a new one)")
+                        diagnostics.append(warning)
+                        spec.warnings.append(warning)
+                    }
+                    spec.literals = extracted
+                }
             } catch where error.otherVersion {
                 // Built by another scamflow: sound, not ours to use; the patterns are extracted.
             } catch {

@@ -223,6 +223,12 @@ struct PackVerify: ParsableCommand {
             do {
                 let (bundle, verdict) = try installer.open(try PackFetch.bytes(at: file), origin: file)
                 let m = bundle.manifest
+                let loaded = PackLoader.load(files: bundle.packFiles, root: bundle.suggestedFileName, origin: .directory(file))
+                if let spec = loaded.partial, let problem = PackInstaller.literalTableProblem(loaded, spec: spec) {
+                    failed += 1
+                    console.out("FAIL  \(file): \(m.label): \(problem)\n")
+                    continue
+                }
                 console.out("ok    \(file): \(m.label), min_engine \(m.minEngine), \(m.files.count) files, \(verdict.summary)\n")
             } catch {
                 failed += 1

@@ -55,7 +55,7 @@ struct PackInstaller {
         case .badSignature:
             throw Refusal(message: "\(origin): \(bundle.manifest.label) is refused: \(verdict.summary)")
         case .unsigned where !allowUnsigned:
-            throw Refusal(message: "\(origin): \(bundle.manifest.label) is not signed; sign it with `scamflow pack sign --key KEY` or pass --allow-unsigned")
+            throw Refusal(message: "\(origin): \(bundle.manifest.label) is not signed; sign it with `scamflow pack sign \(origin) --key KEY` or pass --allow-unsigned")
         case .unknownKey where !allowUnsigned:
             throw Refusal(message: "\(origin): \(bundle.manifest.label) is refused: \(verdict.summary); if you trust that key, add it with `scamflow pack trust add KEY.pub`, or pass --allow-unsigned")
         case .unsigned, .unknownKey:
@@ -92,6 +92,22 @@ struct PackInstaller {
     }
 
     /// Step 4 on the unpacked folder. Returns the warnings; throws a `Refusal` on any error.
+    /// What is wrong with the literal table a bundle carries, nil when nothing: it must be what
+    /// this scamflow works out from the pack's patterns, since a table that said otherwise could
+    /// make a rule skip text. (A table of another extractor version is not used at all, so it
+    /// is not checked.) `pack install` refuses such a bundle and `pack verify` fails it.
+    static func literalTableProblem(_ loaded: PackLoader.Result, spec: PackSpec) -> String? {
+        if let damaged = loaded.diagnostics.first(where: { $0.code == .badLiterals }) {
+            return "\(damaged.location): \(damaged.message); rebuild the bundle with `scamflow pack build`"
+        }
+        for pattern in spec.prefilterPatterns {
+            guard let stated = spec.literals.requirement(of: pattern), stated != LiteralExtractor.requirement(of: pattern) else { continue }
+            return "its literal table (\(LiteralTable.fileName)) does not match its patterns (for `\(pattern.prefix(60))`); "
+                + "rebuild the bundle with `scamflow pack build`"
+        }
+        return nil
+    }
+
     func validate(folder: String, bundle: PackBundle) throws(Refusal) -> [Diagnostic] {
         let name = bundle.manifest.name
         let label = bundle.manifest.label
@@ -107,17 +123,7 @@ struct PackInstaller {
         guard let spec = loaded.pack else {
             throw Refusal(message: "\(label) does not load:", diagnostics: loaded.diagnostics)
         }
-        // The literal table the bundle carries must be what this scamflow works out from its
-        // patterns: a table that said otherwise could make a rule skip text. (A table of another
-        // extractor version is not used at all, so it is not checked.)
-        if let damaged = loaded.diagnostics.first(where: { $0.code == .badLiterals }) {
-            throw Refusal(message: "\(label): \(damaged.location): \(damaged.message); rebuild the bundle with `scamflow pack build`")
-        }
-        for pattern in spec.prefilterPatterns {
-            guard let stated = spec.literals.requirement(of: pattern), stated != LiteralExtractor.requirement(of: pattern) else { continue }
-            throw Refusal(message: "\(label): its literal table (\(LiteralTable.fileName)) does not match its patterns "
-                          + "(for `\(pattern.prefix(60))`); rebuild the bundle with `scamflow pack build`")
-        }
+        if let problem = PackInstaller.literalTableProblem(loaded, spec: spec) { throw Refusal(message: "\(label): \(problem)") }
         let m = spec.manifest
         guard m.name == name, m.version.description == bundle.manifest.version, m.minEngine.description == bundle.manifest.minEngine else {
             throw Refusal(message: "\(label): pack.yaml says \(m.label) (min_engine \(m.minEngine)) but the manifest says \(label) (min_engine \(bundle.manifest.minEngine)); rebuild the bundle")

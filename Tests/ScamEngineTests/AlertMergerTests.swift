@@ -3,7 +3,7 @@ import Testing
 
 /// One scam, one alert (`AlertMerger`).
 @Suite struct AlertMergerTests {
-    func alert(_ kind: Alert.Kind, _ id: String, _ severity: Severity, line: Int = 3, subject: String = "u1",
+    func alert(_ kind: Alert.Kind, _ id: String, _ severity: Severity, line: Int = 3, subject: String? = "u1",
                rule: String? = nil) -> Alert {
         let e = Evidence(source: SourcePosition(file: "m.jsonl", line: line), time: nil, signal: "s.\(id)", rule: rule ?? id,
                          excerpt: "验证码", span: 0..<9, speaker: nil, recordID: "r\(line)")
@@ -21,6 +21,13 @@ import Testing
         #expect(merged[0].related.map(\.id) == ["flow.b"] && merged[0].related[0].step == 2 && merged[0].related[0].alertID == "id-flow.b")
         #expect(merged[0].evidence.count == 1 && merged[0].evidence[0].rules == ["rule.a", "flow.b"], "one excerpt, both reasons")
         #expect(merged[0].tags == ["rule.a", "flow.b"])
+    }
+
+    /// A record without subject: its flows key it by its position, its message alert by none.
+    @Test func aRecordWithoutSubjectFoldsToo() {
+        let merged = AlertMerger.merged([alert(.rule, "rule.a", .high, subject: nil), alert(.flow, "flow.b", .medium, subject: "m.jsonl:3")])
+        #expect(merged.count == 1 && merged[0].id == "rule.a" && merged[0].related.map(\.id) == ["flow.b"])
+        #expect(AlertMerger.merged([alert(.rule, "a", .high, subject: nil), alert(.flow, "b", .high, line: 4, subject: "m.jsonl:4")]).count == 2)
     }
 
     @Test func onATieTheFlowStands() {

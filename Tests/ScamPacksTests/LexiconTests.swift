@@ -78,6 +78,27 @@ import Testing
         #expect(d?.ruleID == "r.one")
     }
 
+    /// What Patterns/README.md says never to do is an error, not a silent change of meaning.
+    @Test func aReferenceInsideACharacterClassIsAnError() {
+        let result = load(rules: rule(match: "[{{claim.bank}}]验证码"), lexicons: lexicons)
+        let d = result.diagnostics.first { $0.code == .invalidValue }
+        #expect(result.pack == nil)
+        #expect(d?.message.contains("inside a character class") == true && d?.location.line == 4)
+        #expect(load(rules: rule(match: "[a-z]{{claim.bank}}[{}]验证码"), lexicons: lexicons).diagnostics.allSatisfy { $0.code != .invalidValue })
+    }
+
+    @Test func aLexiconThatCapturesIsAnError() {
+        for (pattern, captures) in [("(银行)客服", true), ("(?<who>银行)客服", true), ("(?P<who>银行)", true), ("(?'who'银行)", true),
+                                    ("(?:银行)(?=客服)", false), ("(?<=网)银行", false), ("(?<!网)银行", false), ("[(]银行", false),
+                                    ("\\(银行", false), ("(?|银行|网银)", false)] {
+            #expect((LexiconExpander.capturingGroupOffset(in: pattern) != nil) == captures, "\(pattern)")
+        }
+        let capturing = lexicons.replacingOccurrences(of: "'(?:银行|网银)客服'", with: "'(银行|网银)客服'")
+        let result = load(rules: rule(match: "{{claim.bank}}验证码"), lexicons: capturing)
+        #expect(result.pack == nil)
+        #expect(result.diagnostics.contains { $0.code == .invalidValue && $0.message.contains("capturing group at byte 0") })
+    }
+
     @Test func aReferenceWithoutAnyLexiconFileIsStillReported() {
         let result = load(rules: rule(match: "{{guard.warning}}"), lexicons: nil)
         #expect(result.diagnostics.map(\.code) == [.undefinedLexicon])
