@@ -330,8 +330,4 @@ public final class Normalizer {
 
     /// Simplified form of the Han characters in a pattern (see `TraditionalToSimplified`).
     public static func simplifyHan(in pattern: String) -> String { TraditionalToSimplified.simplify(pattern) }
-
-    /// The simplified form of a traditional character, nil for any other scalar.
-    @inline(__always)
-    static func simplified(_ v: UInt32) -> UInt32? { TraditionalToSimplified.simplified(v) }
 }

@@ -223,7 +223,9 @@ struct PackVerify: ParsableCommand {
             do {
                 let (bundle, verdict) = try installer.open(try PackFetch.bytes(at: file), origin: file)
                 let m = bundle.manifest
-                let loaded = PackLoader.load(files: bundle.packFiles, root: bundle.suggestedFileName, origin: .directory(file))
+                // Loaded as install loads it (a bundle, not a folder): the table is read, and
+                // `literalTableProblem` checks it once.
+                let loaded = PackLoader.load(files: bundle.packFiles, root: bundle.suggestedFileName, origin: .installed(file))
                 if let spec = loaded.partial, let problem = PackInstaller.literalTableProblem(loaded, spec: spec) {
                     failed += 1
                     console.out("FAIL  \(file): \(m.label): \(problem)\n")
