@@ -36,8 +36,11 @@ public struct RuleFailure: Sendable, Error {
 /// Hits come out in rule order, exactly as if every rule had run.
 ///
 /// Phonetic rules (`CompiledRule.phonetic`) get a second chance: when a record leaves one of
-/// them unmatched (neither hit nor dropped by its `unless`), the record's phonetic view is built
-/// once and the pinyin forms of those rules run on it, behind a prefilter of their own; a hit
+/// them unmatched (neither hit nor dropped by its `unless`), no pack's threshold is reached yet,
+/// and the record shows a sign worth hearing out (a rule hit or a hit an `unless` dropped: a
+/// bent message keeps most of its words; or Latin letters, where pinyin may be), the record's
+/// phonetic view is built once and the pinyin forms of those rules run on it, behind a
+/// prefilter of their own; a hit
 /// there is dropped by the rule's `unless` on either text, and its span is mapped back through
 /// the view to the original text like any other.
 public final class Scanner {
@@ -177,7 +180,8 @@ public final class Scanner {
                 }
             }
         }
-        if let phoneticPrefilter = ruleSet.phoneticPrefilter, let phoneticScratch, !reachesAThreshold(hits[firstHit...]) {
+        if let phoneticPrefilter = ruleSet.phoneticPrefilter, let phoneticScratch, !reachesAThreshold(hits[firstHit...]),
+           hits.count > firstHit || guarded.count > firstGuarded || Scanner.hasLatinLetter(normalized.subject.bytes) {
             let added = scanPhonetic(record, text: text, normalized, language: language, prefilter: phoneticPrefilter,
                                      scratch: phoneticScratch, hits: &hits, firstHit: firstHit, failures: &failures,
                                      guarded: &guarded, firstGuarded: firstGuarded, original: &original)
@@ -190,6 +194,11 @@ public final class Scanner {
                                failures: &failures, source: record.source)
         }
         return language
+    }
+
+    /// Whether the text has a Latin letter (pinyin may be among them).
+    static func hasLatinLetter(_ bytes: [UInt8]) -> Bool {
+        bytes.contains { $0 >= 0x61 && $0 <= 0x7A }
     }
 
     /// Whether the hits already reach some pack's own threshold (the record alerts whatever

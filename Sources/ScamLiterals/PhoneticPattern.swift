@@ -123,7 +123,8 @@ public struct PhoneticPattern: Sendable, Equatable {
             var leading = leading
             while i < s.count, s[i] != "|", s[i] != ")" {
                 var atom = try self.atom(lookbehind: lookbehind, leading: leading)
-                if afterSyllable && atom.wordy && !atom.syllable { atom.text = " ?" + atom.text }
+                // (A gap takes the space itself.)
+                if afterSyllable && atom.wordy && !atom.syllable && !atom.wide { atom.text = " ?" + atom.text }
                 var count = 1
                 if !atom.bare, let q = try quantifier() {
                     count = q.min
