@@ -77,3 +77,35 @@ struct ByteMapWriter {
         }
     }
 }
+
+extension ByteMap {
+    /// The map of the derived text with the byte ranges `deleted` removed (sorted, disjoint,
+    /// on scalar boundaries, within `count`, the derived text's length): every kept byte still
+    /// maps to the source scalar it mapped to.
+    func deleting(_ deleted: [Range<Int>], count: Int) -> ByteMap {
+        var out: [Int32] = []
+        out.reserveCapacity(segments.count + 3 * deleted.count)
+        let n = segments.count / 3
+        var d = 0, removed = 0
+        for k in 0..<n {
+            let start = Int(segments[k * 3]), end = k + 1 < n ? Int(segments[(k + 1) * 3]) : count
+            let source = Int(segments[k * 3 + 1]), atomicEnd = segments[k * 3 + 2]
+            var p = start
+            while p < end {
+                while d < deleted.count, deleted[d].upperBound <= p { d += 1 }
+                if d < deleted.count, deleted[d].lowerBound <= p {
+                    let stop = min(deleted[d].upperBound, end)
+                    removed += stop - p
+                    p = stop
+                    continue
+                }
+                let stop = d < deleted.count ? min(deleted[d].lowerBound, end) : end
+                out.append(Int32(p - removed))
+                out.append(Int32(atomicEnd >= 0 ? source : source + p - start))
+                out.append(atomicEnd)
+                p = stop
+            }
+        }
+        return ByteMap(segments: out)
+    }
+}

@@ -1,4 +1,5 @@
 import PCRE2
+import ScamLiterals
 import ScamPacks
 
 /// A pack's lexicon compiled on its own, `(?:EXPANDED)`, so its examples can be run apart from
@@ -12,6 +13,10 @@ public struct CompiledLexicon: Sendable {
     /// Index of the lexicon's pack in `RuleSet.packs`.
     public let packIndex: Int
     public let spec: LexiconSpec
+    /// A phonetic lexicon's pinyin form (`PhoneticPattern`), for its examples: a `match` example
+    /// may be written by sound (found on the phonetic view), a `no_match` one must be found by
+    /// neither form. nil for other lexicons.
+    public let phonetic: Regex?
 
     /// Compiles each expanded lexicon of a pack; one that does not compile is `SF106` at its
     /// `pattern`, and one left empty by an expansion error (already reported) is skipped.
@@ -22,7 +27,19 @@ public struct CompiledLexicon: Sendable {
             guard let regex = RuleSet.compilePattern(pattern, what: "lexicon `\(spec.name)`", rule: nil, into: &diagnostics) else {
                 return nil
             }
-            return CompiledLexicon(name: spec.name, regex: regex, packIndex: packIndex, spec: spec)
+            var phonetic: Regex?
+            if spec.phonetic {
+                do throws(PhoneticPatternError) {
+                    let converted = try PhoneticPattern(converting: Normalizer.simplifyHan(in: pattern.value))
+                    phonetic = RuleSet.compilePattern(Located(converted.pattern, at: spec.pattern.location),
+                                                      what: "pinyin form of lexicon `\(spec.name)`", rule: nil, into: &diagnostics)
+                } catch {
+                    diagnostics.append(Diagnostic(.phoneticUnconvertible, at: spec.pattern.location,
+                                                  "phonetic lexicon `\(spec.name)` has no pinyin form: \(error.message) at offset \(error.offset)",
+                                                  hint: "rewrite that part, or take `phonetic: true` off the lexicon"))
+                }
+            }
+            return CompiledLexicon(name: spec.name, regex: regex, packIndex: packIndex, spec: spec, phonetic: phonetic)
         }
     }
 }

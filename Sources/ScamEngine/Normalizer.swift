@@ -31,7 +31,9 @@ public struct NormalizedText: Sendable {
 ///
 /// Steps, per Unicode scalar of the original: drop format characters (zero-width spaces, joiners,
 /// direction marks, soft hyphens, variation selectors); NFKC (full-width letters and digits, circled
-/// digits); lowercase Latin; traditional to simplified Han; and drop runs of up to
+/// digits); lowercase Latin; traditional to simplified Han, and Han look-alikes to the character
+/// they imitate (`LookAlikes`); then, across scalars, the Latin look-alikes of `LookAlikes`
+/// (leetspeak, spaced letters, symbols inside a word, letters in a digit run); and drop runs of up to
 /// `maxSeparatorRun` spaces and symbols that stand between two Han characters ("免 密 支 付",
 /// "免*密", "关闭【免密支付】"). Newlines are never dropped: they separate turns and lines.
 ///
@@ -223,8 +225,23 @@ public final class Normalizer {
             }
         }
         if !w.pending.isEmpty { w.flushPending() }
-        let bytes = [UInt8](UnsafeBufferPointer(start: w.out, count: w.count))
-        return NormalizedText(subject: Subject(validUTF8: bytes), map: ByteMap(segments: w.map.segments), hanCount: w.hanCount)
+        var bytes = [UInt8](UnsafeBufferPointer(start: w.out, count: w.count))
+        var map = ByteMap(segments: w.map.segments)
+        // Look-alikes across scalars (leetspeak, spaced letters, symbols inside words, letters in
+        // digit runs): substitutions keep the map, deletions rebuild it.
+        if let deleted = LookAlikes.fold(&bytes), !deleted.isEmpty {
+            map = map.deleting(deleted, count: bytes.count)
+            var kept: [UInt8] = []
+            kept.reserveCapacity(bytes.count)
+            var at = 0
+            for range in deleted {
+                kept += bytes[at..<range.lowerBound]
+                at = range.upperBound
+            }
+            kept += bytes[at...]
+            bytes = kept
+        }
+        return NormalizedText(subject: Subject(validUTF8: bytes), map: map, hanCount: w.hanCount)
     }
 
     private func grow(to newCapacity: Int, keeping count: Int) {
@@ -273,7 +290,12 @@ public final class Normalizer {
     // The tables as plain pointers (never freed): reading a shared array from every scanning
     // thread would update its reference count from every core.
     private nonisolated(unsafe) static let asciiSeparatorTable: UnsafePointer<Bool> = FrozenArray(asciiSeparator).leaked()
-    private nonisolated(unsafe) static let hanSimplifiedTable: UnsafePointer<UInt32> = FrozenArray(TraditionalToSimplified.dense).leaked()
+    /// Traditional → simplified, with the Han look-alikes (`LookAlikes.han`) laid over it.
+    private nonisolated(unsafe) static let hanSimplifiedTable: UnsafePointer<UInt32> = FrozenArray({ () -> [UInt32] in
+        var table = TraditionalToSimplified.dense
+        for (from, to) in LookAlikes.han where from >= 0x3400 && from <= 0x9FFF { table[Int(from - 0x3400)] = to }
+        return table
+    }()).leaked()
 
     /// Whether each ASCII byte is a separator.
     private static let asciiSeparator: [Bool] = (0..<128).map { isSeparator(Unicode.Scalar(UInt8($0))) }

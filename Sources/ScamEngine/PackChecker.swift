@@ -1,4 +1,5 @@
 import PCRE2
+import ScamLiterals
 import ScamPacks
 
 /// Checks compiled rules against their own examples and against inputs that make badly written
@@ -20,6 +21,9 @@ public struct PackChecker {
         public var error: PCRE2Error?
         /// Whether `rule` names a lexicon (its examples run the fragment alone), not a rule.
         public var isLexicon = false
+        /// Whether the rule is phonetic, and whether only its phonetic form matched the example.
+        public var phonetic = false
+        public var bySound = false
         public var passed: Bool { error == nil && (matched != nil) == expectMatch }
         /// `rule ID` or `lexicon NAME`, for messages.
         public var subject: String { (isLexicon ? "lexicon " : "rule ") + rule }
@@ -34,8 +38,12 @@ public struct PackChecker {
             let cases = rule.spec.examples.match.map { ($0, true) } + rule.spec.examples.noMatch.map { ($0, false) }
             for (example, expect) in cases {
                 var result = ExampleResult(rule: rule.id, expectMatch: expect, text: example.value, location: example.location)
+                // A rule made phonetic by its lexicon shows its homophones in the lexicon's examples.
+                result.phonetic = rule.phonetic != nil && rule.spec.phoneticLocation != nil
                 do {
-                    result.matched = try scanner.matches(rule: index, text: example.value)
+                    let found = try scanner.matchDetail(rule: index, text: example.value)
+                    result.matched = found?.range
+                    result.bySound = found?.bySound ?? false
                 } catch {
                     result.error = error
                 }
@@ -59,8 +67,15 @@ public struct PackChecker {
                 var result = ExampleResult(rule: lexicon.name, expectMatch: expect, text: example.value, location: example.location,
                                            isLexicon: true)
                 let normalized = normalizer.normalize(example.value)
+                result.phonetic = lexicon.phonetic != nil
                 do {
                     result.matched = try matcher.firstMatch(lexicon.regex, in: normalized.subject).map(normalized.originalRange(of:))
+                    if result.matched == nil, let phonetic = lexicon.phonetic {
+                        let view = PhoneticText(of: normalized)
+                        result.matched = try matcher.firstMatch(phonetic, in: view.subject)
+                            .map { view.originalRange(of: PhoneticPattern.trimmed($0, in: view.subject.bytes)) }
+                        result.bySound = result.matched != nil
+                    }
                 } catch {
                     result.error = error
                 }
@@ -115,8 +130,28 @@ public struct PackChecker {
         }
     }
 
-    /// Diagnostics for failed examples (`SF107`, or `SF111` when the match limit was hit).
+    /// Diagnostics for failed examples (`SF107`, or `SF111` when the match limit was hit), and
+    /// a warning (`SF133`) for each phonetic rule none of whose `match` examples only its
+    /// phonetic form catches: the homophone or pinyin it exists for is not shown.
     public static func diagnostics(for results: [ExampleResult]) -> [Diagnostic] {
+        var shown: [String: Bool] = [:]
+        var firstExample: [String: SourceLocation] = [:]
+        var ids: [String: String] = [:]
+        for r in results where r.phonetic && r.expectMatch {
+            shown[r.subject] = (shown[r.subject] ?? false) || (r.passed && r.bySound)
+            if firstExample[r.subject] == nil { firstExample[r.subject] = r.location }
+            ids[r.subject] = r.isLexicon ? nil : r.rule
+        }
+        let unshown = shown.filter { !$0.value }.keys.sorted().map { subject in
+            Diagnostic(.phoneticExampleMissing, .warning, at: firstExample[subject]!,
+                       "phonetic \(subject) has no `match` example that only its phonetic form catches",
+                       hint: "add one written by sound (a homophone or pinyin: 验症码, yan zheng ma), and a `no_match` "
+                           + "example of an ordinary word that sounds alike", rule: ids[subject])
+        }
+        return failedExampleDiagnostics(results) + unshown
+    }
+
+    static func failedExampleDiagnostics(_ results: [ExampleResult]) -> [Diagnostic] {
         results.filter { !$0.passed }.map { r in
             if r.isLexicon && r.error == nil {
                 let what = r.expectMatch ? "does not find its `match` example" : "finds its `no_match` example"

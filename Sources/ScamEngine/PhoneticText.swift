@@ -40,8 +40,10 @@ public struct PhoneticText: Sendable {
     /// What the last scalar written was, which decides whether a separating space goes next.
     private enum Last { case other, word, syllable }
 
-    /// The phonetic view of a normalized text: one pass, a table lookup per scalar.
-    public init(of normalized: NormalizedText) {
+    /// The phonetic view of a normalized text: one pass, a table lookup per scalar. Without
+    /// `mapped` the bytes are the same but no map is kept (`originalRange(of:)` must not be
+    /// used): for looking before knowing whether anything will need mapping.
+    public init(of normalized: NormalizedText, mapped: Bool = true) {
         let input = normalized.subject.bytes
         // A Han character (3 bytes) becomes at most a space and 6 letters, any other scalar at
         // most a space and itself: 3 bytes out for each byte in is always enough.
@@ -50,7 +52,7 @@ public struct PhoneticText: Sendable {
         defer { out.deallocate() }
         var count = 0
         // A Han character is an atomic segment of its own: 3 values for its 3 bytes.
-        var map = ByteMapWriter(capacity: input.count + 48)
+        var map = ByteMapWriter(capacity: mapped ? input.count + 48 : 0)
         var last = Last.other
         var hanStart: Int32 = 0, hanEnd: Int32 = 0  // the last Han character written as a syllable
         let syllableOf = PhoneticText.syllableTable, entries = PhoneticText.syllableEntries
@@ -65,10 +67,10 @@ public struct PhoneticText: Sendable {
                     i += 1
                     let word = PhoneticText.isASCIIWord(b0)
                     if word && last == .syllable {
-                        map.record(Int32(count), hanStart, hanEnd, linear: false)
+                        if mapped { map.record(Int32(count), hanStart, hanEnd, linear: false) }
                         out[count] = 0x20; count += 1
                     }
-                    map.record(Int32(count), start, Int32(i), linear: true)
+                    if mapped { map.record(Int32(count), start, Int32(i), linear: true) }
                     out[count] = b0; count += 1
                     last = word ? .word : .other
                     continue
@@ -87,11 +89,11 @@ public struct PhoneticText: Sendable {
                 if v >= HanPinyin.first && v <= HanPinyin.last, case let k = syllableOf[Int(v - HanPinyin.first)], k != 0 {
                     if last != .other {
                         // The space belongs to the syllable before it, or to this one after a letter.
-                        if last == .syllable { map.record(Int32(count), hanStart, hanEnd, linear: false) }
-                        else { map.record(Int32(count), start, end, linear: false) }
+                        if last == .syllable { if mapped { map.record(Int32(count), hanStart, hanEnd, linear: false) } }
+                        else { if mapped { map.record(Int32(count), start, end, linear: false) } }
                         out[count] = 0x20; count += 1
                     }
-                    map.record(Int32(count), start, end, linear: false)
+                    if mapped { map.record(Int32(count), start, end, linear: false) }
                     let entry = entries[Int(k)]
                     let from = Int(entry >> 8)
                     for j in from..<(from + Int(entry & 0xFF)) { out[count] = letters[j]; count += 1 }
@@ -103,15 +105,15 @@ public struct PhoneticText: Sendable {
                 if fold == PhoneticText.drop { continue }
                 let word = fold != PhoneticText.keepOther
                 if word && last == .syllable {
-                    map.record(Int32(count), hanStart, hanEnd, linear: false)
+                    if mapped { map.record(Int32(count), hanStart, hanEnd, linear: false) }
                     out[count] = 0x20; count += 1
                 }
                 if fold > PhoneticText.keepWord {
                     // A letter without its diacritics: one ASCII byte for a wider scalar.
-                    map.record(Int32(count), start, end, linear: false)
+                    if mapped { map.record(Int32(count), start, end, linear: false) }
                     out[count] = fold; count += 1
                 } else {
-                    map.record(Int32(count), start, end, linear: true)
+                    if mapped { map.record(Int32(count), start, end, linear: true) }
                     for j in Int(start)..<i { out[count] = bytes[j]; count += 1 }
                 }
                 last = word ? .word : .other

@@ -29,10 +29,15 @@ public final class CompiledRule: Sendable {
     public let spec: RuleSpec
     /// The slots of its title and advice, nil when they have none (see `RuleSlots`).
     public let slots: RuleSlots?
+    /// A phonetic rule's `match` and `unless` rewritten in pinyin (`PhoneticPattern`), run on the
+    /// phonetic view of a text its `match` did not hit; nil for other rules (and `phoneticUnless`
+    /// nil when the `unless` has no pinyin form: its normal form still runs).
+    public let phonetic: Regex?
+    public let phoneticUnless: Regex?
 
     init(id: String, title: String, signal: String, score: Int, tags: [String], advice: [String: String],
          channels: [String], languages: [String], match: Regex, unless: Regex?, packIndex: Int, spec: RuleSpec,
-         slots: RuleSlots? = nil) {
+         slots: RuleSlots? = nil, phonetic: Regex? = nil, phoneticUnless: Regex? = nil) {
         self.id = id
         self.title = title
         self.signal = signal
@@ -46,6 +51,8 @@ public final class CompiledRule: Sendable {
         self.packIndex = packIndex
         self.spec = spec
         self.slots = slots
+        self.phonetic = phonetic
+        self.phoneticUnless = phoneticUnless
     }
 
     /// The title, its slots filled from `captures` (what a hit's named groups took).
@@ -106,6 +113,12 @@ public final class RuleSet: Sendable {
     public let values: ValueMap
     /// The packs' lexicons, compiled alone for their examples (rules hold them expanded).
     public let lexicons: [CompiledLexicon]
+    /// The phonetic rules (indices in `rules`), in rule order: candidate `k` of
+    /// `phoneticPrefilter` is rule `phoneticRules[k]`.
+    public let phoneticRules: [Int32]
+    /// The literal prefilter of the phonetic rules' pinyin patterns, over the phonetic view; nil
+    /// when no rule is phonetic (then no view is built at all).
+    public let phoneticPrefilter: Prefilter?
 
     init(packs: [CompiledPack], rules: [CompiledRule], eventRules: [CompiledEventRule] = [], flows: [CompiledFlow] = [],
          sequences: [(pack: Int, spec: SequenceSpec)] = [], model: CompiledModel? = nil, cuePatterns: [String] = [],
@@ -130,6 +143,11 @@ public final class RuleSet: Sendable {
         let unless = rules.map(\.unless?.pattern) + cues.map { _ in String?.none }
         prefilter = prefilterBuild?.result(patterns: patterns, stated: stated, unless: unless)
             ?? PrefilterBuild.build(patterns: patterns, stated: stated, unless: unless, literals: literals)
+        let sounding = rules.indices.filter { rules[$0].phonetic != nil }
+        phoneticRules = sounding.map { Int32($0) }
+        phoneticPrefilter = sounding.isEmpty ? nil
+            : PrefilterBuild.build(patterns: sounding.map { rules[$0].phonetic!.pattern }, stated: sounding.map { _ in [] },
+                                   unless: sounding.map { rules[$0].phoneticUnless?.pattern }, literals: literals)
     }
 
     /// Compiles packs. Later packs override earlier packs of the same name (so `--packs` can
@@ -194,10 +212,18 @@ public final class RuleSet: Sendable {
                 let unless = rule.unless.flatMap { compilePattern($0, rule: rule.id, key: "unless", into: &diagnostics) }
                 guard let match, rule.unless == nil || unless != nil else { continue }
                 let slots = RuleSlots.compile(rule, match: match, into: &diagnostics)
+                var phonetic: (match: Regex, unless: Regex?)?
+                if rule.phonetic == true {
+                    phonetic = compilePhonetic(rule, into: &diagnostics)
+                    // Said on the rule, a phonetic form that fails is an error; inherited from a
+                    // lexicon, a warning, and the rule runs without one.
+                    if phonetic == nil && rule.phoneticLocation != nil { continue }
+                }
                 rules.append(CompiledRule(id: rule.id, title: rule.title, signal: rule.signal, score: rule.score,
                                           tags: rule.tags, advice: rule.advice, channels: rule.channels,
                                           languages: rule.languages, match: match, unless: unless,
-                                          packIndex: packs.count, spec: rule, slots: slots))
+                                          packIndex: packs.count, spec: rule, slots: slots,
+                                          phonetic: phonetic?.match, phoneticUnless: phonetic?.unless))
             }
             for rule in spec.eventRules where claim(rule.id, at: rule.location) {
                 if let compiled = compileEventRule(rule, packIndex: packs.count, into: &diagnostics) { eventRules.append(compiled) }
@@ -320,6 +346,37 @@ public final class RuleSet: Sendable {
                                   hint: "event rules only feed flows: name the signal in a flow step, or remove the rule", rule: rule.id))
         }
         return out
+    }
+
+    /// A phonetic rule's pinyin `match` (and `unless`, when it has a pinyin form), or nil with
+    /// a diagnostic: `SF131` when `match` cannot be rewritten, `SF132` when it can match with
+    /// fewer than `PhoneticPattern.minimumSyllables` syllables of its own words. An error when
+    /// the rule says `phonetic: true`, a warning when a lexicon made it phonetic.
+    static func compilePhonetic(_ rule: RuleSpec, into diagnostics: inout [Diagnostic]) -> (match: Regex, unless: Regex?)? {
+        let severity: DiagnosticSeverity = rule.phoneticLocation != nil ? .error : .warning
+        let written = Normalizer.simplifyHan(in: rule.match.value)
+        let converted: PhoneticPattern
+        do throws(PhoneticPatternError) {
+            converted = try PhoneticPattern(converting: written)
+        } catch {
+            diagnostics.append(Diagnostic(.phoneticUnconvertible, severity, at: rule.match.location,
+                                          "`match` of phonetic rule \(rule.id) has no pinyin form: \(error.message) at offset \(error.offset)",
+                                          hint: PatternLint.caret(written, byteOffset: error.offset)
+                                              + " (rewrite that part, or take `phonetic: true` off the rule or its lexicon)", rule: rule.id))
+            return nil
+        }
+        guard converted.minSyllables >= PhoneticPattern.minimumSyllables else {
+            diagnostics.append(Diagnostic(.phoneticTooShort, severity, at: rule.phoneticLocation ?? rule.match.location,
+                                          "phonetic rule \(rule.id) can match with \(converted.minSyllables) Han syllable\(converted.minSyllables == 1 ? "" : "s") of its own; "
+                                              + "a sound-alike of a term that short is found in ordinary words",
+                                          hint: "require the words around the term (at least \(PhoneticPattern.minimumSyllables) syllables in every match), "
+                                              + "or set `phonetic: false` on the rule", rule: rule.id))
+            return nil
+        }
+        let at = Located(converted.pattern, at: rule.match.location)
+        guard let match = compilePattern(at, what: "pinyin form of `match` of rule \(rule.id)", rule: rule.id, into: &diagnostics) else { return nil }
+        let unless = rule.phoneticPatterns.unless.flatMap { try? Regex($0, jit: .onFirstMatch) }
+        return (match, unless)
     }
 
     static func compilePattern(_ pattern: Located<String>, rule: String, key: String, into diagnostics: inout [Diagnostic]) -> Regex? {

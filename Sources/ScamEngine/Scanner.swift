@@ -1,4 +1,5 @@
 import PCRE2
+import ScamLiterals
 
 /// A rule that matched a record, located in the record's original text.
 public struct Hit: Sendable {
@@ -33,6 +34,15 @@ public struct RuleFailure: Sendable, Error {
 /// Each record is normalized once; the prefilter's one pass over the normalized bytes names the
 /// candidate rules, and only those run PCRE2 (a rule's `unless` runs only after its `match` hit).
 /// Hits come out in rule order, exactly as if every rule had run.
+///
+/// Phonetic rules (`CompiledRule.phonetic`) get a second chance: when a record leaves one of
+/// them unmatched (neither hit nor dropped by its `unless`), no pack's threshold is reached yet,
+/// and the record shows a sign worth hearing out (a rule hit or a hit an `unless` dropped: a
+/// bent message keeps most of its words; or Latin letters, where pinyin may be), the record's
+/// phonetic view is built once and the pinyin forms of those rules run on it, behind a
+/// prefilter of their own; a hit
+/// there is dropped by the rule's `unless` on either text, and its span is mapped back through
+/// the view to the original text like any other.
 public final class Scanner {
     public let ruleSet: RuleSet
     /// The PCRE2 limits every match runs under.
@@ -65,6 +75,10 @@ public final class Scanner {
     private let slotBits: SlotBits?
     /// Prefilter candidates from here on are the model's cues (see `RuleSet.prefilterCues`).
     private let cueBase: Int
+    /// Scratch space of the phonetic rules' prefilter (nil without phonetic rules).
+    private let phoneticScratch: Prefilter.Scratch?
+    /// Every phonetic candidate number, for scanning without the prefilter.
+    private let allPhonetic: [Int32]
 
     /// What the hot loop needs of a rule, without copying the whole `CompiledRule`.
     private struct RuleRuntime {
@@ -75,6 +89,8 @@ public final class Scanner {
         /// The groups its slots read; empty for nearly every rule, which then matches with
         /// no capture at all.
         let slotGroups: [(name: String, numbers: [Int])]
+        let phonetic: Regex?
+        let phoneticUnless: Regex?
     }
 
     public init(ruleSet: RuleSet, limits: Matcher.Limits = .default) {
@@ -84,8 +100,11 @@ public final class Scanner {
         scratch = Prefilter.Scratch(for: ruleSet.prefilter)
         prefilter = ruleSet.prefilter
         runtime = ruleSet.rules.map {
-            RuleRuntime(match: $0.match, unless: $0.unless, channels: $0.channels, languages: $0.languages, slotGroups: $0.slots?.groups ?? [])
+            RuleRuntime(match: $0.match, unless: $0.unless, channels: $0.channels, languages: $0.languages, slotGroups: $0.slots?.groups ?? [],
+                        phonetic: $0.phonetic, phoneticUnless: $0.phoneticUnless)
         }
+        phoneticScratch = ruleSet.phoneticPrefilter.map { Prefilter.Scratch(for: $0) }
+        allPhonetic = ruleSet.phoneticRules.indices.map { Int32($0) }
         let all = UnsafeMutableBufferPointer<Int32>.allocate(capacity: max(1, ruleSet.rules.count))
         for i in 0..<ruleSet.rules.count { all[i] = Int32(i) }
         allRules = UnsafeBufferPointer(rebasing: all[0..<ruleSet.rules.count])
@@ -118,7 +137,7 @@ public final class Scanner {
         let normalized = normalizer.normalize(text)
         let language = record.lang ?? normalized.detectedLanguage
         let channel = record.channel
-        let firstHit = hits.count
+        let firstHit = hits.count, firstGuarded = guarded.count
         var original: [UInt8]?
         // Cues the prefilter found the literals of (all of them when it does not cover them).
         var cueCandidates: UInt32 = usesPrefilter && cuesPrefiltered ? 0 : UInt32.max
@@ -152,7 +171,7 @@ public final class Scanner {
                     }
                     if original == nil { original = Array(text.utf8) }
                     let span = ExcerptBoundary.widened(normalized.originalRange(of: range), in: original!)
-                    let captures = groups.map { captured($0, rule.slotGroups, normalized, original!) } ?? [:]
+                    let captures = groups.map { captured($0, rule.slotGroups, normalized.originalRange(of:), original!) } ?? [:]
                     hits.append(Hit(rule: index, span: span, excerpt: excerpt(original!, span), source: record.source,
                                     time: record.time, utcOffset: record.utcOffset, speaker: record.speaker, recordID: record.id,
                                     captures: captures))
@@ -161,12 +180,126 @@ public final class Scanner {
                 }
             }
         }
+        if let phoneticPrefilter = ruleSet.phoneticPrefilter, let phoneticScratch, !reachesAThreshold(hits[firstHit...]),
+           hits.count > firstHit || guarded.count > firstGuarded || Scanner.hasLatinLetter(normalized.subject.bytes) {
+            let added = scanPhonetic(record, text: text, normalized, language: language, prefilter: phoneticPrefilter,
+                                     scratch: phoneticScratch, hits: &hits, firstHit: firstHit, failures: &failures,
+                                     guarded: &guarded, firstGuarded: firstGuarded, original: &original)
+            // Hits stay in rule order, as if the phonetic form were part of its rule's turn.
+            if added { hits[firstHit...].sort { $0.rule < $1.rule } }
+        }
         if let cues = modelCues {
             if original == nil { original = Array(text.utf8) }
             model = modelInput(normalized, original: original!, hits: hits[firstHit...], cues: cues, candidates: cueCandidates,
                                failures: &failures, source: record.source)
         }
         return language
+    }
+
+    /// Whether the text has a Latin letter (pinyin may be among them).
+    static func hasLatinLetter(_ bytes: [UInt8]) -> Bool {
+        bytes.contains { $0 >= 0x61 && $0 <= 0x7A }
+    }
+
+    /// Whether the hits already reach some pack's own threshold (the record alerts whatever
+    /// else is found): the phonetic pass is then skipped. It exists to find a scam whose words
+    /// were bent; on a record the plain words already convict it could only add evidence, and
+    /// long scam dialogues, where it would cost most, are nearly all such records.
+    private func reachesAThreshold(_ hits: ArraySlice<Hit>) -> Bool {
+        guard !hits.isEmpty else { return false }
+        var best: [(pack: Int, signal: String, score: Int)] = []
+        for hit in hits {
+            let rule = ruleSet.rules[hit.rule]
+            if let k = best.firstIndex(where: { $0.pack == rule.packIndex && $0.signal == rule.signal }) {
+                best[k].score = max(best[k].score, rule.score)
+            } else {
+                best.append((rule.packIndex, rule.signal, rule.score))
+            }
+        }
+        for (index, pack) in ruleSet.packs.enumerated() {
+            let total = best.reduce(0) { $1.pack == index ? $0 + $1.score : $0 }
+            if total >= pack.manifest.threshold { return true }
+        }
+        return false
+    }
+
+    /// Whether a phonetic rule may run on a record of this channel and language: as its rule
+    /// would, and a Chinese rule also on a record that is all Latin letters with no language of
+    /// its own (pinyin typed without a Han character is detected as English).
+    private func phoneticApplies(_ rule: RuleRuntime, channel: String?, language: String, given: Bool, hanCount: Int) -> Bool {
+        if let channel, !rule.channels.isEmpty, !rule.channels.contains(channel) { return false }
+        if rule.languages.isEmpty || rule.languages.contains(language) { return true }
+        return !given && hanCount == 0 && language == "en" && rule.languages.contains("zh")
+    }
+
+    /// The phonetic pass (see the type's comment): appends the hits of the phonetic rules the
+    /// normal pass left unmatched, and the rules whose `unless` dropped such a hit to `guarded`.
+    /// - Returns: whether a hit was added.
+    private func scanPhonetic(_ record: Record, text: String, _ normalized: NormalizedText, language: String, prefilter: Prefilter,
+                              scratch: Prefilter.Scratch, hits: inout [Hit], firstHit: Int, failures: inout [RuleFailure],
+                              guarded: inout [Int32], firstGuarded: Int, original: inout [UInt8]?) -> Bool {
+        let phoneticRules = ruleSet.phoneticRules
+        // Nothing to do when every phonetic rule that applies has already been decided.
+        var open = false
+        for index in phoneticRules {
+            let rule = runtime[Int(index)]
+            guard phoneticApplies(rule, channel: record.channel, language: language, given: record.lang != nil, hanCount: normalized.hanCount)
+            else { continue }
+            if !hits[firstHit...].contains(where: { $0.rule == Int(index) }) && !guarded[firstGuarded...].contains(index) { open = true; break }
+        }
+        guard open else { return false }
+        // The map back to the original is built only when something matched (most views find
+        // nothing, and the map costs about a third of the view).
+        let bare = PhoneticText(of: normalized, mapped: false)
+        var mapped: PhoneticText?
+        var added = false
+        bare.subject.bytes.withUnsafeBufferPointer { bytes in
+            let candidates = usesPrefilter ? Array(prefilter.candidates(in: bytes, scratch: scratch)) : allPhonetic
+            for candidate in candidates {
+                let index = Int(phoneticRules[Int(candidate)])
+                let rule = runtime[index]
+                guard let phonetic = rule.phonetic,
+                      phoneticApplies(rule, channel: record.channel, language: language, given: record.lang != nil, hanCount: normalized.hanCount),
+                      !hits[firstHit...].contains(where: { $0.rule == index }), !guarded[firstGuarded...].contains(Int32(index))
+                else { continue }
+                rulesRun += 1
+                do throws(PCRE2Error) {
+                    let groups: [Range<Int>?]?, found: Range<Int>?
+                    if rule.slotGroups.isEmpty {
+                        groups = nil
+                        found = try matcher.firstMatch(phonetic, in: bare.subject)
+                    } else {
+                        groups = try matcher.firstMatchGroups(phonetic, in: bare.subject)
+                        found = groups?.first ?? nil
+                    }
+                    guard let range = found else { continue }
+                    // The warning around a sound-alike is written plainly or by sound too.
+                    if let unless = rule.unless, try matcher.firstMatch(unless, in: normalized.subject) != nil {
+                        guarded.append(Int32(index))
+                        continue
+                    }
+                    if let unless = rule.phoneticUnless, !usesPrefilter || prefilter.unlessMayMatch(Int(candidate), scratch: scratch),
+                       try matcher.firstMatch(unless, in: bare.subject) != nil {
+                        guarded.append(Int32(index))
+                        continue
+                    }
+                    if original == nil { original = Array(text.utf8) }
+                    if mapped == nil { mapped = PhoneticText(of: normalized) }
+                    let view = mapped!
+                    let viewBytes = view.subject.bytes
+                    let toOriginal = { (r: Range<Int>) in view.originalRange(of: PhoneticPattern.trimmed(r, in: viewBytes)) }
+                    let span = ExcerptBoundary.widened(toOriginal(range), in: original!)
+                    let captures = groups.map { captured($0, rule.slotGroups, toOriginal, original!) } ?? [:]
+                    hits.append(Hit(rule: index, span: span, excerpt: excerpt(original!, span), source: record.source,
+                                    time: record.time, utcOffset: record.utcOffset, speaker: record.speaker, recordID: record.id,
+                                    captures: captures))
+                    added = true
+                } catch {
+                    failures.append(RuleFailure(rule: ruleSet.rules[index].id, source: record.source, error: error))
+                }
+            }
+        }
+        return added
     }
 
     /// The record's n-grams, and the cues of the model with the hits they reach.
@@ -215,19 +348,33 @@ public final class Scanner {
     /// Whether `rule` matches `text` (after normalization, honouring `unless`): what a rule's
     /// examples are checked with.
     public func matches(rule index: Int, text: String) throws(PCRE2Error) -> Range<Int>? {
+        try matchDetail(rule: index, text: text)?.range
+    }
+
+    /// As `matches(rule:text:)`, and whether only the rule's phonetic form found it (`bySound`).
+    public func matchDetail(rule index: Int, text: String) throws(PCRE2Error) -> (range: Range<Int>, bySound: Bool)? {
         let rule = ruleSet.rules[index]
         let normalized = normalizer.normalize(text)
-        if usesPrefilter {
-            // Examples check what a scan does: a rule the prefilter would skip does not match
-            // (which is how a wrong `prefilter:` list shows up in `pack test`).
-            let candidate = normalized.subject.bytes.withUnsafeBufferPointer { bytes in
-                prefilter.candidates(in: bytes, scratch: scratch).contains(Int32(index))
-            }
-            guard candidate else { return nil }
+        // Examples check what a scan does: a rule the prefilter would skip does not match
+        // (which is how a wrong `prefilter:` list shows up in `pack test`).
+        let candidate = !usesPrefilter || normalized.subject.bytes.withUnsafeBufferPointer { bytes in
+            prefilter.candidates(in: bytes, scratch: scratch).contains(Int32(index))
         }
-        guard let range = try matcher.firstMatch(rule.match, in: normalized.subject) else { return nil }
+        if candidate, let range = try matcher.firstMatch(rule.match, in: normalized.subject) {
+            if let unless = rule.unless, try matcher.firstMatch(unless, in: normalized.subject) != nil { return nil }
+            return (normalized.originalRange(of: range), false)
+        }
+        // The phonetic pass, as `scan` runs it for a rule its normal pass left unmatched.
+        guard let phonetic = rule.phonetic, let k = ruleSet.phoneticRules.firstIndex(of: Int32(index)),
+              let phoneticPrefilter = ruleSet.phoneticPrefilter, let phoneticScratch else { return nil }
+        let view = PhoneticText(of: normalized)
+        let phoneticCandidate = !usesPrefilter || view.subject.bytes.withUnsafeBufferPointer { bytes in
+            phoneticPrefilter.candidates(in: bytes, scratch: phoneticScratch).contains(Int32(k))
+        }
+        guard phoneticCandidate, let range = try matcher.firstMatch(phonetic, in: view.subject) else { return nil }
         if let unless = rule.unless, try matcher.firstMatch(unless, in: normalized.subject) != nil { return nil }
-        return normalized.originalRange(of: range)
+        if let unless = rule.phoneticUnless, try matcher.firstMatch(unless, in: view.subject) != nil { return nil }
+        return (view.originalRange(of: PhoneticPattern.trimmed(range, in: view.subject.bytes)), true)
     }
 
     /// The first rule (in rule order) whose `match` pattern matches the normalized `text`, among
@@ -256,12 +403,12 @@ public final class Scanner {
 
     /// The original text of each slot group that took part (the first set one of its
     /// numbers), trimmed of spaces and cut like an excerpt: a name, not a message.
-    private func captured(_ groups: [Range<Int>?], _ slots: [(name: String, numbers: [Int])], _ normalized: NormalizedText,
+    private func captured(_ groups: [Range<Int>?], _ slots: [(name: String, numbers: [Int])], _ toOriginal: (Range<Int>) -> Range<Int>,
                           _ original: [UInt8]) -> [String: String] {
         var out: [String: String] = [:]
         for slot in slots {
             guard let range = slot.numbers.lazy.compactMap({ $0 < groups.count ? groups[$0] : nil }).first, !range.isEmpty else { continue }
-            let scalars = String(decoding: original[normalized.originalRange(of: range)], as: UTF8.self).unicodeScalars
+            let scalars = String(decoding: original[toOriginal(range)], as: UTF8.self).unicodeScalars
             guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
                   let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { continue }
             out[slot.name] = Evidence.cut(String(scalars[first...last]), maxScalars: Scanner.maxCaptureScalars)

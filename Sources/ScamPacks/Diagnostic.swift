@@ -88,6 +88,15 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
     /// A pack's literal table (`literals.sflit`) is damaged, or does not match its patterns:
     /// the table is not used (a warning when loading; `pack install` refuses such a bundle).
     case badLiterals = "SF130"
+    /// A phonetic rule's `match` cannot be rewritten for the phonetic view (a lookbehind or a
+    /// negated class holding Han, `\\p{Han}`, ...): see `PhoneticPattern`.
+    case phoneticUnconvertible = "SF131"
+    /// A phonetic rule can match with fewer than three Han syllables of its own: a term of one
+    /// or two syllables sounds like too many ordinary words without context around it.
+    case phoneticTooShort = "SF132"
+    /// A phonetic rule has no `match` example that only its phonetic form catches (a warning:
+    /// show the homophone or pinyin it is there for).
+    case phoneticExampleMissing = "SF133"
 }
 
 /// How bad a diagnostic is: errors make a pack unloadable, warnings do not.

@@ -16,6 +16,9 @@ public struct LexiconSpec: Sendable, Codable {
     public var examples: RuleExamples
     /// Where the lexicon starts (its `- name:` line).
     public var location: SourceLocation
+    /// `phonetic: true`: every rule whose `match` uses it (directly or through other lexicons)
+    /// matches by sound too, unless the rule says `phonetic: false` (see `RuleSpec.phonetic`).
+    public var phonetic: Bool = false
 
     public init(name: String, pattern: Located<String>, expanded: String = "", description: String = "",
                 examples: RuleExamples = RuleExamples(), location: SourceLocation) {

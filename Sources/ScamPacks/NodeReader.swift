@@ -59,6 +59,15 @@ struct NodeReader {
         return Located(scalar.string, at: location(of: node))
     }
 
+    mutating func bool(_ key: String) -> Located<Bool>? {
+        guard let node = values[key] else { return nil }
+        guard let value = node.bool else {
+            diagnostics.append(Diagnostic(.wrongType, at: location(of: node), "`\(key)` must be true or false"))
+            return nil
+        }
+        return Located(value, at: location(of: node))
+    }
+
     mutating func int(_ key: String, required: Bool) -> Located<Int>? {
         guard let node = values[key] else {
             if required { missing(key) }

@@ -2,7 +2,7 @@ import Yams
 
 /// Lexicons: `lexicons/*.yaml`, each a YAML list of named fragments that rules use as `{{name}}`.
 extension PackLoader {
-    static let lexiconKeys = ["name", "pattern", "description", "examples"]
+    static let lexiconKeys = ["name", "pattern", "description", "examples", "phonetic"]
 
     /// Reads the pack's lexicons, expands them into `rules` (their `match` and `unless`; the
     /// patterns as written move to `asWritten`), and reports undefined names, cycles and unused
@@ -23,8 +23,13 @@ extension PackLoader {
             sources[display(file.path)] = file.contents
         }
         var expander = LexiconExpander(specs, sources: sources)
+        let sounding = phoneticClosure(specs)
         for i in rules.indices {
             let rule = rules[i]
+            // A phonetic lexicon in `match` makes the rule phonetic unless it says otherwise.
+            if rule.phonetic == nil, LexiconExpander.references(in: rule.match.value).contains(where: { sounding.contains($0.name) }) {
+                rules[i].phonetic = true
+            }
             let patterns = [rule.match] + (rule.unless.map { [$0] } ?? [])
             guard patterns.contains(where: { !LexiconExpander.references(in: $0.value).isEmpty }) else { continue }
             rules[i].asWritten = WrittenPatterns(match: rule.match.value, unless: rule.unless?.value)
@@ -39,6 +44,21 @@ extension PackLoader {
         return specs.compactMap { expander.lexicons[$0.name] }.reduce(into: [LexiconSpec]()) { out, spec in
             if !out.contains(where: { $0.name == spec.name }) { out.append(spec) }
         }
+    }
+
+    /// The names of the phonetic lexicons and of the lexicons that use one, however deep.
+    static func phoneticClosure(_ specs: [LexiconSpec]) -> Set<String> {
+        var sounding = Set(specs.filter(\.phonetic).map(\.name))
+        var changed = !sounding.isEmpty
+        while changed {
+            changed = false
+            for spec in specs where !sounding.contains(spec.name)
+                && LexiconExpander.references(in: spec.pattern.value).contains(where: { sounding.contains($0.name) }) {
+                sounding.insert(spec.name)
+                changed = true
+            }
+        }
+        return sounding
     }
 
     static func readLexicons(_ file: PackFile, display: String, into diagnostics: inout [Diagnostic]) -> [LexiconSpec] {
@@ -60,6 +80,7 @@ extension PackLoader {
             let pattern = r.string("pattern", required: true)
             let description = r.string("description", required: false)?.value ?? ""
             let examples = readExamples(&r, rule: nil, noun: "lexicon")
+            let phonetic = r.bool("phonetic")?.value ?? false
             if let name, !LexiconExpander.isValidName(name.value) {
                 r.report(Diagnostic(.invalidValue, at: name.location, "lexicon name `\(name.value)` is not allowed",
                                     hint: "use lowercase segments of letters, digits and '_' joined by '.', e.g. claim.platform_support"))
@@ -69,7 +90,9 @@ extension PackLoader {
             }
             diagnostics += r.diagnostics
             guard let name, let pattern, !pattern.value.isEmpty else { continue }
-            out.append(LexiconSpec(name: name.value, pattern: pattern, description: description, examples: examples, location: r.location))
+            var lexicon = LexiconSpec(name: name.value, pattern: pattern, description: description, examples: examples, location: r.location)
+            lexicon.phonetic = phonetic
+            out.append(lexicon)
         }
         return out
     }

@@ -8,7 +8,7 @@ import Yams
 public enum PackLoader {
     static let manifestKeys = ["name", "version", "description", "license", "min_engine", "languages", "threshold", "advice", "model", "values"]
     static let ruleKeys = ["id", "title", "signal", "channels", "lang", "match", "unless", "score", "tags",
-                           "advice", "examples", "prefilter"]
+                           "advice", "examples", "prefilter", "phonetic"]
     /// Channels a text rule may name.
     public static let channels = ["sms", "call", "chat", "email"]
     /// Languages a rule may name (`any` means every language).
@@ -281,6 +281,7 @@ public enum PackLoader {
         let langs = r.strings("lang", required: false)
         let tags = r.strings("tags", required: false)?.map(\.value) ?? []
         let prefilter = r.strings("prefilter", required: false)?.map(\.value) ?? []
+        let phonetic = r.bool("phonetic")
         let advice = r.localized("advice", fallbackLanguage: langs?.first?.value ?? packLanguages.first ?? "en")
         let adviceLocation = r.node("advice").map { r.location(of: $0) }
         let examples = readExamples(&r, rule: ruleID)
@@ -315,6 +316,8 @@ public enum PackLoader {
                             advice: advice, examples: examples, prefilter: prefilter, location: r.location)
         rule.titleLocation = title.location
         rule.adviceLocation = adviceLocation
+        rule.phonetic = phonetic?.value
+        rule.phoneticLocation = phonetic?.location
         return rule
     }
 

@@ -69,10 +69,27 @@ public struct RuleSpec: Sendable, Codable {
     /// The patterns as written, before lexicons were expanded into `match` and `unless`; nil
     /// when the rule uses no lexicon (then `match` and `unless` are exactly as written).
     public var asWritten: WrittenPatterns? = nil
+    /// Whether the rule also matches by sound (`phonetic: true`, or a `phonetic: true` lexicon
+    /// in its `match`; `phonetic: false` keeps it off): its `match` runs a second time, rewritten
+    /// in pinyin (`PhoneticPattern`), on the phonetic view of a text it did not match. nil: not
+    /// said and no phonetic lexicon (off).
+    public var phonetic: Bool? = nil
+    /// Where the rule said `phonetic:` (nil when a lexicon made it phonetic, or it is off).
+    public var phoneticLocation: SourceLocation? = nil
     /// Where `title` and `advice` are written, for diagnostics about their slots
     /// (`SlotTemplate`); nil for a rule built in code.
     public var titleLocation: SourceLocation? = nil
     public var adviceLocation: SourceLocation? = nil
+}
+
+extension RuleSpec {
+    /// The pinyin forms of `match` and `unless` (Han simplified first), nil where a pattern has
+    /// none (`PhoneticPattern`); meaningful for a phonetic rule only.
+    public var phoneticPatterns: (match: String?, unless: String?) {
+        let match = try? PhoneticPattern(converting: TraditionalToSimplified.simplify(self.match.value)).pattern
+        let unless = self.unless.flatMap { try? PhoneticPattern(converting: TraditionalToSimplified.simplify($0.value)).pattern }
+        return (match, unless)
+    }
 }
 
 /// A rule's patterns with their `{{lexicon}}` references, as the author wrote them.
@@ -110,6 +127,11 @@ public struct PackSpec: Sendable, Codable {
         for rule in rules {
             patterns.append(TraditionalToSimplified.simplify(rule.match.value))
             if let unless = rule.unless { patterns.append(TraditionalToSimplified.simplify(unless.value)) }
+            // A phonetic rule's pinyin forms run behind a prefilter of their own.
+            if rule.phonetic == true {
+                let forms = rule.phoneticPatterns
+                patterns += [forms.match, forms.unless].compactMap { $0 }
+            }
         }
         if let contents = model?.contents {
             patterns += ModelSpec.headerCues(contents).map { TraditionalToSimplified.simplify($0.pattern) }

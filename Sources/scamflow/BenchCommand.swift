@@ -92,6 +92,13 @@ struct BenchLoad: ParsableCommand {
         console.out(String(format: "packs %d, rules %d (%d always run), literals %d, automaton states %d\n",
                            ruleSet.packs.count, ruleSet.rules.count, prefilter.alwaysCount, prefilter.literals.count,
                            prefilter.stateCount))
+        if let phonetic = ruleSet.phoneticPrefilter {
+            console.out(String(format: "phonetic rules %d (%d always run on the view), literals %d\n",
+                               ruleSet.phoneticRules.count, phonetic.alwaysCount, phonetic.literals.count))
+            for (k, index) in ruleSet.phoneticRules.enumerated() {
+                console.out("  \(ruleSet.rules[Int(index)].id): \(phonetic.requirements[k])\n")
+            }
+        }
         console.out(String(format: "load and compile: %.1f ms (medians of %d); compile alone %.1f ms with the packs' literal "
                            + "tables, %.1f ms without (every pattern extracted)\n",
                            Self.median(total), total.count, Self.median(withTables), Self.median(withoutTables)))

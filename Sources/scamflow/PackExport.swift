@@ -36,6 +36,9 @@ struct PackExport: ParsableCommand {
     @Flag(help: "Write the `unless` patterns instead of the `match` patterns.")
     var unless = false
 
+    @Flag(help: "Write the pinyin forms of the phonetic rules (what runs on the phonetic view) instead.")
+    var phonetic = false
+
     @Flag(help: "Start each line with the rule's id and a tab.")
     var ids = false
 
@@ -51,7 +54,10 @@ struct PackExport: ParsableCommand {
         PackLoading.warn(loaded)
         var written = 0, skipped = 0
         for rule in ruleSet.rules {
-            guard let pattern = unless ? rule.unless?.pattern : rule.match.pattern else { continue }
+            let pattern: String?
+            if phonetic { pattern = unless ? rule.phoneticUnless?.pattern : rule.phonetic?.pattern }
+            else { pattern = unless ? rule.unless?.pattern : rule.match.pattern }
+            guard let pattern else { continue }
             if let reason = PatternDialect.unsupported(pattern, by: tool) {
                 console.err("scamflow: \(rule.id): left out for \(tool.rawValue): \(reason)\n")
                 skipped += 1

@@ -55,6 +55,14 @@ import Testing
                 }
             }
             flushPending()
+            // Look-alikes across scalars: the normalizer's own step, applied to the dense map.
+            if let deleted = LookAlikes.fold(&out), !deleted.isEmpty {
+                let gone = Set(deleted.flatMap { Array($0) })
+                let kept = out.indices.filter { !gone.contains($0) }
+                out = kept.map { out[$0] }
+                starts = kept.map { starts[$0] }
+                ends = kept.map { ends[$0] }
+            }
             return (out, starts, ends, hanCount)
         }
 
@@ -65,6 +73,7 @@ import Testing
                 return [scalar]
             }
             if (0x4E00...0x9FFF).contains(v) || (0x3400...0x4DBF).contains(v) {
+                if let lookAlike = LookAlikes.han[v] { return [Unicode.Scalar(lookAlike)!] }
                 if let simplified = TraditionalToSimplified.table[v] { return [Unicode.Scalar(simplified)!] }
                 return [scalar]
             }
@@ -107,7 +116,8 @@ import Testing
         let normalizer = Normalizer()
         for text in ["", "a", "ＶＩＰ１２３", "①②", "Bank OTP", "刷臉認證", "免\u{200B}密\u{200D}支\u{FEFF}付", "免 密 支 付",
                      "免*密*支*付", "免-密·支•付", "免　密", "关闭【免密支付】功能", "免😀密", "免    密", "免\n密", "验证码 123456",
-                     "，：（）！", "你好。", "㎏㎡ﷺ", "e\u{301}", "Ａ免 密\u{200B}支付😀ＶＩＰ驗證\n", "𫵷㠣", "免 \u{200B} 密"] {
+                     "，：（）！", "你好。", "㎏㎡ﷺ", "e\u{301}", "Ａ免 密\u{200B}支付😀ＶＩＰ驗證\n", "𫵷㠣", "免 \u{200B} 密",
+                     "P@yPal acc0unt", "b a n k", "p.a.y.p.a.l", "acc★ount", "4OO8l23456", "囯家", "your b a n k 验证码"] {
             check(text, normalizer, allRanges: true)
         }
     }
