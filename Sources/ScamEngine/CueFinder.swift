@@ -13,7 +13,11 @@ import PCRE2
 ///
 /// Invariant: `forEachMatch` gives exactly the ranges `Matcher.forEachMatch` gives for the
 /// cue's own regex, in the same order (see `Matcher.forEachMatch(anchored:at:in:_:)`); a cue
-/// without start literals is searched as before. Immutable after construction; one per scanner
+/// without start literals is searched as before. One difference is possible in principle: a
+/// search and separate anchored attempts may spend PCRE2's match limit differently, so a cue
+/// pattern that comes near the limit could fail in one and not the other (a failure is reported
+/// as a `RuleFailure` either way; the built-in cues never come near it on the Corpus or the
+/// eval sets, where `CueFinderTests` compares the two). Immutable after construction; one per scanner
 /// (it is built from whichever cues the scanner runs), its scratch with it.
 final class CueFinder {
     /// Over the start literals of every cue that has them; nil when none has.
