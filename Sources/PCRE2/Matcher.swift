@@ -80,6 +80,27 @@ public final class Matcher {
         }
     }
 
+    /// Calls `body` with each non-overlapping match in order, exactly as `forEachMatch` does
+    /// for the unanchored pattern, when `anchored` is that pattern compiled with `.anchored` and
+    /// `starts` (ascending) holds every offset where a match can start: the offsets are tried
+    /// one attempt each instead of a search over every character.
+    ///
+    /// Why the results agree: an unanchored search from offset `s` returns the attempt at the
+    /// first offset `p >= s` (a character start) where an attempt succeeds, and the anchored
+    /// pattern's attempt at `p` is that attempt; offsets outside `starts` cannot succeed. After
+    /// a match both continue from its end (one character on after an empty match).
+    public func forEachMatch(anchored regex: Regex, at starts: UnsafeBufferPointer<Int>, in subject: Subject,
+                             _ body: (Range<Int>) -> Bool) throws(PCRE2Error) {
+        try subject.bytes.withUnsafeBufferPointer { buffer throws(PCRE2Error) in
+            var start = 0
+            for p in starts where p >= start {
+                guard let range = try run(regex, buffer, p, PCRE2_NO_UTF_CHECK) else { continue }
+                guard body(range) else { return }
+                start = range.isEmpty ? Subject.nextScalarStart(buffer, after: range.upperBound) : range.upperBound
+            }
+        }
+    }
+
     /// The first match with the span of every capture group: element 0 is the whole match (the
     /// range `firstMatch` gives), element n group n, nil where a group took no part. Nil when
     /// nothing matches.

@@ -14,6 +14,9 @@ public final class Regex: @unchecked Sendable {
         public static let caseless = Options(rawValue: PCRE2_CASELESS)
         public static let dotAll = Options(rawValue: PCRE2_DOTALL)
         public static let multiline = Options(rawValue: PCRE2_MULTILINE)
+        /// Matches only at the start offset (one attempt, not a search): see
+        /// `Matcher.forEachMatch(anchored:at:in:_:)`.
+        public static let anchored = Options(rawValue: PCRE2_ANCHORED)
     }
 
     /// When the JIT compiler runs.

@@ -213,6 +213,23 @@ public struct AhoCorasick: @unchecked Sendable {
         }
     }
 
+    /// Calls `body` with the index of every pattern occurrence in `bytes` and the offset just
+    /// past it, in order of where the occurrences end (like `forEachMatch`, which gives no
+    /// offsets).
+    @inline(__always)
+    public func forEachOccurrence(in bytes: UnsafeBufferPointer<UInt8>, _ body: (_ pattern: Int, _ end: Int) -> Void) {
+        guard outputCount > 0 else { return }
+        var state = 0
+        for i in 0..<bytes.count {
+            let next = transition(state, Int(classOf[Int(bytes[i])]))
+            state = Int(next & AhoCorasick.stateMask)
+            if next & AhoCorasick.matchFlag != 0 {
+                let s = number(state)
+                for k in Int(outputStart[s])..<Int(outputStart[s + 1]) { body(Int(outputs[k]), i + 1) }
+            }
+        }
+    }
+
     /// The target of encoded state `v` on class `c` (encoded, with `matchFlag`).
     @inline(__always)
     func transition(_ v: Int, _ c: Int) -> UInt32 {

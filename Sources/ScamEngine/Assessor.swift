@@ -13,7 +13,7 @@ import ScamPacks
 /// decides with the rules (`CompiledModel.decide`): it may raise an alert the rules did not
 /// (kind `model`), raise a rule alert's severity, or set a rule alert aside as an `info`
 /// finding; the alert says which, with the n-grams that weighed most as evidence.
-public struct Assessor {
+public struct Assessor: Sendable {
     public let ruleSet: RuleSet
     /// Overrides every pack's threshold when set.
     public let minScore: Int?
@@ -53,7 +53,7 @@ public struct Assessor {
     }
 
     /// What assessing a unit gave: its alert, if any, and the model's view of it.
-    public struct Assessment {
+    public struct Assessment: Sendable {
         public var alerts: [Alert] = []
         /// The model's probability, when a model scored the unit.
         public var probability: Double?
@@ -144,7 +144,6 @@ public struct Assessor {
         let signals = Set(hits.map { ruleSet.rules[$0.rule].signal })
         let p = compiled.model.file.calibration.probability(ModelFeatures.margin(vector, model: compiled.model))
         result.probability = p
-        let packLabel = ruleSet.packs[compiled.packIndex].manifest.label
         if modelAlone {
             result.scamLikely = p >= compiled.spec.threshold
             guard result.scamLikely else { return nil }
@@ -159,7 +158,7 @@ public struct Assessor {
             guard effect == .raised || effect == .raisedHigh else { return nil }
             return modelAlert(compiled, p: p, vector: keyed(), input: input, hits: hits, effect: effect, clause: clause, unit: unit)
         }
-        var opinion = ModelOpinion(pack: packLabel, probability: Assessor.rounded(p), effect: effect,
+        var opinion = ModelOpinion(pack: ruleSet.packs[compiled.packIndex].manifest.label, probability: Assessor.rounded(p), effect: effect,
                                    reason: clause.map { Assessor.reason($0, cues: input.cues, model: compiled.model) }, features: [])
         switch effect {
         case .demoted:

@@ -14,6 +14,8 @@ public struct ScannedRecord: Sendable {
     public var guarded: [Int32]
     /// What the model needs of the record's text (nil without a model or text).
     public var model: ModelInput?
+    /// The record's own unit already assessed (`MessageScan.preassess`), when it is one.
+    public var assessment: Assessor.Assessment?
 
     public init(hits: [Hit] = [], failures: [RuleFailure] = [], lang: String, guarded: [Int32] = [], model: ModelInput? = nil) {
         self.hits = hits

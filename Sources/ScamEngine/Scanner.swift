@@ -64,8 +64,13 @@ public final class Scanner {
     /// The cues of the model whose input `scan` collects: the rule set's model's, nil (no model
     /// input at all) when it has none. Training sets the cues of the model it builds.
     public var modelCues: [ScoringModel.Cue]? {
-        didSet { cuesPrefiltered = modelCues.map { $0.map(\.regex.pattern) } == ruleSet.prefilterCues && !ruleSet.prefilterCues.isEmpty }
+        didSet {
+            cuesPrefiltered = modelCues.map { $0.map(\.regex.pattern) } == ruleSet.prefilterCues && !ruleSet.prefilterCues.isEmpty
+            cueFinder = modelCues.map(CueFinder.init)
+        }
     }
+    /// Runs `modelCues` where their matches can start.
+    private var cueFinder: CueFinder?
     /// Whether the prefilter covers `modelCues` (the rule set's own model), so a cue runs only
     /// where its literals are.
     private var cuesPrefiltered = false
@@ -113,6 +118,7 @@ public final class Scanner {
         slotBits = ruleSet.model.map { SlotBits(count: $0.model.slotCount) }
         // (`didSet` does not run in an initializer.)
         cuesPrefiltered = !ruleSet.prefilterCues.isEmpty && modelCues.map { $0.map(\.regex.pattern) } == ruleSet.prefilterCues
+        cueFinder = modelCues.map(CueFinder.init)
     }
 
     deinit { allRules.deallocate() }
@@ -189,8 +195,9 @@ public final class Scanner {
             if added { hits[firstHit...].sort { $0.rule < $1.rule } }
         }
         if let cues = modelCues {
-            if original == nil { original = Array(text.utf8) }
-            model = modelInput(normalized, original: original!, hits: hits[firstHit...], cues: cues, candidates: cueCandidates,
+            // The original bytes are read only for the record's hits (`CueReach`), and a hit
+            // made them already: a record without one allocates no copy.
+            model = modelInput(normalized, original: original ?? [], hits: hits[firstHit...], cues: cues, candidates: cueCandidates,
                                failures: &failures, source: record.source)
         }
         return language
@@ -324,12 +331,15 @@ public final class Scanner {
         // The n-grams that weigh most, located in the original text, for explaining the verdict
         // without normalizing the text again.
         input.top = top.map { ModelInput.Piece(hash: $0.hash, range: normalized.originalRange(of: $0.range), weight: $0.weight) }
+        guard candidates != 0, let finder = cueFinder else { return input }
+        normalized.subject.bytes.withUnsafeBufferPointer { finder.locate(in: $0, wanted: candidates) }
         for (index, cue) in cues.enumerated() where candidates & (1 << UInt32(index)) != 0 {
             var spans: [Range<Int>] = []
             do {
-                try matcher.forEachMatch(cue.regex, in: normalized.subject) { range in
+                try finder.forEachMatch(index, cue, in: normalized.subject, matcher: matcher) { range in
                     spans.append(normalized.originalRange(of: range))
-                    return spans.count < 64
+                    // A cue of the whole record needs only to be found (`CueReach`).
+                    return cue.scope != .record && spans.count < 64
                 }
             } catch {
                 failures.append(RuleFailure(rule: "cue:\(cue.name)", source: source, error: error))

@@ -1,4 +1,5 @@
 import PCRE2
+import ScamLiterals
 
 /// A learned scorer ready to run: the weights of a `ModelFile` in a hash table, its cues
 /// compiled, its calibration. Immutable and shared by every scanner thread, like `RuleSet`.
@@ -21,6 +22,11 @@ public final class ScoringModel: Sendable {
         public let name: String
         public let scope: ModelFile.CueSpec.Scope
         public let regex: Regex
+        /// Literals one of which every match starts with (`LiteralExtractor.startLiterals`),
+        /// and the pattern compiled anchored to try at their occurrences (`CueFinder`); nil
+        /// when the start of a match is not known, and the cue searches the whole text.
+        let starts: [[UInt8]]?
+        let anchored: Regex?
         /// The feature ids of `c:<name>` and of `cs:<name>|` (continued with a signal).
         let presence: UInt64
         let crossSeed: String
@@ -50,8 +56,12 @@ public final class ScoringModel: Sendable {
         for spec in specs {
             guard names.insert(spec.name).inserted else { throw ModelFormatError(line: 0, "the cue `\(spec.name)` is defined twice") }
             do {
-                let regex = try Regex(Normalizer.simplifyHan(in: spec.pattern))
-                cues.append(Cue(name: spec.name, scope: spec.scope, regex: regex,
+                let pattern = Normalizer.simplifyHan(in: spec.pattern)
+                let regex = try Regex(pattern)
+                // JIT waits for the first match, as rules do: a model's load is on the critical path.
+                let starts = LiteralExtractor.startLiterals(of: pattern)
+                let anchored = starts == nil ? nil : try? Regex(pattern, options: .anchored, jit: .onFirstMatch)
+                cues.append(Cue(name: spec.name, scope: spec.scope, regex: regex, starts: anchored == nil ? nil : starts, anchored: anchored,
                                 presence: FeatureHash.of(ModelFeatures.cueKey(spec.name)), crossSeed: "cs:\(spec.name)|"))
             } catch {
                 throw ModelFormatError(line: 0, "the cue `\(spec.name)` does not compile: \(error.message) at offset \(error.offset ?? 0)")

@@ -81,6 +81,27 @@ public enum LiteralExtractor {
         }
     }
 
+    /// Literals one of which every match of `pattern` starts with (after any zero-width
+    /// assertion: `\b`, lookarounds), cut to `maxLiteralBytes`; nil when the parser cannot
+    /// prove such a set (a pattern that starts with `.`, a class escape, an optional piece, or
+    /// that may match the empty string).
+    ///
+    /// Invariant (soundness): a match of the pattern in normalized text starts where one of
+    /// these occurs, so trying the pattern anchored only at their occurrences finds every match
+    /// an unanchored search finds (what `CueFinder` relies on). Same assumptions as
+    /// `requirement(of:)`: Han simplified, ASCII lowercase.
+    public static func startLiterals(of pattern: String) -> [[UInt8]]? {
+        var parser = Parser(Array(pattern.unicodeScalars))
+        guard let node = try? parser.parseAlternation(), parser.atEnd, let starts = node.starts, !starts.isEmpty,
+              starts.count <= maxStartLiterals else { return nil }
+        let cut = starts.map { $0.count > maxLiteralBytes ? Array($0.prefix(maxLiteralBytes)) : $0 }
+        guard cut.allSatisfy({ !$0.isEmpty }) else { return nil }
+        return unique(cut)
+    }
+
+    /// Start literal sets larger than this are not worth an automaton: nil instead.
+    static let maxStartLiterals = 256
+
     /// The requirement stated by a rule's `prefilter:` key: at least one of `literals` occurs in
     /// the normalized text (lowercased, Han simplified like the patterns).
     public static func stated(_ literals: [String]) -> LiteralRequirement {
@@ -96,19 +117,29 @@ public enum LiteralExtractor {
         var exact: [[UInt8]]?
         /// What any match of the piece contains, when `exact` is nil.
         var inexact: LiteralRequirement
+        /// Strings one of which every match of the piece starts with (none empty), when known.
+        var starts: [[UInt8]]?
 
         static let unknown = Node(exact: nil, inexact: .always)
         static let empty = Node(exact: [[]])
 
-        init(exact: [[UInt8]]?, inexact: LiteralRequirement) {
+        init(exact: [[UInt8]]?, inexact: LiteralRequirement, starts: [[UInt8]]? = nil) {
             self.exact = exact
             self.inexact = inexact
+            self.starts = exact.map(Node.startsOf) ?? starts
         }
 
         init(exact: [[UInt8]]) {
             self.exact = exact
             self.inexact = .always
+            self.starts = Node.startsOf(exact)
         }
+
+        /// An exact set is its own start set, unless it holds the empty string.
+        static func startsOf(_ exact: [[UInt8]]) -> [[UInt8]]? { exact.contains { $0.isEmpty } ? nil : exact }
+
+        /// Whether the piece matches only the empty string (a zero-width assertion).
+        var isZeroWidth: Bool { exact.map { $0.count == 1 && $0[0].isEmpty } ?? false }
 
         /// What any match of the piece contains (computed only when a factor is final).
         var requirement: LiteralRequirement { exact.map(LiteralExtractor.clause) ?? inexact }
@@ -294,7 +325,9 @@ public enum LiteralExtractor {
         }
         if let r = run { factors.append(clause(r)) }
         if exact, let r = run { return Node(exact: r) }
-        return Node(exact: nil, inexact: all(factors))
+        // A match starts with a match of the first piece that consumes text.
+        let starts = items.first { !$0.isZeroWidth }?.starts
+        return Node(exact: nil, inexact: all(factors), starts: starts)
     }
 
     /// Alternation: a match matches one branch, so it contains what that branch requires.
@@ -304,7 +337,12 @@ public enum LiteralExtractor {
             let union = unique(branches.flatMap { $0.exact! })
             if union.count <= maxSetSize { return Node(exact: union) }
         }
-        return Node(exact: nil, inexact: either(branches.map(\.requirement)))
+        var starts: [[UInt8]]? = []
+        for branch in branches {
+            guard let s = branch.starts, let all = starts else { starts = nil; break }
+            starts = all + s
+        }
+        return Node(exact: nil, inexact: either(branches.map(\.requirement)), starts: starts.map(unique))
     }
 
     /// A quantified piece: nothing when it may be absent; its own requirement when it must occur.
@@ -320,7 +358,7 @@ public enum LiteralExtractor {
             for _ in 0..<min { power = power.flatMap { product($0, e) } }
             if let power { return Node(exact: power) }
         }
-        return Node(exact: nil, inexact: node.requirement)
+        return Node(exact: nil, inexact: node.requirement, starts: node.starts)
     }
 
     static func all(_ parts: [LiteralRequirement]) -> LiteralRequirement {

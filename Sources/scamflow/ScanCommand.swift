@@ -144,9 +144,12 @@ struct ScanCommand: ParsableCommand {
         // Records are scanned on every core; everything else happens here, in input order.
         scan.scanner.usesPrefilter = !noPrefilter
         let progress = ProgressBar(terminal: console.stderrIsTerminal && !quiet)
+        // The scan's assessor as it is now (settings included): records are assessed where
+        // they are scanned with it.
+        let assessor = scan.assessor
         let pipeline = ParallelScanner<ScanItem, ScanItem.Result>(
             template: scan.scanner, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
-            weight: ScanItem.weight, process: ScanItem.process
+            weight: ScanItem.weight, process: { ScanItem.process($0, $1, assessor: assessor) }
         ) { item, results in
             for (output, scanned) in results {
                 switch output {

@@ -13,10 +13,14 @@ enum ScanItem: Sendable {
     /// (parsing a deferred line included).
     typealias Result = [(output: ReaderOutput, scanned: ScannedRecord?)]
 
-    @Sendable static func process(_ scanner: Scanner, _ item: ScanItem) -> Result {
+    /// - Parameter assessor: the assessor of the `MessageScan` the records go to: a record
+    ///   that is a unit by itself is assessed here too (`MessageScan.preassess`).
+    @Sendable static func process(_ scanner: Scanner, _ item: ScanItem, assessor: Assessor) -> Result {
         func scan(_ output: ReaderOutput) -> (output: ReaderOutput, scanned: ScannedRecord?) {
-            if case .record(let record) = output { return (output, scanner.scan(record)) }
-            return (output, nil)
+            guard case .record(let record) = output else { return (output, nil) }
+            var scanned = scanner.scan(record)
+            MessageScan.preassess(record, &scanned, with: assessor)
+            return (output, scanned)
         }
         switch item {
         case .line(let line): return line.parse().map(scan)
