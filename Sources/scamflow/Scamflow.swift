@@ -36,7 +36,3 @@ extension Scamflow {
         }
     }
 }
-
-enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
-    case auto, always, never
-}
