@@ -1,3 +1,4 @@
+import Foundation
 import ScamEngine
 
 /// Output formats for alerts.
@@ -6,6 +7,10 @@ public enum AlertFormat: String, Sendable, CaseIterable {
     case ndjson
     /// A readable block per alert, for people.
     case text
+    /// One OCSF Detection Finding (class 2004) a line, for SIEMs that take OCSF (`OCSFFinding`).
+    case ocsf
+    /// One Elastic Common Schema alert document a line (`ECSDocument`).
+    case ecs
 }
 
 /// Serializes alerts. Pure: returns strings, the CLI writes them.
@@ -20,6 +25,11 @@ public struct AlertEncoder: Sendable {
     public var verbose: Bool
     /// Text format: how many pieces of evidence an alert shows when not verbose.
     public static let strongest = 4
+    /// Who wrote the alerts (OCSF `metadata.product`, ECS `observer`).
+    public var producer: AlertProducer = .scamflow
+    /// Now, in ms since the epoch: the time OCSF and ECS give an alert that has none of its own
+    /// (both formats require one). Injected so tests can fix it.
+    public var clock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
 
     public init(format: AlertFormat, color: Bool = false, redact: Bool = false, verbose: Bool = false) {
         self.format = format
@@ -33,6 +43,8 @@ public struct AlertEncoder: Sendable {
         switch format {
         case .ndjson: return writer(alert).line()
         case .text: return text(alert)
+        case .ocsf: return ocsf.writer(alert).line()
+        case .ecs: return ecs.writer(alert).line()
         }
     }
 
@@ -41,8 +53,13 @@ public struct AlertEncoder: Sendable {
         switch format {
         case .ndjson: return writer(alert).lineBytes()
         case .text: return Array(text(alert).utf8)
+        case .ocsf: return ocsf.writer(alert).lineBytes()
+        case .ecs: return ecs.writer(alert).lineBytes()
         }
     }
+
+    var ocsf: OCSFFinding { OCSFFinding(producer: producer, redact: redact, foundAt: clock()) }
+    var ecs: ECSDocument { ECSDocument(producer: producer, redact: redact, foundAt: clock()) }
 
     public func json(_ alert: Alert) -> String { writer(alert).finished() }
 
