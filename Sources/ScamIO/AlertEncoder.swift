@@ -18,7 +18,7 @@ public struct AlertEncoder: Sendable {
     public var format: AlertFormat
     /// ANSI colours in text output.
     public var color: Bool
-    /// Mask digits in excerpts (see `Redactor`).
+    /// Mask numbers and names in every format (`Redactor.mask`, applied once in `encode`).
     public var redact: Bool
     /// Text format: every piece of evidence and every rule behind it, not only the strongest
     /// `strongest` pieces (ndjson always has them all).
@@ -40,6 +40,7 @@ public struct AlertEncoder: Sendable {
 
     /// The alert as one line (ndjson) or one block (text), ending with a newline.
     public func encode(_ alert: Alert) -> String {
+        let alert = redact ? Redactor.mask(alert) : alert
         switch format {
         case .ndjson: return writer(alert).line()
         case .text: return text(alert)
@@ -50,6 +51,7 @@ public struct AlertEncoder: Sendable {
 
     /// `encode(_:)` as UTF-8 bytes (the stream writes these: no String round trip per alert).
     public func encodeBytes(_ alert: Alert) -> [UInt8] {
+        let alert = redact ? Redactor.mask(alert) : alert
         switch format {
         case .ndjson: return writer(alert).lineBytes()
         case .text: return Array(text(alert).utf8)
@@ -58,10 +60,10 @@ public struct AlertEncoder: Sendable {
         }
     }
 
-    var ocsf: OCSFFinding { OCSFFinding(producer: producer, redact: redact, foundAt: clock()) }
-    var ecs: ECSDocument { ECSDocument(producer: producer, redact: redact, foundAt: clock()) }
+    var ocsf: OCSFFinding { OCSFFinding(producer: producer, foundAt: clock()) }
+    var ecs: ECSDocument { ECSDocument(producer: producer, foundAt: clock()) }
 
-    public func json(_ alert: Alert) -> String { writer(alert).finished() }
+    public func json(_ alert: Alert) -> String { writer(redact ? Redactor.mask(alert) : alert).finished() }
 
     func writer(_ alert: Alert) -> JSONWriter {
         var w = JSONWriter()
@@ -69,7 +71,7 @@ public struct AlertEncoder: Sendable {
         w.localTimestamp("local_time", alert.time, utcOffset: alert.utcOffset)
         w.string("alert_id", alert.alertID)
         w.string("subject", alert.subject)
-        w.string("peer", alert.peer.map { redact ? Redactor.redact($0) : $0 })
+        w.string("peer", alert.peer)
         w.string("kind", alert.kind.rawValue)
         w.string("id", alert.id)
         w.string("title", alert.title)
@@ -96,7 +98,7 @@ public struct AlertEncoder: Sendable {
             ew.strings("signals", e.signals)
             ew.strings("rules", e.rules)
             // Empty after a restart: the state file never holds message text.
-            if !e.excerpt.isEmpty { ew.string("excerpt", redact ? Redactor.redact(e.excerpt) : e.excerpt) }
+            if !e.excerpt.isEmpty { ew.string("excerpt", e.excerpt) }
             ew.range("span", e.span)
             ew.string("speaker", e.speaker)
             ew.string("record_id", e.recordID)
@@ -157,7 +159,7 @@ public struct AlertEncoder: Sendable {
         var s = "\(c.wrap(alert.source.description, "35"))  \(sevColored) \(measure)  \(c.wrap(alert.id, "1"))  \(alert.title)\n"
         var meta: [String] = []
         if let subject = alert.subject { meta.append("subject \(subject)") }
-        if let peer = alert.peer { meta.append("from \(redact ? Redactor.redact(peer) : peer)") }
+        if let peer = alert.peer { meta.append("from \(peer)") }
         // The local time the input gave (its offset shown), else UTC.
         if let time = alert.time { meta.append(alert.utcOffset.map { Timestamp.format(time, utcOffset: $0) } ?? Timestamp.format(time)) }
         meta.append(alert.pack)
@@ -166,7 +168,7 @@ public struct AlertEncoder: Sendable {
         // A flow alert's pieces are its steps: all of them, always.
         let shown = verbose || alert.kind == .flow ? alert.evidence : AlertEncoder.strongest(alert.evidence, AlertEncoder.strongest)
         for e in shown {
-            let excerpt = (redact ? Redactor.redact(e.excerpt) : e.excerpt).replacingNewlines()
+            let excerpt = e.excerpt.replacingNewlines()
             var where_ = e.source.line != alert.source.line || e.source.file != alert.source.file
                 ? (e.source.file == alert.source.file ? "line \(e.source.line) " : "\(e.source) ") : ""
             if let speaker = e.speaker { where_ += "\(speaker) " }

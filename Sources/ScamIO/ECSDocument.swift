@@ -18,13 +18,11 @@ public struct ECSDocument: Sendable {
     public static let ecsVersion = "8.11.0"
 
     public var producer: AlertProducer
-    public var redact: Bool
     /// `@timestamp` of an alert that has no time: when it was found.
     public var foundAt: Int64
 
-    public init(producer: AlertProducer, redact: Bool, foundAt: Int64) {
+    public init(producer: AlertProducer, foundAt: Int64) {
         self.producer = producer
-        self.redact = redact
         self.foundAt = foundAt
     }
 
@@ -75,11 +73,11 @@ public struct ECSDocument: Sendable {
             o.string("version", producer.version)
         }
         w.object(ECSDocument.customNamespace) { s in
-            s.alertFacts(alert, redact: redact)
+            s.alertFacts(alert)
             s.string("severity", alert.severity.rawValue)
             s.string("advice", alert.advice)
             s.string("attempt_id", alert.attemptID)
-            s.objects("evidence", alert.evidence) { $0.evidence($1, redact: redact) }
+            s.objects("evidence", alert.evidence) { $0.evidence($1) }
         }
         return w
     }

@@ -21,14 +21,12 @@ public struct OCSFFinding: Sendable {
     public static let activityCreate = 1
 
     public var producer: AlertProducer
-    public var redact: Bool
     /// The `time` of a finding whose alert has none (plain text without times): when it was
     /// found. OCSF requires a time; the alert's own time wins whenever there is one.
     public var foundAt: Int64
 
-    public init(producer: AlertProducer, redact: Bool, foundAt: Int64) {
+    public init(producer: AlertProducer, foundAt: Int64) {
         self.producer = producer
-        self.redact = redact
         self.foundAt = foundAt
     }
 
@@ -100,13 +98,13 @@ public struct OCSFFinding: Sendable {
         }
         if !alert.evidence.isEmpty {
             w.objects("evidences", alert.evidence) { ew, e in
-                ew.object("data") { $0.evidence(e, redact: redact) }
+                ew.object("data") { $0.evidence(e) }
             }
         }
         if let advice = alert.advice {
             w.object("remediation") { r in r.string("desc", advice) }
         }
-        w.object("unmapped") { $0.alertFacts(alert, redact: redact) }
+        w.object("unmapped") { $0.alertFacts(alert) }
         return w
     }
 
