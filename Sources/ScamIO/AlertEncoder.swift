@@ -1,3 +1,4 @@
+import Foundation
 import ScamEngine
 
 /// Output formats for alerts.
@@ -6,6 +7,10 @@ public enum AlertFormat: String, Sendable, CaseIterable {
     case ndjson
     /// A readable block per alert, for people.
     case text
+    /// One OCSF Detection Finding (class 2004) a line, for SIEMs that take OCSF (`OCSFFinding`).
+    case ocsf
+    /// One Elastic Common Schema alert document a line (`ECSDocument`).
+    case ecs
 }
 
 /// Serializes alerts. Pure: returns strings, the CLI writes them.
@@ -13,13 +18,18 @@ public struct AlertEncoder: Sendable {
     public var format: AlertFormat
     /// ANSI colours in text output.
     public var color: Bool
-    /// Mask digits in excerpts (see `Redactor`).
+    /// Mask numbers and names in every format (`Redactor.mask`, applied once in `encode`).
     public var redact: Bool
     /// Text format: every piece of evidence and every rule behind it, not only the strongest
     /// `strongest` pieces (ndjson always has them all).
     public var verbose: Bool
     /// Text format: how many pieces of evidence an alert shows when not verbose.
     public static let strongest = 4
+    /// Who wrote the alerts (OCSF `metadata.product`, ECS `observer`).
+    public var producer: AlertProducer = .scamflow
+    /// Now, in ms since the epoch: the time OCSF and ECS give an alert that has none of its own
+    /// (both formats require one). Injected so tests can fix it.
+    public var clock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
 
     public init(format: AlertFormat, color: Bool = false, redact: Bool = false, verbose: Bool = false) {
         self.format = format
@@ -30,21 +40,30 @@ public struct AlertEncoder: Sendable {
 
     /// The alert as one line (ndjson) or one block (text), ending with a newline.
     public func encode(_ alert: Alert) -> String {
+        let alert = redact ? Redactor.mask(alert) : alert
         switch format {
         case .ndjson: return writer(alert).line()
         case .text: return text(alert)
+        case .ocsf: return ocsf.writer(alert).line()
+        case .ecs: return ecs.writer(alert).line()
         }
     }
 
     /// `encode(_:)` as UTF-8 bytes (the stream writes these: no String round trip per alert).
     public func encodeBytes(_ alert: Alert) -> [UInt8] {
+        let alert = redact ? Redactor.mask(alert) : alert
         switch format {
         case .ndjson: return writer(alert).lineBytes()
         case .text: return Array(text(alert).utf8)
+        case .ocsf: return ocsf.writer(alert).lineBytes()
+        case .ecs: return ecs.writer(alert).lineBytes()
         }
     }
 
-    public func json(_ alert: Alert) -> String { writer(alert).finished() }
+    var ocsf: OCSFFinding { OCSFFinding(producer: producer, foundAt: clock()) }
+    var ecs: ECSDocument { ECSDocument(producer: producer, foundAt: clock()) }
+
+    public func json(_ alert: Alert) -> String { writer(redact ? Redactor.mask(alert) : alert).finished() }
 
     func writer(_ alert: Alert) -> JSONWriter {
         var w = JSONWriter()
@@ -52,7 +71,7 @@ public struct AlertEncoder: Sendable {
         w.localTimestamp("local_time", alert.time, utcOffset: alert.utcOffset)
         w.string("alert_id", alert.alertID)
         w.string("subject", alert.subject)
-        w.string("peer", alert.peer.map { redact ? Redactor.redact($0) : $0 })
+        w.string("peer", alert.peer)
         w.string("kind", alert.kind.rawValue)
         w.string("id", alert.id)
         w.string("title", alert.title)
@@ -79,7 +98,7 @@ public struct AlertEncoder: Sendable {
             ew.strings("signals", e.signals)
             ew.strings("rules", e.rules)
             // Empty after a restart: the state file never holds message text.
-            if !e.excerpt.isEmpty { ew.string("excerpt", redact ? Redactor.redact(e.excerpt) : e.excerpt) }
+            if !e.excerpt.isEmpty { ew.string("excerpt", e.excerpt) }
             ew.range("span", e.span)
             ew.string("speaker", e.speaker)
             ew.string("record_id", e.recordID)
@@ -140,7 +159,7 @@ public struct AlertEncoder: Sendable {
         var s = "\(c.wrap(alert.source.description, "35"))  \(sevColored) \(measure)  \(c.wrap(alert.id, "1"))  \(alert.title)\n"
         var meta: [String] = []
         if let subject = alert.subject { meta.append("subject \(subject)") }
-        if let peer = alert.peer { meta.append("from \(redact ? Redactor.redact(peer) : peer)") }
+        if let peer = alert.peer { meta.append("from \(peer)") }
         // The local time the input gave (its offset shown), else UTC.
         if let time = alert.time { meta.append(alert.utcOffset.map { Timestamp.format(time, utcOffset: $0) } ?? Timestamp.format(time)) }
         meta.append(alert.pack)
@@ -149,7 +168,7 @@ public struct AlertEncoder: Sendable {
         // A flow alert's pieces are its steps: all of them, always.
         let shown = verbose || alert.kind == .flow ? alert.evidence : AlertEncoder.strongest(alert.evidence, AlertEncoder.strongest)
         for e in shown {
-            let excerpt = (redact ? Redactor.redact(e.excerpt) : e.excerpt).replacingNewlines()
+            let excerpt = e.excerpt.replacingNewlines()
             var where_ = e.source.line != alert.source.line || e.source.file != alert.source.file
                 ? (e.source.file == alert.source.file ? "line \(e.source.line) " : "\(e.source) ") : ""
             if let speaker = e.speaker { where_ += "\(speaker) " }

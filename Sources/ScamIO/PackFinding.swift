@@ -14,6 +14,8 @@ extension AlertEncoder {
         switch format {
         case .ndjson: return writer(pack).line()
         case .text: return text(pack)
+        case .ocsf: return ocsf.writer(pack).line()
+        case .ecs: return ecs.writer(pack).line()
         }
     }
 

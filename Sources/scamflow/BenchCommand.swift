@@ -23,11 +23,7 @@ struct BenchLoad: ParsableCommand {
         abstract: "Time loading the packs (YAML), compiling them (PCRE2 + JIT) and building the prefilter."
     )
 
-    @Option(name: .customLong("packs"), help: ArgumentHelp("Add a pack folder. Repeatable.", valueName: "dir"))
-    var packDirectories: [String] = []
-
-    @Flag(name: .customLong("no-builtin"), help: "Leave out the built-in packs.")
-    var noBuiltin = false
+    @OptionGroup var packs: PackOptions
 
     @Option(name: [.customShort("n"), .customLong("repeat")], help: "Repetitions (the median is shown).")
     var repeat_: Int = 5
@@ -42,7 +38,7 @@ struct BenchLoad: ParsableCommand {
         var ruleSet: RuleSet?
         for _ in 0..<max(1, repeat_) {
             let start = DispatchTime.now()
-            let loaded = PackLoading.load(builtin: !noBuiltin, directories: packDirectories, installed: false)
+            let loaded = packs.load(installed: false)
             total.append(Self.ms(since: start))
             guard let set = loaded.ruleSet else {
                 for d in loaded.diagnostics { console.err("\(d)\n") }
@@ -69,7 +65,7 @@ struct BenchLoad: ParsableCommand {
             ruleSet = set
             // The parts, timed again on their own.
             let y = DispatchTime.now()
-            if !noBuiltin { _ = BuiltinPacks.load() }
+            if !packs.noBuiltin { _ = BuiltinPacks.load() }
             yaml.append(Self.ms(since: y))
             var table = LiteralTable()
             for spec in loaded.specs { table.merge(spec.literals) }
@@ -132,11 +128,7 @@ struct BenchGrep: ParsableCommand {
     @Argument(help: "Files.")
     var files: [String] = []
 
-    @Option(name: .customLong("packs"), help: ArgumentHelp("Add a pack folder. Repeatable.", valueName: "dir"))
-    var packDirectories: [String] = []
-
-    @Flag(name: .customLong("no-builtin"), help: "Leave out the built-in packs.")
-    var noBuiltin = false
+    @OptionGroup var packs: PackOptions
 
     @Option(name: .customLong("for"), help: "Only the rules this tool can run: pcre2 (all), pcre2grep, rg.")
     var tool: PatternDialect.Tool = .pcre2
@@ -149,7 +141,7 @@ struct BenchGrep: ParsableCommand {
 
     func run() throws {
         let console = Console.shared
-        let loaded = PackLoading.load(builtin: !noBuiltin, directories: packDirectories, installed: false)
+        let loaded = packs.load(installed: false)
         guard let ruleSet = loaded.ruleSet else {
             for d in loaded.diagnostics where d.severity == .error { console.err("\(d)\n") }
             throw ExitCode(2)

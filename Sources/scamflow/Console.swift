@@ -59,15 +59,4 @@ final class Console: @unchecked Sendable {
         }
         return true
     }
-
-    /// Whether colour should be used on a stream, honouring NO_COLOR and TERM=dumb.
-    static func colorWanted(_ choice: ColorChoice, terminal: Bool) -> Bool {
-        switch choice {
-        case .always: return true
-        case .never: return false
-        case .auto:
-            let env = ProcessInfo.processInfo.environment
-            return terminal && env["NO_COLOR"] == nil && env["TERM"] != "dumb"
-        }
-    }
 }

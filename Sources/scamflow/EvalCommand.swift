@@ -29,13 +29,9 @@ struct EvalCommand: ParsableCommand {
     @Argument(help: "Labelled JSON lines files, or folders of them.")
     var inputs: [String] = []
 
-    @Option(name: .customLong("packs"), help: ArgumentHelp("Add a pack folder (or a folder of packs); overrides a built-in pack of the same name. Repeatable.", valueName: "dir"))
-    var packDirectories: [String] = []
+    @OptionGroup var packs: PackOptions
 
     @OptionGroup var packChecks: PackStrictness
-
-    @Flag(name: .customLong("no-builtin"), help: "Do not load the built-in packs.")
-    var noBuiltin = false
 
     @Option(name: .customLong("min-score"), help: "Alert when a record's score reaches this (overrides each pack's threshold).")
     var minScore: Int?
@@ -49,8 +45,7 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .customLong("fail-under"), help: ArgumentHelp("Quality bar, e.g. recall=0.9,false-alarm=0.005,spam=0.05 or file=NAME,category=NAME,recall=0.8. Repeatable.", valueName: "spec"))
     var failUnder: [String] = []
 
-    @Option(name: .customLong("max-line-bytes"), help: "Skip (and report) lines longer than this many bytes.")
-    var maxLineBytes: Int = 1 << 20
+    @OptionGroup var lineLimit: LineLimitOption
 
     @Option(help: ArgumentHelp("What decides: both (rules, flows and the model, as scan runs them), rules (no model) or model (the model alone).", valueName: "scorer"))
     var scorer: String = "both"
@@ -74,13 +69,12 @@ struct EvalCommand: ParsableCommand {
         guard ["text", "json"].contains(format) else { throw fail("unknown --format '\(format)'; use text or json") }
         guard let scorer = Scorer(rawValue: self.scorer) else { throw fail("unknown --scorer '\(self.scorer)'; use both, rules or model") }
         guard !inputs.isEmpty else { throw fail("give labelled JSON lines files (or folders of them) to evaluate") }
-        guard maxLineBytes > 0 else { throw fail("--max-line-bytes must be positive") }
         var thresholds: [EvalThreshold] = []
         for spec in failUnder {
             do { thresholds += try EvalThreshold.parse(spec) } catch { throw fail("--fail-under \(spec): \(error)") }
         }
 
-        let loaded = PackLoading.load(builtin: !noBuiltin, directories: packDirectories, strictPacks: packChecks.strict)
+        let loaded = packs.load(strictPacks: packChecks.strict)
         for d in loaded.diagnostics { console.err("scamflow: \(d)\n") }
         guard let ruleSet = loaded.ruleSet else { throw fail("the packs have errors; nothing was evaluated") }
         PackLoading.warn(loaded)
@@ -92,7 +86,7 @@ struct EvalCommand: ParsableCommand {
         var problems = expansion.issues.count
         for issue in expansion.issues { console.err("scamflow: \(issue)\n") }
         let files = expansion.files
-        let inputsRead = Self.read(files, maxLineBytes: maxLineBytes)
+        let inputsRead = Self.read(files, maxLineBytes: lineLimit.maxLineBytes)
         var issues = 0
         for input in inputsRead {
             if input.unreadable { problems += 1 }

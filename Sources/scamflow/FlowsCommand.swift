@@ -9,8 +9,7 @@ struct FlowsCommand: ParsableCommand {
         abstract: "List the scam flows in force, explain them (--explain) or draw them (--graph mermaid|dot)."
     )
 
-    @Option(name: .customLong("packs"), help: ArgumentHelp("Add a pack folder. Repeatable.", valueName: "dir"))
-    var packDirectories: [String] = []
+    @OptionGroup var packs: PackOptions
 
     @OptionGroup var packChecks: PackStrictness
 
@@ -29,7 +28,7 @@ struct FlowsCommand: ParsableCommand {
 
     func run() throws {
         let console = Console.shared
-        let loaded = PackLoading.load(builtin: true, directories: packDirectories, strictPacks: packChecks.strict)
+        let loaded = packs.load(strictPacks: packChecks.strict)
         for d in loaded.diagnostics where d.severity == .error { console.err("\(d)\n") }
         guard let ruleSet = loaded.ruleSet else { throw ExitCode(2) }
         PackLoading.warn(loaded)

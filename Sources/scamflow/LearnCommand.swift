@@ -72,16 +72,12 @@ struct LearnCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write every training record's out-of-fold probability and fusion facts as JSON lines.", valueName: "file"))
     var oof: String?
 
-    @Option(name: .customLong("packs"), help: ArgumentHelp("Add a pack folder (or a folder of packs) whose signals are features. Repeatable.", valueName: "dir"))
-    var packDirectories: [String] = []
+    /// The packs whose signals are features.
+    @OptionGroup var packs: PackOptions
 
     @OptionGroup var packChecks: PackStrictness
 
-    @Flag(name: .customLong("no-builtin"), help: "Do not load the built-in packs.")
-    var noBuiltin = false
-
-    @Option(name: .customLong("max-line-bytes"), help: "Skip (and report) lines longer than this many bytes.")
-    var maxLineBytes: Int = 1 << 20
+    @OptionGroup var lineLimit: LineLimitOption
 
     @Flag(name: .shortAndLong, help: "No progress and no report.")
     var quiet = false
@@ -130,7 +126,7 @@ struct LearnCommand: ParsableCommand {
             console.err("scamflow learn: no --cues: the model will have no context cues, and a fusion rule that names cues (as the scam-model pack's does) will not load it; pass --cues Patterns/scam-model/model/cues.yaml for those\n")
         }
 
-        let loaded = PackLoading.load(builtin: !noBuiltin, directories: packDirectories, models: false, strictPacks: packChecks.strict)
+        let loaded = packs.load(models: false, strictPacks: packChecks.strict)
         for d in loaded.diagnostics where d.severity == .error { console.err("scamflow: \(d)\n") }
         guard let ruleSet = loaded.ruleSet else { throw fail("the packs have errors; nothing was learned") }
         PackLoading.warn(loaded)
@@ -140,7 +136,7 @@ struct LearnCommand: ParsableCommand {
         guard expansion.issues.isEmpty else { throw fail("\(expansion.issues.count) input(s) could not be read") }
         var records: [TrainingRecord] = []
         var skipped = 0
-        for input in EvalCommand.read(expansion.files, maxLineBytes: maxLineBytes) {
+        for input in EvalCommand.read(expansion.files, maxLineBytes: lineLimit.maxLineBytes) {
             guard !input.unreadable else { throw fail("\(input.path) could not be read") }
             skipped += input.issues.count
             if !quiet { for issue in input.issues.prefix(20) { console.err("scamflow: \(issue)\n") } }

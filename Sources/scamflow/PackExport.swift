@@ -22,13 +22,9 @@ struct PackExport: ParsableCommand {
     @Flag(help: "Write the `match` patterns (the only export there is yet).")
     var patterns = false
 
-    @Option(name: .customLong("packs"), help: ArgumentHelp("Add a pack folder. Repeatable.", valueName: "dir"))
-    var packDirectories: [String] = []
+    @OptionGroup var packs: PackOptions
 
     @OptionGroup var packChecks: PackStrictness
-
-    @Flag(name: .customLong("no-builtin"), help: "Leave out the built-in packs.")
-    var noBuiltin = false
 
     @Option(name: .customLong("for"), help: "Target tool: pcre2 (as compiled), pcre2grep or rg.")
     var tool: PatternDialect.Tool = .pcre2
@@ -48,7 +44,7 @@ struct PackExport: ParsableCommand {
 
     func run() throws {
         let console = Console.shared
-        let loaded = PackLoading.load(builtin: !noBuiltin, directories: packDirectories, strictPacks: packChecks.strict)
+        let loaded = packs.load(strictPacks: packChecks.strict)
         for d in loaded.diagnostics where d.severity == .error { console.err("\(d)\n") }
         guard let ruleSet = loaded.ruleSet else { throw ExitCode(2) }
         PackLoading.warn(loaded)

@@ -17,8 +17,7 @@ struct PackList: ParsableCommand {
         """
     )
 
-    @Option(name: .customLong("packs"), help: ArgumentHelp("Add a pack folder. Repeatable.", valueName: "dir"))
-    var packDirectories: [String] = []
+    @OptionGroup var packs: PackOptions
 
     @Flag(help: "List the rules of the packs in force too.")
     var rules = false
@@ -61,32 +60,35 @@ struct PackList: ParsableCommand {
             }
             return r
         }
-        for result in BuiltinPacks.load() {
-            guard let m = result.pack?.manifest else { continue }
-            rows.append(row(result, name: m.name, version: m.version.description, kind: "built-in", origin: "built-in"))
-        }
-        for entry in store.entries() {
-            for (version, status) in [(entry.active, "active"), (entry.previous, "previous")] {
-                guard let version, !(status == "previous" && version.version == entry.active?.version) else { continue }
-                var r = row(store.load(version), name: entry.name, version: version.version, kind: "installed", origin: version.record?.origin ?? "?")
-                r.path = version.path
-                r.pinned = entry.pinned == version.version
-                if status == "previous" { r.status = "previous" }
-                if let record = version.record {
-                    r.trust = record.trust
-                    r.keyID = record.signerKeyID
-                    switch record.trust {
-                    case "trusted":
-                        let id = record.signerKeyID ?? "?"
-                        r.signer = (record.signerName.map { $0.isEmpty ? id : "\($0) (\(id))" } ?? id) + (trusted.contains(id) ? "" : ", key no longer trusted")
-                    case "untrusted": r.signer = "untrusted key \(record.signerKeyID ?? "?")"
-                    default: r.signer = "unsigned"
+        // --no-builtin: the --packs folders alone, as every command then loads them.
+        if !packs.noBuiltin {
+            for result in BuiltinPacks.load() {
+                guard let m = result.pack?.manifest else { continue }
+                rows.append(row(result, name: m.name, version: m.version.description, kind: "built-in", origin: "built-in"))
+            }
+            for entry in store.entries() {
+                for (version, status) in [(entry.active, "active"), (entry.previous, "previous")] {
+                    guard let version, !(status == "previous" && version.version == entry.active?.version) else { continue }
+                    var r = row(store.load(version), name: entry.name, version: version.version, kind: "installed", origin: version.record?.origin ?? "?")
+                    r.path = version.path
+                    r.pinned = entry.pinned == version.version
+                    if status == "previous" { r.status = "previous" }
+                    if let record = version.record {
+                        r.trust = record.trust
+                        r.keyID = record.signerKeyID
+                        switch record.trust {
+                        case "trusted":
+                            let id = record.signerKeyID ?? "?"
+                            r.signer = (record.signerName.map { $0.isEmpty ? id : "\($0) (\(id))" } ?? id) + (trusted.contains(id) ? "" : ", key no longer trusted")
+                        case "untrusted": r.signer = "untrusted key \(record.signerKeyID ?? "?")"
+                        default: r.signer = "unsigned"
+                        }
                     }
+                    rows.append(r)
                 }
-                rows.append(r)
             }
         }
-        for directory in packDirectories {
+        for directory in packs.directories {
             for folder in PackDirectory.packFolders(at: directory) {
                 let result: PackLoader.Result
                 do {

@@ -1,5 +1,6 @@
 import Foundation
 import ArgumentParser
+import ScamIO
 
 /// The `scamflow` command: catch phone and payment scams in messages, transcripts and events.
 @main
@@ -12,7 +13,7 @@ struct Scamflow: ParsableCommand {
         problem with --strict). eval 0 = every --fail-under met, 1 = one not met, 2 = error. pack: 0 = success, \
         2 = failure or refusal, the store unchanged (pack test: 1 = a failure, 2 = a pack does not load).
         """,
-        version: "0.2.0",
+        version: AlertProducer.scamflow.version,
         subcommands: [ScanCommand.self, StreamCommand.self, EvalCommand.self, LearnCommand.self, PackCommand.self, FlowsCommand.self, NormalizeCommand.self,
                       BenchCommand.self]
     )
@@ -35,8 +36,4 @@ extension Scamflow {
             exit(withError: error)
         }
     }
-}
-
-enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
-    case auto, always, never
 }

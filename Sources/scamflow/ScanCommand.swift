@@ -21,32 +21,14 @@ struct ScanCommand: ParsableCommand {
     @Argument(help: "Files, folders, or - for stdin.")
     var inputs: [String] = []
 
-    @Option(name: .customLong("packs"), help: ArgumentHelp("Add a pack folder (or a folder of packs); overrides a built-in pack of the same name. Repeatable.", valueName: "dir"))
-    var packDirectories: [String] = []
-
-    @Flag(name: .customLong("no-builtin"), help: "Do not load the built-in packs.")
-    var noBuiltin = false
+    @OptionGroup var packs: PackOptions
 
     @Option(name: .customLong("min-score"), help: "Alert when a record's score reaches this (overrides each pack's threshold).")
     var minScore: Int?
 
-    @Option(help: ArgumentHelp("Output format: ndjson or text (default: text on a terminal, else ndjson).", valueName: "format"))
-    var format: String?
+    @OptionGroup var output: AlertOutputOptions
 
-    @Option(help: "Colour in text output: auto, always, never.")
-    var color: ColorChoice = .auto
-
-    @Option(name: .customLong("input-format"), help: ArgumentHelp("Input format: auto, \(InputFormat.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "format"))
-    var inputFormat: String = "auto"
-
-    @Option(help: "Channel of plain-text lines (sms, chat, call, email); default: unknown, so every rule applies.")
-    var channel: String?
-
-    @Option(help: "Subject of records that do not name one (default: the file name for transcripts and exports; plain-text lines have none).")
-    var subject: String?
-
-    @Option(name: .customLong("max-line-bytes"), help: "Skip (and report) lines longer than this many bytes.")
-    var maxLineBytes: Int = 1 << 20
+    @OptionGroup var input: InputOptions
 
     @OptionGroup(title: "Reading exports")
     var export: ExportArguments
@@ -54,14 +36,8 @@ struct ScanCommand: ParsableCommand {
     @Flag(name: .customLong("show-info"), help: "Also show info findings: rule alerts the learned scorer set aside (a retelling, a warning). They never change the exit status.")
     var showInfo = false
 
-    @Flag(help: "Mask digits (card, ID, phone numbers, codes) in excerpts.")
-    var redact = false
-
     @Flag(help: "Exit 2 when any input problem was found (malformed line, invalid UTF-8, oversized line, unreadable file).")
     var strict = false
-
-    @Flag(name: .shortAndLong, help: "Text format: every piece of evidence and every rule behind it (default: the \(AlertEncoder.strongest) strongest pieces).")
-    var verbose = false
 
     @Flag(name: .shortAndLong, help: "Do not print the summary.")
     var quiet = false
@@ -75,18 +51,7 @@ struct ScanCommand: ParsableCommand {
     var noPrefilter = false
 
     mutating func validate() throws {
-        if let format, AlertFormat(rawValue: format) == nil {
-            throw ValidationError("unknown --format '\(format)'; use ndjson or text")
-        }
-        if inputFormat != "auto", InputFormat(rawValue: inputFormat) == nil {
-            throw ValidationError("unknown --input-format '\(inputFormat)'; use auto, \(InputFormat.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        _ = try export.resolve(into: ReaderOptions())
-        if maxLineBytes < 1 { throw ValidationError("--max-line-bytes must be positive") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-        if let channel, !["sms", "chat", "call", "email"].contains(channel) {
-            throw ValidationError("unknown --channel '\(channel)'; use sms, chat, call or email")
-        }
     }
 
     func run() throws {
@@ -95,7 +60,11 @@ struct ScanCommand: ParsableCommand {
         if inputs.isEmpty && isatty(0) == 1 {
             throw ValidationError("give files or folders to scan, or - to read stdin")
         }
-        let loaded = PackLoading.load(builtin: !noBuiltin, directories: packDirectories, strictPacks: packChecks.strict)
+        // The output and reader settings, resolved once before any work (`AlertOutput`,
+        // `ReaderOptions`): what follows reads these, not the flags.
+        let output = self.output.resolve(defaultFormat: console.stdoutIsTerminal ? .text : .ndjson, console: console)
+        let options = try input.readerOptions(export: export)
+        let loaded = packs.load(strictPacks: packChecks.strict)
         for d in loaded.diagnostics { console.err("scamflow: \(d)\n") }
         guard let ruleSet = loaded.ruleSet else {
             console.err("scamflow: the packs have errors; nothing was scanned" + (packChecks.strict ? " (--strict-packs: a broken installed pack is an error)" : "") + "\n")
@@ -107,15 +76,7 @@ struct ScanCommand: ParsableCommand {
             throw ExitCode(2)
         }
 
-        let outputFormat = format.flatMap(AlertFormat.init) ?? (console.stdoutIsTerminal ? .text : .ndjson)
-        let encoder = AlertEncoder(format: outputFormat, color: Console.colorWanted(color, terminal: console.stdoutIsTerminal), redact: redact,
-                                   verbose: verbose)
-        var options = ReaderOptions()
-        options.format = InputFormat(rawValue: inputFormat)
-        options.maxLineBytes = maxLineBytes
-        options.channel = channel
-        options.subject = subject
-        options = try export.resolve(into: options)
+        let encoder = output.encoder
 
         var summary = ScanSummary()
         // Before any alert: whoever reads the alerts learns first that a pack is not in force.
@@ -193,7 +154,7 @@ struct ScanCommand: ParsableCommand {
         summary.ruleFailures = scan.failures.count
         summary.setAside = scan.setAside
         summary.seconds = Date().timeIntervalSince(started)
-        if !quiet { console.err(summary.text(color: Console.colorWanted(color, terminal: console.stderrIsTerminal))) }
+        if !quiet { console.err(summary.text(color: output.colorErr)) }
         if strict && (summary.issueCount > 0 || summary.ruleFailures > 0) {
             console.err("scamflow: --strict: \(summary.issueCount) input problem\(summary.issueCount == 1 ? "" : "s") and "
                         + "\(summary.ruleFailures) rule failure\(summary.ruleFailures == 1 ? "" : "s") (see above); exit 2\n")
@@ -232,6 +193,9 @@ struct ExportArguments: ParsableArguments {
 
     @Option(name: .customLong("map"), help: ArgumentHelp("CSV columns of record fields: text=body,time=date,peer=from (others by their usual names).", valueName: "map"))
     var columnMap: String?
+
+    /// Checked when parsed, so a bad value is a usage error before anything is loaded.
+    func validate() throws { _ = try resolve(into: ReaderOptions()) }
 
     /// `options` with these settings, or a validation error naming the bad option.
     func resolve(into options: ReaderOptions) throws -> ReaderOptions {

@@ -24,11 +24,7 @@ struct StreamCommand: ParsableCommand {
         """
     )
 
-    @Option(name: .customLong("packs"), help: ArgumentHelp("Add a pack folder (or a folder of packs). Repeatable.", valueName: "dir"))
-    var packDirectories: [String] = []
-
-    @Flag(name: .customLong("no-builtin"), help: "Do not load the built-in packs.")
-    var noBuiltin = false
+    @OptionGroup var packs: PackOptions
 
     @Option(help: ArgumentHelp("The pack store whose installed packs are loaded (default: $SCAMFLOW_STORE, else $XDG_DATA_HOME/scamflow/packs).", valueName: "dir"))
     var store: String?
@@ -39,8 +35,7 @@ struct StreamCommand: ParsableCommand {
     @Option(name: .customLong("min-score"), help: "Message alert threshold for every pack.")
     var minScore: Int?
 
-    @Option(help: ArgumentHelp("Output format: ndjson (default) or text.", valueName: "format"))
-    var format: String = "ndjson"
+    @OptionGroup var output: AlertOutputOptions
 
     @Option(help: ArgumentHelp("Checkpoint flow state to this file and resume from it.", valueName: "file"))
     var state: String?
@@ -60,8 +55,7 @@ struct StreamCommand: ParsableCommand {
     @Option(name: .customLong("max-subjects"), help: "Most subjects tracked at once; the least recently active are evicted beyond it.")
     var maxSubjects: Int = 1_000_000
 
-    @Option(name: .customLong("max-line-bytes"), help: "Skip (and report) lines longer than this many bytes.")
-    var maxLineBytes: Int = 1 << 20
+    @OptionGroup var lineLimit: LineLimitOption
 
     @Option(help: ArgumentHelp("Keep only the records whose subject hashes to K of N (FNV-1a of the subject, modulo N); run N processes, K = 0..N-1, on the same input to spread the subjects over them.", valueName: "K/N"))
     var partition: String?
@@ -69,14 +63,8 @@ struct StreamCommand: ParsableCommand {
     @Flag(help: "Only flow alerts (no alert for a single message reaching a pack threshold).")
     var flowsOnly = false
 
-    @Flag(help: "Mask digits in excerpts.")
-    var redact = false
-
     @Flag(name: .customLong("show-info"), help: "Also write info findings: rule alerts the learned scorer set aside (a retelling, a warning).")
     var showInfo = false
-
-    @Flag(name: .shortAndLong, help: "Text format: every piece of evidence and every rule behind it (default: the \(AlertEncoder.strongest) strongest pieces).")
-    var verbose = false
 
     @Flag(name: .shortAndLong, help: "No summary at exit.")
     var quiet = false
@@ -87,14 +75,13 @@ struct StreamCommand: ParsableCommand {
     var latencyReport = false
 
     mutating func validate() throws {
-        guard AlertFormat(rawValue: format) != nil else { throw ValidationError("unknown --format '\(format)'; use ndjson or text") }
         guard DurationText.parse(tolerance) != nil else { throw ValidationError("--tolerance is not a duration (e.g. 5m)") }
         guard DurationText.parse(idleTTL) != nil else { throw ValidationError("--idle-ttl is not a duration (e.g. 24h)") }
         guard DurationText.parse(contextTTL) != nil else { throw ValidationError("--context-ttl is not a duration (e.g. 30d)") }
         if let partition, StreamPartition(partition) == nil {
             throw ValidationError("--partition must be K/N with 0 <= K < N (e.g. 0/4)")
         }
-        guard maxSubjects > 0, maxLineBytes > 0, checkpointEvery > 0, watchStore >= 0 else { throw ValidationError("limits must be positive") }
+        guard maxSubjects > 0, checkpointEvery > 0, watchStore >= 0 else { throw ValidationError("limits must be positive") }
     }
 
     func run() throws {
@@ -107,14 +94,15 @@ struct StreamCommand: ParsableCommand {
         signals.on(SIGINT) { slot.stop() }
         signals.on(SIGTERM) { slot.stop() }
         let storeWatcher = StoreWatcher(store: PackStore(root: PackPaths.store(store)))
-        let loaded = PackLoading.load(builtin: !noBuiltin, directories: packDirectories, store: store, strictPacks: packChecks.strict)
+        let output = self.output.resolve(defaultFormat: .ndjson, console: console)
+        let loaded = packs.load(store: store, strictPacks: packChecks.strict)
         for d in loaded.diagnostics where d.severity == .error { console.err("scamflow: \(d)\n") }
         guard let ruleSet = loaded.ruleSet else {
             console.err("scamflow: the packs have errors; not starting" + (packChecks.strict ? " (--strict-packs: a broken installed pack is an error)" : "") + "\n")
             throw ExitCode(2)
         }
         PackLoading.warn(loaded)
-        let encoder = AlertEncoder(format: AlertFormat(rawValue: format)!, color: false, redact: redact, verbose: verbose)
+        let encoder = output.encoder
         for pack in loaded.quarantined { console.out(bytes: encoder.encodeBytes(pack)) }
         console.flush()
         let running = RunningPacks(loaded.specs)
@@ -130,8 +118,8 @@ struct StreamCommand: ParsableCommand {
             encoder: encoder,
             statePath: state, flowsOnly: flowsOnly, quiet: quiet, partition: partition.flatMap(StreamPartition.init), setAside: loaded.quarantined,
             latencyReport: latencyReport,
-            reloadPacks: { [noBuiltin, packDirectories, store, strict = packChecks.strict] in
-                running.reload { PackLoading.load(builtin: !noBuiltin, directories: packDirectories, store: store, strictPacks: strict, running: $0) }
+            reloadPacks: { [noBuiltin = packs.noBuiltin, directories = packs.directories, store, strict = packChecks.strict] in
+                running.reload { PackLoading.load(builtin: !noBuiltin, directories: directories, store: store, strictPacks: strict, running: $0) }
             })
         do {
             try session.resume()
@@ -141,7 +129,7 @@ struct StreamCommand: ParsableCommand {
         }
         slot.set(session)
         if state != nil { signals.every(checkpointEvery) { session.checkpoint() } }
-        if !noBuiltin && watchStore > 0 {
+        if !packs.noBuiltin && watchStore > 0 {
             signals.every(watchStore) {
                 guard let generation = storeWatcher.changed() else { return }
                 console.err("scamflow: the pack store changed (generation \(generation)); reloading\n")
@@ -149,7 +137,7 @@ struct StreamCommand: ParsableCommand {
             }
         }
 
-        var lines = LineReader(fd: 0, maxLineBytes: maxLineBytes)
+        var lines = LineReader(fd: 0, maxLineBytes: lineLimit.maxLineBytes)
         lines.beforeRead = { session.flushAlerts() }
         while let line = lines.next() {
             session.handle(line)

@@ -150,7 +150,12 @@ import Testing
     }
 
     @Test func redactor() {
-        #expect(Redactor.redact("验证码 482913，卡号6222021234567890123") == "验证码 ******，卡号***************0123")
+        #expect(Redactor.redact("验证码 482913，卡号6222021234567890123") == "验证码 ******，卡号*****************23")
+        #expect(Redactor.redact(Redactor.redact("卡号6222021234567890123")) == Redactor.redact("卡号6222021234567890123"), "idempotent")
+        #expect(Redactor.pseudonym("dev-7f3a") == Redactor.pseudonym("dev-7f3a") && Redactor.pseudonym("dev-7f3a") != Redactor.pseudonym("dev-7f3b"))
+        #expect(Redactor.pseudonym("dev-7f3a").hasPrefix("d~") && Redactor.pseudonym("dev-7f3a").count == 6)
+        #expect(Redactor.pseudonym("+8613812345678").hasPrefix("*~"))
+        #expect(Redactor.pseudonym("caller") == "caller" && Redactor.pseudonym("SPEAKER_01") == "SPEAKER_01")
         #expect(Redactor.redact("尾号 88 元") == "尾号 88 元")
     }
 }

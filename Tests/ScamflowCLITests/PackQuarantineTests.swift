@@ -104,6 +104,27 @@ import Testing
         }
     }
 
+    /// The finding as OCSF (a valid Detection Finding, when the validator is here) and as ECS
+    /// (fields as the ECS table says, `event.category` configuration).
+    @Test func theFindingInOCSFAndECS() throws {
+        let ws = try twoVersions()
+        defer { ws.remove() }
+        try FileManager.default.removeItem(atPath: ws.store + "/demo-otp/1.1.0/rules/r.yaml")
+        let ocsf = try ws.run(["scan", "-q", "--format", "ocsf", "-"], stdin: Data("今天天气不错\n".utf8))
+        #expect(ocsf.status == 3 && ocsf.stdout.contains("\"uid\":\"pack.broken\""), "\(ocsf.stdout)")
+        if AlertFormatTests.validatorAvailable {
+            let v = try AlertFormatTests.validateOCSF(ocsf.stdout.split(separator: "\n"))
+            #expect(v.status == 0 && v.stdout.contains("1 findings valid"), "\(v.stdout) \(v.stderr)")
+        }
+        let ecs = try ws.run(["scan", "-q", "--format", "ecs", "-"], stdin: Data("今天天气不错\n".utf8))
+        let line = try #require(ecs.stdout.split(separator: "\n").first)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let table = try ECSFieldTable()
+        let problems = ECSFieldTests.leaves(document).compactMap { table.problem($0.0, $0.1) }
+        #expect(problems.isEmpty, "\(problems)")
+        #expect((document["rule"] as? [String: Any])?["id"] as? String == "pack.broken")
+    }
+
     /// A rollback puts back a version without compiling it with the others: demo-otp 1.0.0
     /// defines `other-pack.r0`, which other-pack, installed while 1.1.0 was in force, defines
     /// too. The pack the clash is reported in (the later one) is set aside, the rest runs.
