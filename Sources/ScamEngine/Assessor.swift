@@ -168,7 +168,7 @@ public struct Assessor: Sendable {
         case .escalated:
             alert.severity = Assessor.raised(alert.severity)
             let explained = explain(compiled, vector: keyed(), input: input, unit: unit)
-            alert.evidence += explained.evidence
+            alert.evidence = Assessor.adding(explained.evidence, to: alert.evidence)
             opinion.features = explained.features
         case .none, .raised, .raisedHigh:
             break
@@ -185,7 +185,7 @@ public struct Assessor: Sendable {
         let explained = explain(compiled, vector: vector, input: input, unit: unit)
         let ruleEvidence = orderedEvidence(hits)
         let pieces = ruleEvidence + explained.evidence
-        let evidence = EvidenceMerger.merged(ruleEvidence) + explained.evidence
+        let evidence = Assessor.adding(explained.evidence, to: EvidenceMerger.merged(ruleEvidence))
         let topHit = hits.max { a, b in
             let ra = ruleSet.rules[a.rule], rb = ruleSet.rules[b.rule]
             return ra.score != rb.score ? ra.score < rb.score : a.rule > b.rule
@@ -225,6 +225,16 @@ public struct Assessor: Sendable {
     }
 
     static func rounded(_ p: Double) -> Double { (p * 10000).rounded() / 10000 }
+
+    /// `evidence` followed by the model's pieces whose excerpt no rule piece already shows (same
+    /// record, speaker and span): a span is listed once per alert, and a rule's piece says more
+    /// about it than the n-grams inside it.
+    static func adding(_ modelPieces: [Evidence], to evidence: [Evidence]) -> [Evidence] {
+        guard !modelPieces.isEmpty else { return evidence }
+        func key(_ e: Evidence) -> String { "\(e.source) \(e.recordID ?? "") \(e.time.map(String.init) ?? "") \(e.speaker ?? "") \(e.span)" }
+        let shown = Set(evidence.map(key))
+        return evidence + modelPieces.filter { !shown.contains(key($0)) }
+    }
 
     /// The fusion line, and the cues of the model that were found: `p < 0.5, cue reported|...;
     /// found reported, refusal`.
