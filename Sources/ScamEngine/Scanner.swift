@@ -36,9 +36,11 @@ public struct RuleFailure: Sendable, Error {
 /// Hits come out in rule order, exactly as if every rule had run.
 ///
 /// Phonetic rules (`CompiledRule.phonetic`) get a second chance: when a record leaves one of
-/// them unmatched (neither hit nor dropped by its `unless`), no pack's threshold is reached yet,
-/// and the record shows a sign worth hearing out (a rule hit or a hit an `unless` dropped: a
-/// bent message keeps most of its words; or Latin letters, where pinyin may be), the record's
+/// them unmatched (neither hit nor dropped by its `unless`) and either is a call segment
+/// (channel `call`: speech-to-text writes homophones, and flows need every step of a call), or
+/// no pack's threshold is reached yet and the record shows a sign worth hearing out (a rule hit
+/// or a hit an `unless` dropped: a bent message keeps most of its words; or Latin letters,
+/// where pinyin may be), the record's
 /// phonetic view is built once and the pinyin forms of those rules run on it, behind a
 /// prefilter of their own; a hit
 /// there is dropped by the rule's `unless` on either text, and its span is mapped back through
@@ -186,8 +188,13 @@ public final class Scanner {
                 }
             }
         }
-        if let phoneticPrefilter = ruleSet.phoneticPrefilter, let phoneticScratch, !reachesAThreshold(hits[firstHit...]),
-           hits.count > firstHit || guarded.count > firstGuarded || Scanner.hasLatinLetter(normalized.subject.bytes) {
+        // Speech-to-text is where homophones come from, and a call's segments feed flows one by
+        // one: a call segment always gets the pass (a segment the plain words already convict
+        // may still hold the sounds of the next step: 黑平 for 黑屏, 验症码 for 验证码).
+        if let phoneticPrefilter = ruleSet.phoneticPrefilter, let phoneticScratch,
+           record.channel == "call"
+            || (!reachesAThreshold(hits[firstHit...])
+                && (hits.count > firstHit || guarded.count > firstGuarded || Scanner.hasLatinLetter(normalized.subject.bytes))) {
             let added = scanPhonetic(record, text: text, normalized, language: language, prefilter: phoneticPrefilter,
                                      scratch: phoneticScratch, hits: &hits, firstHit: firstHit, failures: &failures,
                                      guarded: &guarded, firstGuarded: firstGuarded, original: &original)

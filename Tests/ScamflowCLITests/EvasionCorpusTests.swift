@@ -57,4 +57,21 @@ import Testing
         #expect(!benign.isEmpty)
         #expect(benign.filter { flagged.contains($0.id) }.isEmpty, "benign sound-alikes flagged: \(benign.filter { flagged.contains($0.id) }.map(\.id))")
     }
+
+    /// Speech-to-text writes homophones, so a call segment always gets the phonetic pass; a
+    /// message of another channel whose only scam words are homophones does not (the gate that
+    /// keeps the scan fast: it needs another rule's hit or Latin letters). The same text, once
+    /// a call segment and once an SMS.
+    @Test func callSegmentsAreAlwaysHeardOut() throws {
+        let text = "你现在手机是不是黑平了，屏目共享别关，我在帮你操作"
+        let input = ["call", "sms"].map { #"{"id":"\#($0)","channel":"\#($0)","text":"\#(text)"}"# }.joined(separator: "\n") + "\n"
+        let r = try CLIRunner.run(["scan", "--quiet", "--format", "ndjson", "--min-score", "1", "-"], in: CLIRunner.packageRoot,
+                                  stdin: Data(input.utf8))
+        #expect(r.status == 1, "\(r.stderr)")
+        let alerts = try r.stdout.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        let call = try #require(alerts.first { $0["record_id"] as? String == "call" }, "the call segment alerts: \(r.stdout)")
+        let evidence = call["evidence"] as? [[String: Any]] ?? []
+        #expect(evidence.contains { ($0["excerpt"] as? String)?.contains("黑平") == true }, "the homophone is evidence: \(evidence)")
+        #expect(!alerts.contains { $0["record_id"] as? String == "sms" }, "the SMS with homophones only gets no phonetic pass")
+    }
 }
