@@ -110,13 +110,8 @@ public struct Assessor: Sendable {
     /// Each pack's score on the hits and its threshold, in pack order (packs with no hit score 0).
     private func packScores(_ hits: [Hit]) -> [(pack: Int, score: Int, threshold: Int)] {
         guard !hits.isEmpty else { return [] }
-        return ruleSet.packs.indices.map { packIndex in
-            var bySignal: [String: Int] = [:]
-            for hit in hits where ruleSet.rules[hit.rule].packIndex == packIndex {
-                let rule = ruleSet.rules[hit.rule]
-                bySignal[rule.signal] = max(bySignal[rule.signal] ?? 0, rule.score)
-            }
-            return (packIndex, bySignal.values.reduce(0, +), minScore ?? ruleSet.packs[packIndex].manifest.threshold)
+        return ruleSet.packScores(hits).enumerated().map { packIndex, score in
+            (packIndex, score, minScore ?? ruleSet.packs[packIndex].manifest.threshold)
         }
     }
 
@@ -168,7 +163,7 @@ public struct Assessor: Sendable {
         case .escalated:
             alert.severity = Assessor.raised(alert.severity)
             let explained = explain(compiled, vector: keyed(), input: input, unit: unit)
-            alert.evidence = Assessor.adding(explained.evidence, to: alert.evidence)
+            alert.evidence = EvidenceMerger.adding(explained.evidence, to: alert.evidence)
             opinion.features = explained.features
         case .none, .raised, .raisedHigh:
             break
@@ -185,7 +180,7 @@ public struct Assessor: Sendable {
         let explained = explain(compiled, vector: vector, input: input, unit: unit)
         let ruleEvidence = orderedEvidence(hits)
         let pieces = ruleEvidence + explained.evidence
-        let evidence = Assessor.adding(explained.evidence, to: EvidenceMerger.merged(ruleEvidence))
+        let evidence = EvidenceMerger.adding(explained.evidence, to: EvidenceMerger.merged(ruleEvidence))
         let topHit = hits.max { a, b in
             let ra = ruleSet.rules[a.rule], rb = ruleSet.rules[b.rule]
             return ra.score != rb.score ? ra.score < rb.score : a.rule > b.rule
@@ -226,15 +221,6 @@ public struct Assessor: Sendable {
 
     static func rounded(_ p: Double) -> Double { (p * 10000).rounded() / 10000 }
 
-    /// `evidence` followed by the model's pieces whose excerpt no rule piece already shows (same
-    /// record, speaker and span): a span is listed once per alert, and a rule's piece says more
-    /// about it than the n-grams inside it.
-    static func adding(_ modelPieces: [Evidence], to evidence: [Evidence]) -> [Evidence] {
-        guard !modelPieces.isEmpty else { return evidence }
-        func key(_ e: Evidence) -> String { "\(e.source) \(e.recordID ?? "") \(e.time.map(String.init) ?? "") \(e.speaker ?? "") \(e.span)" }
-        let shown = Set(evidence.map(key))
-        return evidence + modelPieces.filter { !shown.contains(key($0)) }
-    }
 
     /// The fusion line, and the cues of the model that were found: `p < 0.5, cue reported|...;
     /// found reported, refusal`.

@@ -32,6 +32,13 @@ public enum EvidenceMerger {
         return out
     }
 
+    /// `evidence` followed by the learned scorer's pieces whose span no piece of `evidence`
+    /// already shows in the same record: a span is listed once per alert, and a rule's piece
+    /// says more about it than the n-grams inside it.
+    public static func adding(_ modelPieces: [Evidence], to evidence: [Evidence]) -> [Evidence] {
+        evidence + modelPieces.filter { piece in !evidence.contains { sameRecord($0, piece) && $0.span == piece.span } }
+    }
+
     static func sameRecord(_ a: Evidence, _ b: Evidence) -> Bool {
         a.source == b.source && a.recordID == b.recordID && a.time == b.time && a.speaker == b.speaker
     }

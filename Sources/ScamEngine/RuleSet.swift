@@ -402,6 +402,27 @@ public final class RuleSet: Sendable {
             return nil
         }
     }
+
+    /// Each pack's score on `hits`, by pack index: the sum, over the distinct signals of the
+    /// pack's rules that hit, of the highest score among that signal's rules (two rules for one
+    /// signal do not add up). The one definition the Assessor fires on and the Scanner's
+    /// phonetic gate asks about. Packs with no hit score 0.
+    public func packScores<C: Collection>(_ hits: C) -> [Int] where C.Element == Hit {
+        var scores = [Int](repeating: 0, count: packs.count)
+        guard !hits.isEmpty else { return scores }
+        // Few hits per unit: a linear list of (pack, signal, best) beats hashing.
+        var best: [(pack: Int, signal: String, score: Int)] = []
+        for hit in hits {
+            let rule = rules[hit.rule]
+            if let k = best.firstIndex(where: { $0.pack == rule.packIndex && $0.signal == rule.signal }) {
+                best[k].score = max(best[k].score, rule.score)
+            } else {
+                best.append((rule.packIndex, rule.signal, rule.score))
+            }
+        }
+        for entry in best { scores[entry.pack] += entry.score }
+        return scores
+    }
 }
 
 /// The prefilter of the packs being compiled, built on another core while the caller compiles

@@ -217,24 +217,11 @@ public final class Scanner {
 
     /// Whether the hits already reach some pack's own threshold (the record alerts whatever
     /// else is found): the phonetic pass is then skipped. It exists to find a scam whose words
-    /// were bent; on a record the plain words already convict it could only add evidence, and
-    /// long scam dialogues, where it would cost most, are nearly all such records.
+    /// were bent; on a record the plain words already convict it could only add evidence (call
+    /// segments are the exception: their signals feed flows, and they get the pass anyway).
     private func reachesAThreshold(_ hits: ArraySlice<Hit>) -> Bool {
         guard !hits.isEmpty else { return false }
-        var best: [(pack: Int, signal: String, score: Int)] = []
-        for hit in hits {
-            let rule = ruleSet.rules[hit.rule]
-            if let k = best.firstIndex(where: { $0.pack == rule.packIndex && $0.signal == rule.signal }) {
-                best[k].score = max(best[k].score, rule.score)
-            } else {
-                best.append((rule.packIndex, rule.signal, rule.score))
-            }
-        }
-        for (index, pack) in ruleSet.packs.enumerated() {
-            let total = best.reduce(0) { $1.pack == index ? $0 + $1.score : $0 }
-            if total >= pack.manifest.threshold { return true }
-        }
-        return false
+        return zip(ruleSet.packScores(hits), ruleSet.packs).contains { $0 >= $1.manifest.threshold }
     }
 
     /// Whether a phonetic rule may run on a record of this channel and language: as its rule

@@ -89,21 +89,7 @@ public struct AlertEncoder: Sendable {
         w.string("channel", alert.channel)
         w.string("lang", alert.lang)
         w.strings("tags", alert.tags)
-        w.objects("evidence", alert.evidence) { ew, e in
-            ew.position("source", file: e.source.file, line: e.source.line)
-            ew.timestamp("time", e.time)
-            ew.string("signal", e.signal)
-            ew.string("rule", e.rule)
-            // Every signal and rule behind this excerpt (one piece per span: `EvidenceMerger`).
-            ew.strings("signals", e.signals)
-            ew.strings("rules", e.rules)
-            // Empty after a restart: the state file never holds message text.
-            if !e.excerpt.isEmpty { ew.string("excerpt", e.excerpt) }
-            ew.range("span", e.span)
-            ew.string("speaker", e.speaker)
-            ew.string("record_id", e.recordID)
-            ew.double("weight", e.weight)
-        }
+        w.objects("evidence", alert.evidence) { $0.evidence($1) }
         if !alert.otherPacks.isEmpty {
             w.objects("also", alert.otherPacks) { pw, p in
                 pw.string("pack", p.pack)

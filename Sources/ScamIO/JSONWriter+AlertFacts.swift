@@ -20,17 +20,19 @@ extension JSONWriter {
         if !alert.steps.isEmpty { strings("steps", alert.steps) }
     }
 
-    /// One piece of evidence: the excerpt (absent after a restart, when the state file held
-    /// no text), its byte span, signals, rules, where and when.
+    /// One piece of evidence, in the order of the ndjson format (README, "Alert format"): where
+    /// and when, the signal and rule with every signal and rule behind the same excerpt (one
+    /// piece per span: `EvidenceMerger`), the excerpt (absent after a restart: the state file
+    /// never holds message text) and its byte span, speaker, record and the model's weight.
     mutating func evidence(_ e: Evidence) {
-        if !e.excerpt.isEmpty { string("excerpt", e.excerpt) }
-        range("span", e.span)
+        position("source", file: e.source.file, line: e.source.line)
+        timestamp("time", e.time)
         string("signal", e.signal)
         string("rule", e.rule)
         strings("signals", e.signals)
         strings("rules", e.rules)
-        position("source", file: e.source.file, line: e.source.line)
-        timestamp("time", e.time)
+        if !e.excerpt.isEmpty { string("excerpt", e.excerpt) }
+        range("span", e.span)
         string("speaker", e.speaker)
         string("record_id", e.recordID)
         double("weight", e.weight)
