@@ -120,7 +120,7 @@ public struct Assessor: Sendable {
     public func modelVector(_ hits: [Hit], guarded: [Int32], input: ModelInput) -> (vector: ModelFeatures.Vector, facts: FusionFacts) {
         let ratio = packScores(hits).map { Double($0.score) / Double(max(1, ruleSet.packs[$0.pack].manifest.threshold)) }.max() ?? 0
         let facts = FusionFacts(probability: 0, signals: Set(hits.map { ruleSet.rules[$0.rule].signal }).count,
-                                guards: Set(guarded).count, ratio: ratio, cues: input.cues)
+                                guards: Set(guarded).count, ratio: ratio, cues: input.cues, reaching: input.reaching)
         return (modelVector(hits, guarded: guarded, input: input, ratio: ratio), facts)
     }
 
@@ -144,7 +144,7 @@ public struct Assessor: Sendable {
             guard result.scamLikely else { return nil }
             return modelAlert(compiled, p: p, vector: keyed(), input: input, hits: hits, effect: .raised, clause: nil, unit: unit)
         }
-        let facts = FusionFacts(probability: p, signals: signals.count, guards: Set(guarded).count, ratio: ratio, cues: input.cues)
+        let facts = FusionFacts(probability: p, signals: signals.count, guards: Set(guarded).count, ratio: ratio, cues: input.cues, reaching: input.reaching)
         let (effect, clause) = compiled.decide(facts, rulesFired: ruleAlert != nil)
         result.effect = effect
         result.demoted = effect == .demoted && !(clause?.cue.isEmpty ?? true)

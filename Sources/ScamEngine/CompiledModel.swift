@@ -22,7 +22,7 @@ public final class CompiledModel: Sendable {
             if let n = spec.signalsAtLeast, facts.signals < n { return false }
             if let n = spec.guardsAtMost, facts.guards > n { return false }
             if let x = spec.ruleScoreBelow, !(facts.ratio < x) { return false }
-            if cueMask != 0, facts.cues & cueMask == 0 { return false }
+            if cueMask != 0, facts.reaching & cueMask == 0 { return false }
             if noCueMask != 0, facts.cues & noCueMask != 0 { return false }
             return true
         }
@@ -91,13 +91,18 @@ public struct FusionFacts: Sendable {
     public var ratio: Double
     /// Bit `i` set when cue `i` of the model was found.
     public var cues: UInt32
+    /// Bit `i` set when cue `i` reaches a rule hit of the unit (by its scope). A fusion line's
+    /// `cue:` asks this, its `no_cue:` asks `cues`: a cue must qualify the scam's words to set an
+    /// alert aside, and anywhere in the text it keeps the model from raising one.
+    public var reaching: UInt32
 
-    public init(probability: Double, signals: Int, guards: Int, ratio: Double, cues: UInt32) {
+    public init(probability: Double, signals: Int, guards: Int, ratio: Double, cues: UInt32, reaching: UInt32? = nil) {
         self.probability = probability
         self.signals = signals
         self.guards = guards
         self.ratio = ratio
         self.cues = cues
+        self.reaching = reaching ?? cues
     }
 }
 
@@ -142,6 +147,8 @@ enum CueReach {
         switch scope {
         case .record:
             return true
+        case .sentence:
+            return GuardScope.Layout(original).isGuarded(hit, by: cues)
         case .before:
             return cues.contains { $0.lowerBound < hit.lowerBound }
         case .near:
@@ -149,23 +156,8 @@ enum CueReach {
                 guard cue.lowerBound < hit.lowerBound else { return false }
                 let gap = max(0, hit.lowerBound - cue.upperBound)
                 guard gap <= ModelFile.CueSpec.nearBytes else { return false }
-                return gap == 0 || !endsSentence(original[cue.upperBound..<hit.lowerBound])
+                return gap == 0 || !GuardScope.endsSentence(original[cue.upperBound..<hit.lowerBound], in: original)
             }
         }
-    }
-
-    /// Whether bytes hold a sentence end: `。！？；!?;` or a line break.
-    static func endsSentence(_ bytes: ArraySlice<UInt8>) -> Bool {
-        var i = bytes.startIndex
-        while i < bytes.endIndex {
-            switch bytes[i] {
-            case 0x0A, 0x0D, 0x21, 0x3F, 0x3B: return true
-            case 0xE3 where i + 2 < bytes.endIndex && bytes[i + 1] == 0x80 && bytes[i + 2] == 0x82: return true  // 。
-            case 0xEF where i + 2 < bytes.endIndex && bytes[i + 1] == 0xBC && [0x81, 0x9F, 0x9B].contains(bytes[i + 2]): return true  // ！？；
-            default: break
-            }
-            i += 1
-        }
-        return false
     }
 }

@@ -30,6 +30,8 @@ public struct ModelInput: Sendable {
     }
     /// Bit `i` is set when cue `i` of the model was found.
     public var cues: UInt32 = 0
+    /// Bit `i` is set when cue `i` reaches a rule hit (`FusionFacts.reaching`).
+    public var reaching: UInt32 = 0
     /// The n-grams of highest positive weight, each located in its segment's original text.
     public var top: [Piece] = []
     /// How many records (segments of one call) the input holds.
@@ -55,6 +57,7 @@ public struct ModelInput: Sendable {
         segments += other.segments
         context += other.context
         cues |= other.cues
+        reaching |= other.reaching
     }
 }
 

@@ -84,6 +84,10 @@ public struct ModelFile: Sendable {
             case before
             /// The cue is anywhere in the record (it qualifies every hit).
             case record
+            /// The cue is in a sentence of the hit, or anywhere when the hit is inside a
+            /// quotation (`GuardScope`): a denial inserted as a sentence of its own ("We will
+            /// never ask for your PIN.") says nothing of the request beside it.
+            case sentence
         }
         public var name: String
         public var scope: Scope

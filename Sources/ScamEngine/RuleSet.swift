@@ -81,11 +81,15 @@ public final class CompiledPack: Sendable {
     public let origin: PackOrigin
     /// Indices of this pack's rules in `RuleSet.rules`.
     public let rules: Range<Int>
+    /// The pack's `verdict` compiled: where it matches, its rules' guards reach the whole
+    /// record (`GuardScope`).
+    public let verdict: Regex?
 
-    init(manifest: PackManifest, origin: PackOrigin, rules: Range<Int>) {
+    init(manifest: PackManifest, origin: PackOrigin, rules: Range<Int>, verdict: Regex? = nil) {
         self.manifest = manifest
         self.origin = origin
         self.rules = rules
+        self.verdict = verdict
     }
 }
 
@@ -255,7 +259,10 @@ public final class RuleSet: Sendable {
                 }
                 model = compiled
             }
-            packs.append(CompiledPack(manifest: spec.manifest, origin: spec.origin, rules: first..<rules.count))
+            let verdict = spec.manifest.verdict.flatMap {
+                compilePattern($0, what: "`verdict` of pack \(spec.manifest.name)", rule: nil, into: &diagnostics)
+            }
+            packs.append(CompiledPack(manifest: spec.manifest, origin: spec.origin, rules: first..<rules.count, verdict: verdict))
         }
         diagnostics += signalDiagnostics(rules: rules, eventRules: eventRules, flows: flows, alsoUsed: skippedSignals)
         if let model { diagnostics += staleModelDiagnostics(model, rules: rules) }

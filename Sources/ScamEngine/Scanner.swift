@@ -98,6 +98,9 @@ public final class Scanner {
         let slotGroups: [(name: String, numbers: [Int])]
         let phonetic: Regex?
         let phoneticUnless: Regex?
+        /// The rule's pack's `verdict`.
+        let verdict: Regex?
+        let pack: Int
     }
 
     public init(ruleSet: RuleSet, limits: Matcher.Limits = .default) {
@@ -108,7 +111,8 @@ public final class Scanner {
         prefilter = ruleSet.prefilter
         runtime = ruleSet.rules.map {
             RuleRuntime(match: $0.match, unless: $0.unless, channels: $0.channels, languages: $0.languages, slotGroups: $0.slots?.groups ?? [],
-                        phonetic: $0.phonetic, phoneticUnless: $0.phoneticUnless)
+                        phonetic: $0.phonetic, phoneticUnless: $0.phoneticUnless,
+                        verdict: ruleSet.packs[$0.packIndex].verdict, pack: $0.packIndex)
         }
         phoneticScratch = ruleSet.phoneticPrefilter.map { Prefilter.Scratch(for: $0) }
         allPhonetic = ruleSet.phoneticRules.indices.map { Int32($0) }
@@ -149,6 +153,8 @@ public final class Scanner {
         var original: [UInt8]?
         // Cues the prefilter found the literals of (all of them when it does not cover them).
         var cueCandidates: UInt32 = usesPrefilter && cuesPrefiltered ? 0 : UInt32.max
+        // Whether each pack's `verdict` is in the record, asked only once a guard matched.
+        var verdicts: [Int8] = []
         normalized.subject.bytes.withUnsafeBufferPointer { bytes in
             let candidates = usesPrefilter ? prefilter.candidates(in: bytes, scratch: scratch) : allRules
             for candidate in candidates {
@@ -163,7 +169,7 @@ public final class Scanner {
                 rulesRun += 1
                 do throws(PCRE2Error) {
                     // A rule with slots matches with its groups (the same overall match).
-                    let groups: [Range<Int>?]?, found: Range<Int>?
+                    var groups: [Range<Int>?]?, found: Range<Int>?
                     if rule.slotGroups.isEmpty {
                         groups = nil
                         found = try matcher.firstMatch(rule.match, in: normalized.subject)
@@ -171,13 +177,22 @@ public final class Scanner {
                         groups = try matcher.firstMatchGroups(rule.match, in: normalized.subject)
                         found = groups?.first ?? nil
                     }
-                    guard let range = found else { continue }
-                    if let unless = rule.unless, !usesPrefilter || prefilter.unlessMayMatch(index, scratch: scratch),
-                       try matcher.firstMatch(unless, in: normalized.subject) != nil {
-                        guarded.append(candidate)
-                        continue
-                    }
+                    guard var range = found else { continue }
                     if original == nil { original = Array(text.utf8) }
+                    if let unless = rule.unless, !usesPrefilter || prefilter.unlessMayMatch(index, scratch: scratch) {
+                        let guards = try GuardScope.spans(of: unless, in: normalized.subject, matcher: matcher,
+                                                          toOriginal: normalized.originalRange(of:))
+                        let everywhere = guards.isEmpty ? false : try verdictFound(rule, normalized.subject, &verdicts)
+                        guard let free = try GuardScope.firstUnguarded(
+                            first: (range, groups), match: rule.match, withGroups: !rule.slotGroups.isEmpty, guards: guards,
+                            everywhere: everywhere, in: normalized.subject, matcher: matcher,
+                            toOriginal: normalized.originalRange(of:), original: original!)
+                        else {
+                            guarded.append(candidate)
+                            continue
+                        }
+                        (range, groups) = free
+                    }
                     let span = ExcerptBoundary.widened(normalized.originalRange(of: range), in: original!)
                     let captures = groups.map { captured($0, rule.slotGroups, normalized.originalRange(of:), original!) } ?? [:]
                     hits.append(Hit(rule: index, span: span, excerpt: excerpt(original!, span), source: record.source,
@@ -208,6 +223,15 @@ public final class Scanner {
                                failures: &failures, source: record.source)
         }
         return language
+    }
+
+    /// Whether the record (its normalized `subject`) holds the `verdict` of `rule`'s pack; each
+    /// pack is asked once per record (`seen`: 0 not asked, 1 no, 2 yes).
+    private func verdictFound(_ rule: RuleRuntime, _ subject: Subject, _ seen: inout [Int8]) throws(PCRE2Error) -> Bool {
+        guard let verdict = rule.verdict else { return false }
+        if seen.isEmpty { seen = Array(repeating: 0, count: ruleSet.packs.count) }
+        if seen[rule.pack] == 0 { seen[rule.pack] = try matcher.firstMatch(verdict, in: subject) != nil ? 2 : 1 }
+        return seen[rule.pack] == 2
     }
 
     /// Whether the text has a Latin letter (pinyin may be among them).
@@ -254,6 +278,7 @@ public final class Scanner {
         let bare = PhoneticText(of: normalized, mapped: false)
         var mapped: PhoneticText?
         var added = false
+        var verdicts: [Int8] = []
         bare.subject.bytes.withUnsafeBufferPointer { bytes in
             let candidates = usesPrefilter ? Array(prefilter.candidates(in: bytes, scratch: scratch)) : allPhonetic
             for candidate in candidates {
@@ -265,7 +290,7 @@ public final class Scanner {
                 else { continue }
                 rulesRun += 1
                 do throws(PCRE2Error) {
-                    let groups: [Range<Int>?]?, found: Range<Int>?
+                    var groups: [Range<Int>?]?, found: Range<Int>?
                     if rule.slotGroups.isEmpty {
                         groups = nil
                         found = try matcher.firstMatch(phonetic, in: bare.subject)
@@ -273,22 +298,31 @@ public final class Scanner {
                         groups = try matcher.firstMatchGroups(phonetic, in: bare.subject)
                         found = groups?.first ?? nil
                     }
-                    guard let range = found else { continue }
-                    // The warning around a sound-alike is written plainly or by sound too.
-                    if let unless = rule.unless, try matcher.firstMatch(unless, in: normalized.subject) != nil {
-                        guarded.append(Int32(index))
-                        continue
-                    }
-                    if let unless = rule.phoneticUnless, !usesPrefilter || prefilter.unlessMayMatch(Int(candidate), scratch: scratch),
-                       try matcher.firstMatch(unless, in: bare.subject) != nil {
-                        guarded.append(Int32(index))
-                        continue
-                    }
+                    guard var range = found else { continue }
                     if original == nil { original = Array(text.utf8) }
                     if mapped == nil { mapped = PhoneticText(of: normalized) }
                     let view = mapped!
                     let viewBytes = view.subject.bytes
                     let toOriginal = { (r: Range<Int>) in view.originalRange(of: PhoneticPattern.trimmed(r, in: viewBytes)) }
+                    // The warning around a sound-alike is written plainly or by sound too; either
+                    // reaches the sentences of the hit only (`GuardScope`).
+                    var guards: [Range<Int>] = []
+                    if let unless = rule.unless {
+                        guards += try GuardScope.spans(of: unless, in: normalized.subject, matcher: matcher,
+                                                       toOriginal: normalized.originalRange(of:))
+                    }
+                    if let unless = rule.phoneticUnless, !usesPrefilter || prefilter.unlessMayMatch(Int(candidate), scratch: scratch) {
+                        guards += try GuardScope.spans(of: unless, in: view.subject, matcher: matcher, toOriginal: toOriginal)
+                    }
+                    let everywhere = guards.isEmpty ? false : try verdictFound(rule, normalized.subject, &verdicts)
+                    guard let free = try GuardScope.firstUnguarded(
+                        first: (range, groups), match: phonetic, withGroups: !rule.slotGroups.isEmpty, guards: guards,
+                        everywhere: everywhere, in: view.subject, matcher: matcher, toOriginal: toOriginal, original: original!)
+                    else {
+                        guarded.append(Int32(index))
+                        continue
+                    }
+                    (range, groups) = free
                     let span = ExcerptBoundary.widened(toOriginal(range), in: original!)
                     let captures = groups.map { captured($0, rule.slotGroups, toOriginal, original!) } ?? [:]
                     hits.append(Hit(rule: index, span: span, excerpt: excerpt(original!, span), source: record.source,
@@ -342,6 +376,7 @@ public final class Scanner {
             input.cues |= 1 << UInt32(index)
             input.context.append(ModelInput.Context(hash: cue.presence, cue: cue.name, signal: nil))
             for hit in hits where CueReach.reaches(spans, hit.span, scope: cue.scope, in: original) {
+                input.reaching |= 1 << UInt32(index)
                 let signal = ruleSet.rules[hit.rule].signal
                 input.context.append(ModelInput.Context(hash: FeatureHash.of(cue.crossSeed, signal), cue: cue.name, signal: signal))
             }
@@ -364,9 +399,17 @@ public final class Scanner {
         let candidate = !usesPrefilter || normalized.subject.bytes.withUnsafeBufferPointer { bytes in
             prefilter.candidates(in: bytes, scratch: scratch).contains(Int32(index))
         }
+        let original = Array(text.utf8)
+        var verdicts: [Int8] = []
         if candidate, let range = try matcher.firstMatch(rule.match, in: normalized.subject) {
-            if let unless = rule.unless, try matcher.firstMatch(unless, in: normalized.subject) != nil { return nil }
-            return (normalized.originalRange(of: range), false)
+            guard let unless = rule.unless else { return (normalized.originalRange(of: range), false) }
+            let guards = try GuardScope.spans(of: unless, in: normalized.subject, matcher: matcher, toOriginal: normalized.originalRange(of:))
+            let everywhere = guards.isEmpty ? false : try verdictFound(runtime[index], normalized.subject, &verdicts)
+            guard let free = try GuardScope.firstUnguarded(first: (range, nil), match: rule.match, withGroups: false, guards: guards,
+                                                           everywhere: everywhere, in: normalized.subject, matcher: matcher,
+                                                           toOriginal: normalized.originalRange(of:), original: original)
+            else { return nil }
+            return (normalized.originalRange(of: free.range), false)
         }
         // The phonetic pass, as `scan` runs it for a rule its normal pass left unmatched.
         guard let phonetic = rule.phonetic, let k = ruleSet.phoneticRules.firstIndex(of: Int32(index)),
@@ -376,9 +419,19 @@ public final class Scanner {
             phoneticPrefilter.candidates(in: bytes, scratch: phoneticScratch).contains(Int32(k))
         }
         guard phoneticCandidate, let range = try matcher.firstMatch(phonetic, in: view.subject) else { return nil }
-        if let unless = rule.unless, try matcher.firstMatch(unless, in: normalized.subject) != nil { return nil }
-        if let unless = rule.phoneticUnless, try matcher.firstMatch(unless, in: view.subject) != nil { return nil }
-        return (view.originalRange(of: PhoneticPattern.trimmed(range, in: view.subject.bytes)), true)
+        let toOriginal = { (r: Range<Int>) in view.originalRange(of: PhoneticPattern.trimmed(r, in: view.subject.bytes)) }
+        var guards: [Range<Int>] = []
+        if let unless = rule.unless {
+            guards += try GuardScope.spans(of: unless, in: normalized.subject, matcher: matcher, toOriginal: normalized.originalRange(of:))
+        }
+        if let unless = rule.phoneticUnless {
+            guards += try GuardScope.spans(of: unless, in: view.subject, matcher: matcher, toOriginal: toOriginal)
+        }
+        let everywhere = guards.isEmpty ? false : try verdictFound(runtime[index], normalized.subject, &verdicts)
+        guard let free = try GuardScope.firstUnguarded(first: (range, nil), match: phonetic, withGroups: false, guards: guards,
+                                                       everywhere: everywhere, in: view.subject, matcher: matcher, toOriginal: toOriginal, original: original)
+        else { return nil }
+        return (toOriginal(free.range), true)
     }
 
     /// The first rule (in rule order) whose `match` pattern matches the normalized `text`, among

@@ -5,7 +5,7 @@ import Yams
 ///
 /// ```yaml
 /// - name: negation               # [a-z_]+, unique
-///   scope: near                  # near | before | record
+///   scope: near                  # near | before | record | sentence
 ///   pattern: '(?:不会|绝不|never)'  # PCRE2 on normalized text, like a rule's match
 ///   examples:
 ///     match: ['官方不会让您开启屏幕共享']
@@ -21,7 +21,7 @@ public struct CueDefinition: Sendable {
     public var examples: RuleExamples
     public var location: SourceLocation
 
-    public static let scopes = ["near", "before", "record"]
+    public static let scopes = ["near", "before", "record", "sentence"]
     static let keys = ["name", "scope", "pattern", "examples"]
 
     /// Reads a cue file; every problem is a diagnostic with its line.
@@ -52,7 +52,7 @@ public struct CueDefinition: Sendable {
                 r.report(Diagnostic(.duplicateID, at: name.location, "duplicate cue `\(name.value)`"))
             }
             if let scope, !scopes.contains(scope.value) {
-                r.report(Diagnostic(.invalidValue, at: scope.location, "unknown scope `\(scope.value)`", hint: "use near, before or record"))
+                r.report(Diagnostic(.invalidValue, at: scope.location, "unknown scope `\(scope.value)`", hint: "use near, before, record or sentence"))
             }
             diagnostics += r.diagnostics
             guard let name, let scope, let pattern else { continue }

@@ -7,14 +7,15 @@ extension PackLoader {
     /// Reads the pack's lexicons, expands them into `rules` (their `match` and `unless`; the
     /// patterns as written move to `asWritten`), and reports undefined names, cycles and unused
     /// lexicons. A rule whose pattern cannot be expanded keeps it as written (lint then reports
-    /// everything else about it too; the pack does not load).
+    /// everything else about it too; the pack does not load). The pack's `verdict` is expanded
+    /// the same way.
     /// - Returns: the lexicons, expanded, for their examples.
-    static func expandLexicons(in rules: inout [RuleSpec], files: [PackFile], display: (String) -> String,
-                               into diagnostics: inout [Diagnostic]) -> [LexiconSpec] {
+    static func expandLexicons(in rules: inout [RuleSpec], verdict: inout Located<String>?, files: [PackFile],
+                               display: (String) -> String, into diagnostics: inout [Diagnostic]) -> [LexiconSpec] {
         let lexiconFiles = files.filter { $0.path.hasPrefix("lexicons/") && ($0.path.hasSuffix(".yaml") || $0.path.hasSuffix(".yml")) }
         let anyReference = rules.contains { rule in
             rule.match.value.contains("{{") || (rule.unless?.value.contains("{{") ?? false)
-        }
+        } || (verdict?.value.contains("{{") ?? false)
         guard !lexiconFiles.isEmpty || anyReference else { return [] }
         var specs: [LexiconSpec] = []
         for file in lexiconFiles { specs += readLexicons(file, display: display(file.path), into: &diagnostics) }
@@ -39,6 +40,9 @@ extension PackLoader {
             if let unless = rule.unless, let expanded = expander.expand(unless, what: "`unless` of rule \(rule.id)", rule: rule.id) {
                 rules[i].unless?.value = expanded
             }
+        }
+        if let written = verdict, let expanded = expander.expand(written, what: "`verdict` of pack.yaml", rule: nil) {
+            verdict?.value = expanded
         }
         diagnostics += expander.diagnostics + expander.unusedDiagnostics
         return specs.compactMap { expander.lexicons[$0.name] }.reduce(into: [LexiconSpec]()) { out, spec in

@@ -6,7 +6,7 @@ import Yams
 ///
 /// Every problem is reported in one pass with its file:line; the load fails if any is an error.
 public enum PackLoader {
-    static let manifestKeys = ["name", "version", "description", "license", "min_engine", "languages", "threshold", "advice", "model", "values"]
+    static let manifestKeys = ["name", "version", "description", "license", "min_engine", "languages", "threshold", "advice", "model", "values", "verdict"]
     static let ruleKeys = ["id", "title", "signal", "channels", "lang", "match", "unless", "score", "tags",
                            "advice", "examples", "prefilter", "phonetic"]
     /// Channels a text rule may name.
@@ -43,7 +43,7 @@ public enum PackLoader {
                                                               "the pack has no pack.yaml", hint: "add pack.yaml with name, version, threshold")],
                           partial: nil)
         }
-        let (manifest, model) = readManifest(manifestFile, display: display(manifestFile.path), files: files, into: &diagnostics)
+        var (manifest, model) = readManifest(manifestFile, display: display(manifestFile.path), files: files, into: &diagnostics)
         let languages = manifest?.languages ?? []
 
         var rules: [RuleSpec] = []
@@ -68,7 +68,9 @@ public enum PackLoader {
             rules += text.filter { unique($0.id, $0.location) }
             eventRules += events.filter { unique($0.id, $0.location) }
         }
-        let lexicons = expandLexicons(in: &rules, files: files, display: display, into: &diagnostics)
+        var verdict = manifest?.verdict
+        let lexicons = expandLexicons(in: &rules, verdict: &verdict, files: files, display: display, into: &diagnostics)
+        manifest?.verdict = verdict
         var flows: [FlowSpec] = []
         for file in files where file.path.hasPrefix("flows/") && (file.path.hasSuffix(".yaml") || file.path.hasSuffix(".yml")) {
             flows += readFlows(file, display: display(file.path), into: &diagnostics).filter { unique($0.id, $0.location) }
@@ -185,6 +187,7 @@ public enum PackLoader {
         let root = String(display.dropLast("pack.yaml".count))
         let model = r.node("model").flatMap { readModel($0, in: &r, files: files, display: { root + $0 }) }
         let values = r.node("values").map { readValues($0, in: &r) } ?? [:]
+        let verdict = r.string("verdict", required: false)
 
         if let name, !isValidName(name.value) {
             r.report(Diagnostic(.invalidValue, at: name.location, "pack name `\(name.value)` is not allowed",
@@ -215,6 +218,7 @@ public enum PackLoader {
                                     minEngine: minEngine, languages: languages, threshold: threshold.value,
                                     advice: advice, location: r.location)
         manifest.values = values
+        manifest.verdict = verdict
         return (manifest, model)
     }
 

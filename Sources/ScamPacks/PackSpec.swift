@@ -31,6 +31,11 @@ public struct PackManifest: Sendable, Codable {
     public var location: SourceLocation
     /// Values that mean the same, per attribute: canonical value → its synonyms (`values:`).
     public var values: [String: [String: [String]]] = [:]
+    /// Words by which a record calls itself a warning or a report ("it's a scam", "这就是诈骗",
+    /// "forward it to 7726"): where one is found, every `unless` of the pack reaches the whole
+    /// record instead of only the hit's sentences (`verdict:`, lexicons expanded). Scammers
+    /// write "we will never ask for your PIN" into their own texts; they do not call them a scam.
+    public var verdict: Located<String>?
 
     /// `name@version`, as alerts show it.
     public var label: String { "\(name)@\(version)" }
