@@ -219,7 +219,8 @@ public struct Assessor: Sendable {
                                  rule: Assessor.modelAlertID)
     }
 
-    static func rounded(_ p: Double) -> Double { (p * 10000).rounded() / 10000 }
+    /// A probability as alerts write it: to four decimals.
+    public static func rounded(_ p: Double) -> Double { (p * 10000).rounded() / 10000 }
 
 
     /// The fusion line, and the cues of the model that were found: `p < 0.5, cue reported|...;

@@ -28,6 +28,9 @@ struct ScanCommand: ParsableCommand {
 
     @OptionGroup var output: AlertOutputOptions
 
+    @OptionGroup(title: "HTML report")
+    var report: ReportOptions
+
     @OptionGroup var input: InputOptions
 
     @OptionGroup(title: "Reading exports")
@@ -82,6 +85,11 @@ struct ScanCommand: ParsableCommand {
         // Before any alert: whoever reads the alerts learns first that a pack is not in force.
         for pack in loaded.quarantined { console.out(encoder.encode(pack)) }
         summary.packsSetAside = loaded.quarantined.map(\.summary)
+        // With --report, what the page shows is gathered from this very scan: the records as
+        // they are added, the alerts as they are written.
+        var report: Report? = self.report.path == nil ? nil : Report()
+        report?.packs = ruleSet.packs.map(\.manifest.label)
+        report?.flows = ruleSet.flows.map(ReportFlow.init)
         let scan = MessageScan(ruleSet: ruleSet, minScore: minScore)
         scan.assessor.keepsInfo = showInfo
         var reportedFailures = 0
@@ -90,6 +98,7 @@ struct ScanCommand: ParsableCommand {
                 summary.count(alert)
                 console.out(encoder.encode(alert))
             }
+            report?.alerts += alerts
         }
         // With flows, a message alert waits for the end of the input, where the flows run: a
         // flow alert on the same record is then folded into it (one scam, one alert,
@@ -115,6 +124,7 @@ struct ScanCommand: ParsableCommand {
             for (output, scanned) in results {
                 switch output {
                 case .record(let record):
+                    report?.add(record, lang: scanned!.lang)
                     emit(scan.add(record, scanned: scanned!))
                     progress.update(records: scan.records, bytes: scan.textBytes, alerts: summary.alertCount + held.count)
                 case .issue(let issue):
@@ -147,7 +157,11 @@ struct ScanCommand: ParsableCommand {
         }
         pipeline.finish()
         progress.finish()
-        if !console.broken { write(holds ? AlertMerger.merged(held + scan.flowAlerts()) : scan.flowAlerts()) }
+        if !console.broken {
+            let attempts = scan.flowAlerts()
+            write(holds ? AlertMerger.merged(held + attempts) : attempts)
+            report?.attempts = attempts
+        }
         console.flush()
         summary.records = scan.records
         summary.units = scan.units
@@ -155,6 +169,15 @@ struct ScanCommand: ParsableCommand {
         summary.setAside = scan.setAside
         summary.seconds = Date().timeIntervalSince(started)
         if !quiet { console.err(summary.text(color: output.colorErr)) }
+        if var report {
+            if console.broken {
+                console.err("scamflow: the report was not written: the output closed before the input was read\n")
+            } else {
+                report.packsSetAside = summary.packsSetAside
+                report.inputProblems = summary.issueCount
+                try self.report.write(report, redact: output.redact, quiet: quiet, console: console)
+            }
+        }
         if strict && (summary.issueCount > 0 || summary.ruleFailures > 0) {
             console.err("scamflow: --strict: \(summary.issueCount) input problem\(summary.issueCount == 1 ? "" : "s") and "
                         + "\(summary.ruleFailures) rule failure\(summary.ruleFailures == 1 ? "" : "s") (see above); exit 2\n")

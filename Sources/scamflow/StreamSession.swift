@@ -84,17 +84,14 @@ final class StreamSession: @unchecked Sendable {
     /// is refused with the reason (exit 2), never applied.
     func resume() throws {
         guard let statePath else { return }
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: statePath, isDirectory: &isFolder), isFolder.boolValue {
-            throw StateError("it is a folder; --state takes a file path (the file is created if missing)")
-        }
         // Fail now, not at the first checkpoint, if the state can never be written.
-        let folder = URL(fileURLWithPath: statePath).deletingLastPathComponent().path
-        let probe = (folder as NSString).appendingPathComponent(".scamflow-probe-\(getpid())")
-        guard FileManager.default.createFile(atPath: probe, contents: Data()) else {
+        do throws(AtomicFile.Unwritable) {
+            try AtomicFile.checkWritable(statePath)
+        } catch .folder {
+            throw StateError("it is a folder; --state takes a file path (the file is created if missing)")
+        } catch .folderNotWritable(let folder) {
             throw StateError("cannot write in \(folder) (missing folder or no permission)")
         }
-        unlink(probe)
         let removed = AtomicFile.removeStaleTemporaries(of: statePath)
         if removed > 0 { console.err("scamflow: removed \(removed) temporary state file\(removed == 1 ? "" : "s") left by an interrupted run\n") }
         guard FileManager.default.fileExists(atPath: statePath) else {
@@ -496,53 +493,4 @@ struct StreamCheckpoint: Codable {
     /// The packs in force when it was written (`name@version`, sorted); a resume with others
     /// says so. Optional for the same reason.
     var packs: [String]?
-}
-
-/// Atomic file replacement.
-enum AtomicFile {
-    /// The temporary name `write` uses for `path` in process `pid`.
-    static func temporary(of path: String, pid: Int32 = getpid()) -> URL {
-        let url = URL(fileURLWithPath: path)
-        return url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(pid)")
-    }
-
-    /// Removes temporaries of `path` left by processes that no longer run (a kill during a
-    /// write). Returns how many.
-    static func removeStaleTemporaries(of path: String) -> Int {
-        let url = URL(fileURLWithPath: path)
-        let prefix = ".\(url.lastPathComponent).tmp-"
-        let folder = url.deletingLastPathComponent()
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return 0 }
-        var removed = 0
-        for name in names where name.hasPrefix(prefix) {
-            guard let pid = Int32(name.dropFirst(prefix.count)), pid != getpid() else { continue }
-            // kill(pid, 0) fails with ESRCH when no such process exists.
-            if kill(pid, 0) != 0, errno == ESRCH, unlink(folder.appendingPathComponent(name).path) == 0 { removed += 1 }
-        }
-        return removed
-    }
-
-    /// Writes what `produce` hands its writer, in order, to a temporary file in the same
-    /// folder, fsyncs it and renames it over `path`: readers see the old file or the whole new
-    /// one. On any error (the producer's too) the temporary is removed and `path` is untouched.
-    static func write(to path: String, _ produce: (_ write: ([UInt8]) throws -> Void) throws -> Void) throws {
-        let temp = temporary(of: path)
-        let fd = open(temp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        var isOpen = true
-        do {
-            try produce { bytes in
-                guard Console.writeAll(fd, bytes) else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-            }
-            guard fsync(fd) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-            isOpen = false
-            guard close(fd) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-            guard rename(temp.path, path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        } catch {
-            // Closed once only: another thread may have been given the number since.
-            if isOpen { close(fd) }
-            unlink(temp.path)
-            throw error
-        }
-    }
 }
