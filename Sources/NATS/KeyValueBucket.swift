@@ -52,6 +52,11 @@ public final class KeyValueBucket: @unchecked Sendable {
         return revision
     }
 
+    /// Removes the key and its values (a purge: only a marker stays).
+    public func purge(_ key: String) throws {
+        try NATSError.check("purge key \(key) of bucket \(name)") { kvStore_Purge(handle, key, nil) }
+    }
+
     /// Writes only if the key's last revision is `expecting` (0: only if the key does not
     /// exist). Throws `.wrongRevision` otherwise.
     @discardableResult

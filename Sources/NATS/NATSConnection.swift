@@ -21,7 +21,7 @@ public final class NATSConnection: @unchecked Sendable {
     /// - Parameters:
     ///   - name: shown by the server in its connection list (`connz`).
     ///   - timeout: seconds to wait for each server when connecting.
-    public init(urls: [String], name: String = "scamflow", timeout: Double = 2) throws {
+    public init(urls: [String], name: String = "scamflow", timeout: Double = 5) throws {
         guard !urls.isEmpty else {
             throw NATSError(kind: .invalidArgument, status: Int32(NATS_ADDRESS_MISSING.rawValue), operation: "connect", message: "no server URL given")
         }

@@ -51,7 +51,10 @@ public struct NATSError: Error, Sendable, CustomStringConvertible {
 
     /// True for errors that a retry after a short wait may clear: a node restarting, a leader
     /// election, a reconnect in progress.
-    public var isTransient: Bool { kind == .timeout || kind == .disconnected || kind == .noResponders }
+    public var isTransient: Bool {
+        kind == .timeout || kind == .disconnected || kind == .noResponders
+            || jetStreamCode == Int32(JSClusterNotAvailErr.rawValue)  // "JetStream system temporarily unavailable": an election
+    }
 
     public var description: String {
         "\(operation): \(message)" + (jetStreamCode != 0 ? " (JetStream error \(jetStreamCode))" : "")

@@ -87,13 +87,15 @@ final class NATSConsumer: StreamRun, @unchecked Sendable {
         self.js = js
         let stream: JetStream.StreamState
         do {
-            stream = try NATSRetry.run("look up stream \(names.stream)", for: 20) { try js.streamInfo(names.stream) }
+            stream = try NATSRetry.run("look up stream \(names.stream)", noResponders: false) { try js.streamInfo(names.stream) }
         } catch let error as NATSError where error.kind == .notFound {
             throw StateError("no stream \(names.stream) on \(servers); create it first: "
                              + "scamflow nats init --nats \(servers) --stream \(names.stream) (stores \(names.prefix).>)")
+        } catch let error as NATSError where error.kind == .noResponders {
+            throw StateError("JetStream does not answer on \(servers): start nats-server with -js (JetStream enabled)")
         }
         let probe = "\(options.alertsSubject).high"
-        if try NATSRetry.run("list streams storing \(probe)", for: 20, { try js.streamNames(storing: probe) }).isEmpty {
+        if try NATSRetry.run("list streams storing \(probe)", { try js.streamNames(storing: probe) }).isEmpty {
             throw StateError("no stream stores the alerts (\(options.alertsSubject).SEVERITY) on \(servers); create one first: "
                              + "scamflow nats init --nats \(servers) --alerts-stream ALERTS --alerts-subject \(options.alertsSubject)")
         }
@@ -109,7 +111,10 @@ final class NATSConsumer: StreamRun, @unchecked Sendable {
                 throw StateError("the checkpoint in key \(names.key) of bucket \(names.bucket) is of stream \(checkpoint.stream)"
                                  + (checkpoint.partition.map { " partition \($0)" } ?? "") + "; delete it or use another --durable")
             }
-            let said = try FlowStateRestore.restore(checkpoint.flows, writtenWith: checkpoint.packs, into: processor,
+            guard let flows = checkpoint.flows else {
+                throw StateError("the checkpoint in key \(names.key) of bucket \(names.bucket) holds no flow state; delete it to start afresh")
+            }
+            let said = try FlowStateRestore.restore(flows, writtenWith: checkpoint.packs, into: processor,
                                                     from: "bucket \(names.bucket) key \(names.key) (stream sequence \(checkpoint.sequence))",
                                                     called: "the checkpoint", remedy: "delete key \(names.key) of bucket \(names.bucket) to start afresh")
             for line in said { console.err("scamflow: \(line)\n") }

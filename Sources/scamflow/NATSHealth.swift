@@ -56,16 +56,18 @@ final class NATSHealth {
         let rate = Double(records - recordsAtLastTick) / max(now.timeIntervalSince(lastTick), 1e-3)
         lastTick = now
         recordsAtLastTick = records
+        // The file first: whoever reads the line may look at the file next.
+        if let metricsPath {
+            do {
+                let text = exposition(rate: rate, checkpointed: checkpointed, subjects: subjects)
+                try AtomicFile.write(to: metricsPath) { write in try write(Array(text.utf8)) }
+            } catch {
+                if !metricsFailureSaid { Console.shared.err("scamflow: cannot write metrics to \(metricsPath): \(error)\n") }
+                metricsFailureSaid = true
+            }
+        }
         console?.err(String(format: "scamflow: health %@: %d records (%.0f/s), lag %llu, %d alerts, %d bad, checkpoint at %llu, %d subjects\n",
                             consumer, records, rate, lag, alerts, badMessages, checkpointed, subjects))
-        guard let metricsPath else { return }
-        do {
-            let text = exposition(rate: rate, checkpointed: checkpointed, subjects: subjects)
-            try AtomicFile.write(to: metricsPath) { write in try write(Array(text.utf8)) }
-        } catch {
-            if !metricsFailureSaid { Console.shared.err("scamflow: cannot write metrics to \(metricsPath): \(error)\n") }
-            metricsFailureSaid = true
-        }
     }
 
     /// Prometheus text exposition format 0.0.4.

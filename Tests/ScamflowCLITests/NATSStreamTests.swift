@@ -17,40 +17,36 @@ struct NATSStreamTests {
     static func events(generated: Int) throws -> [String] {
         let dir = CLIRunner.packageRoot.appendingPathComponent("Corpus/events")
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".jsonl") }.sorted()
-        var scenarios: [(name: String, subject: String, lines: [String])] = []
+        // Each line once as a template: a mark after every subject (a copy puts its suffix
+        // there) and its time, parsed once for all copies.
+        let parser = ISO8601DateFormatter()
+        var scenarios: [(name: String, lines: [(template: String, time: Date)])] = []
         for name in names {
+            var last = Date.distantPast
             let lines = shiftedToOneDay(try String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8).split(separator: "\n").map(String.init))
-            let subject = try #require(lines.first.flatMap { $0.firstMatch(of: /dev-[0-9a-f]{4}/) }.map { String($0.output) })
-            scenarios.append((name, subject, lines))
+            scenarios.append((name, lines.map { line in
+                if let match = line.firstMatch(of: /"(?:time|@timestamp)": *"([^"]+)"/), let time = parser.date(from: String(match.output.1)) { last = time }
+                return (line.replacing(/dev-[0-9a-f]{4}/) { "\($0.output)\u{1}" }, last)
+            }))
         }
-        var streams = scenarios.map(\.lines)
         let ordinary = try #require(scenarios.first { $0.name == "ordinary-day.jsonl" })
         let scams = scenarios.filter { $0.name != ordinary.name }
+        var streams = scenarios.map { s in s.lines.map { ($0.template.replacingOccurrences(of: "\u{1}", with: ""), $0.time) } }
         var count = 0
         var copy = 0
         while count < generated {
             let source = copy % 10 == 0 ? scams[(copy / 10) % scams.count] : ordinary
-            let lines = source.lines.prefix(generated - count).map { $0.replacing(/dev-[0-9a-f]{4}/) { "\($0.output)-g\(copy)" } }
+            let lines = source.lines.prefix(generated - count).map { ($0.template.replacingOccurrences(of: "\u{1}", with: "-g\(copy)"), $0.time) }
             streams.append(Array(lines))
             count += lines.count
             copy += 1
         }
-        var out: [String] = []
+        // Interleaved line by line, then sorted by time, stably.
+        var keyed: [(time: Date, order: Int, line: String)] = []
         for i in 0..<(streams.map(\.count).max() ?? 0) {
-            for s in streams where i < s.count { out.append(s[i]) }
+            for s in streams where i < s.count { keyed.append((s[i].1, keyed.count, s[i].0)) }
         }
-        return inTimeOrder(out)
-    }
-
-    /// The lines sorted by their `time`, stably (a line without one keeps the time before it).
-    static func inTimeOrder(_ lines: [String]) -> [String] {
-        let parser = ISO8601DateFormatter()
-        var last = Date.distantPast
-        let keyed = lines.enumerated().map { i, line -> (Date, Int, String) in
-            if let match = line.firstMatch(of: /"(?:time|@timestamp)": *"([^"]+)"/), let time = parser.date(from: String(match.output.1)) { last = time }
-            return (last, i, line)
-        }
-        return keyed.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.2)
+        return keyed.sorted { ($0.time, $0.order) < ($1.time, $1.order) }.map(\.line)
     }
 
     /// The lines with every date moved by the days between their first date and 2025-03-06.
@@ -119,6 +115,7 @@ struct NATSStreamTests {
 
     @Test func threePartitionsStoreExactlyTheAlertsOfOneStdinRun() throws {
         let server = try NATSServer.start()
+        defer { withExtendedLifetime(server) {} }
         let lines = try Self.events(generated: 3_000)
         try Self.nats(["init", "--nats", server.url])
         try Self.nats(["publish", "--nats", server.url, "--partitions", "3"], stdin: Data((lines.joined(separator: "\n") + "\n").utf8))
@@ -139,6 +136,7 @@ struct NATSStreamTests {
 
     @Test func killedAndRestartedLosesAndRepeatsNothing() throws {
         let server = try NATSServer.start()
+        defer { withExtendedLifetime(server) {} }
         let lines = try Self.events(generated: 20_000)
         try Self.nats(["init", "--nats", server.url])
         try Self.nats(["publish", "--nats", server.url], stdin: Data((lines.joined(separator: "\n") + "\n").utf8))
@@ -161,6 +159,7 @@ struct NATSStreamTests {
 
     @Test func badMessagesAreCountedAndTheRestProcessed() throws {
         let server = try NATSServer.start()
+        defer { withExtendedLifetime(server) {} }
         try Self.nats(["init", "--nats", server.url])
         let scam = try String(contentsOf: CLIRunner.packageRoot.appendingPathComponent("Corpus/events/scam-close-password-free.jsonl"), encoding: .utf8)
         try Self.nats(["publish", "--nats", server.url], stdin: Data(("{not json\n" + scam).utf8))
@@ -175,6 +174,7 @@ struct NATSStreamTests {
 
     @Test func reloadAnnouncedOnTheSubjectKeepsState() throws {
         let server = try NATSServer.start()
+        defer { withExtendedLifetime(server) {} }
         try Self.nats(["init", "--nats", server.url])
         let metrics = FileManager.default.temporaryDirectory.appendingPathComponent("scamflow-metrics-\(UUID().uuidString).prom")
         defer { try? FileManager.default.removeItem(at: metrics) }
@@ -184,7 +184,13 @@ struct NATSStreamTests {
         try Self.nats(["reload", "--nats", server.url])
         #expect(consumer.waitForStderr("reloaded packs"), "\(consumer.stderr)")
         #expect(consumer.waitForStderr("health d:"), "\(consumer.stderr)")
-        let text = try String(contentsOf: metrics, encoding: .utf8)
+        // The next tick's metrics count the reload.
+        var text = ""
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, !text.contains("scamflow_pack_reloads_total{stream=\"EVENTS\",consumer=\"d\"} 1") {
+            Thread.sleep(forTimeInterval: 0.05)
+            text = (try? String(contentsOf: metrics, encoding: .utf8)) ?? ""
+        }
         #expect(text.contains("# TYPE scamflow_records_total counter") && text.contains("scamflow_pack_reloads_total{stream=\"EVENTS\",consumer=\"d\"} 1"), "\(text)")
         kill(consumer.pid, SIGTERM)
         #expect(consumer.finish(within: 20) && consumer.exitedCleanly, "SIGTERM checkpoints and exits 0: \(consumer.stderr)")
@@ -195,6 +201,7 @@ struct NATSStreamTests {
         let down = try CLIRunner.run(["stream", "--nats", "nats://127.0.0.1:\(port)", "--stream", "EVENTS", "--durable", "d"], in: CLIRunner.packageRoot)
         #expect(down.status == 2 && down.stderr.contains("cannot connect to nats://127.0.0.1:\(port)") && down.stderr.contains("nats-server"), "\(down.stderr)")
         let server = try NATSServer.start()
+        defer { withExtendedLifetime(server) {} }
         let noStream = try CLIRunner.run(["stream", "--nats", server.url, "--stream", "EVENTS", "--durable", "d"], in: CLIRunner.packageRoot)
         #expect(noStream.status == 2 && noStream.stderr.contains("no stream EVENTS") && noStream.stderr.contains("scamflow nats init"), "\(noStream.stderr)")
         let bad = try CLIRunner.run(["stream", "--nats", "http://x", "--stream", "E", "--durable", "d"], in: CLIRunner.packageRoot)
