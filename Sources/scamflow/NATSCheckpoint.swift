@@ -38,6 +38,9 @@ final class NATSCheckpointStore {
     /// The parts of the last checkpoint read or written, when it was written in parts.
     private var lastChunks: (sequence: UInt64, count: Int)?
 
+    /// How many parts the flow state of the last checkpoint read or written is in (0: inline).
+    var parts: Int { lastChunks?.count ?? 0 }
+
     init(bucket: KeyValueBucket, key: String) {
         self.bucket = bucket
         self.key = key
@@ -135,7 +138,7 @@ final class NATSCheckpointStore {
 /// elected: the client reconnects by itself, the call is made again.
 enum NATSRetry {
     /// How long a call keeps being retried before its error is final.
-    nonisolated(unsafe) static var patience: Double = 120
+    static let patience: Double = 120
 
     /// Runs `body` until it succeeds, fails for good, or `seconds` (default `patience`) pass.
     /// `noResponders: false` makes "no responders" final (at start-up it means JetStream is not

@@ -115,7 +115,8 @@ final class NATSConsumer: StreamRun, @unchecked Sendable {
                 throw StateError("the checkpoint in key \(names.key) of bucket \(names.bucket) holds no flow state; delete it to start afresh")
             }
             let said = try FlowStateRestore.restore(flows, writtenWith: checkpoint.packs, into: processor,
-                                                    from: "bucket \(names.bucket) key \(names.key) (stream sequence \(checkpoint.sequence))",
+                                                    from: "bucket \(names.bucket) key \(names.key) (stream sequence \(checkpoint.sequence)"
+                                                        + (checkpoints.parts > 0 ? ", flow state in \(checkpoints.parts) parts)" : ")"),
                                                     called: "the checkpoint", remedy: "delete key \(names.key) of bucket \(names.bucket) to start afresh")
             for line in said { console.err("scamflow: \(line)\n") }
             lastSequence = checkpoint.sequence

@@ -20,7 +20,10 @@ struct StreamCommand: ParsableCommand {
         SIGINT, SIGTERM and end of input finish the line in hand, flush, checkpoint and exit 0. With --state FILE \
         the flow state is snapshotted (atomically) every --checkpoint-every seconds and at exit, the ids of \
         alerts written in between go to FILE.journal, and both are resumed at start; replaying the same input \
-        from the start skips the records already counted and writes no alert twice.
+        from the start skips the records already counted and writes no alert twice. \
+        With --nats URLS --stream NAME --durable NAME the events come from a NATS JetStream stream instead, alerts \
+        go to JetStream (--alerts-subject, Nats-Msg-Id = alert_id) and the flow state to a key-value bucket \
+        (README, "Run on NATS"; `scamflow nats` creates the streams and publishes events).
         """
     )
 

@@ -39,12 +39,16 @@ public final class NATSServer: @unchecked Sendable {
         logFile = storeDir.appendingPathComponent("server.log")
     }
 
-    /// One server with JetStream, started and accepting connections.
-    public static func start() throws -> NATSServer {
+    /// One server with JetStream, started and accepting connections; `maxPayload` lowers the
+    /// largest message it takes (1 MB by default), to make big values go in parts.
+    public static func start(maxPayload: Int? = nil) throws -> NATSServer {
         let server = NATSServer(name: "solo", port: try freePort(), clusterPort: nil, routes: [], storeDir: try temporaryFolder())
+        server.maxPayload = maxPayload
         try server.start()
         return server
     }
+
+    private var maxPayload: Int?
 
     /// A cluster of `count` nodes with JetStream, all started and accepting connections (the
     /// JetStream meta leader may still be in election: retry the first request).
@@ -70,6 +74,11 @@ public final class NATSServer: @unchecked Sendable {
         if let clusterPort {
             arguments += ["--cluster_name", "scamflow-test", "--cluster", "nats://127.0.0.1:\(clusterPort)",
                           "--routes", routes.filter { $0 != clusterPort }.map { "nats://127.0.0.1:\($0)" }.joined(separator: ",")]
+        }
+        if let maxPayload {
+            let config = storeDir.appendingPathComponent("server.conf")
+            try "max_payload: \(maxPayload)\n".write(to: config, atomically: true, encoding: .utf8)
+            arguments += ["-c", config.path]
         }
         p.arguments = arguments
         FileManager.default.createFile(atPath: logFile.path, contents: nil)

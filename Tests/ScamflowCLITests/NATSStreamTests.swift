@@ -98,14 +98,18 @@ struct NATSStreamTests {
         try ids(nats(["alerts", "--nats", urls]).stdout)
     }
 
-    /// Waits until a health line of `consumer` says its checkpoint covers some messages.
-    static func waitForCheckpoint(_ consumer: StreamProcess, within seconds: Double = 120) -> Bool {
+    /// Waits until a health line of `consumer` says its checkpoint covers stream sequence
+    /// `sequence` or more.
+    static func waitForCheckpoint(_ consumer: StreamProcess, atLeast sequence: Int = 1, within seconds: Double = 120) -> Bool {
+        func reached() -> Bool {
+            consumer.stderr.matches(of: /checkpoint at ([0-9]+)/).contains { Int($0.output.1).map { $0 >= sequence } ?? false }
+        }
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline, consumer.process.isRunning {
-            if consumer.stderr.contains(/checkpoint at [1-9]/) { return true }
+            if reached() { return true }
             Thread.sleep(forTimeInterval: 0.01)
         }
-        return consumer.stderr.contains(/checkpoint at [1-9]/)
+        return reached()
     }
 
     static func consumerArguments(_ urls: String, partition: String?) -> [String] {
@@ -134,8 +138,10 @@ struct NATSStreamTests {
         #expect(try Self.storedAlertIDs(server.url).count == stored.count)
     }
 
+    /// With an 8 KiB max_payload, so that the checkpoints (tens to hundreds of KB of flow state)
+    /// go in parts, and the restart reads them back from parts.
     @Test func killedAndRestartedLosesAndRepeatsNothing() throws {
-        let server = try NATSServer.start()
+        let server = try NATSServer.start(maxPayload: 8_192)
         defer { withExtendedLifetime(server) {} }
         let lines = try Self.events(generated: 20_000)
         try Self.nats(["init", "--nats", server.url])
@@ -144,7 +150,8 @@ struct NATSStreamTests {
         let first = try StreamProcess(Self.consumerArguments(server.url, partition: nil) + ["--health-every", "0.1", "--batch", "20"])
         first.closeInput()
         // Killed once it has checkpointed some of the way, with more processed since.
-        #expect(Self.waitForCheckpoint(first), "\(first.stderr)")
+        // Far enough into the stream for a state in several 4 KiB parts.
+        #expect(Self.waitForCheckpoint(first, atLeast: 4_000), "\(first.stderr)")
         Thread.sleep(forTimeInterval: 0.2)
         #expect(first.process.isRunning, "killed midway, not after the end: \(first.stderr)")
         kill(first.pid, SIGKILL)
@@ -152,6 +159,8 @@ struct NATSStreamTests {
         let restarted = try CLIRunner.run(["stream"] + Self.consumerArguments(server.url, partition: nil), in: CLIRunner.packageRoot)
         #expect(restarted.status == 0, "\(restarted.stderr)")
         #expect(restarted.stderr.contains("resumed "), "it resumed from the checkpoint: \(restarted.stderr)")
+        #expect(restarted.stderr.contains(/flow state in [0-9]+ parts/), "the checkpoint was read back from parts: \(restarted.stderr)")
+        #expect(first.stderr.contains(/checkpoint at [1-9]/), "the killed run had checkpointed")
         let stored = try Self.storedAlertIDs(server.url)
         #expect(Set(stored).count == stored.count, "no alert twice")
         #expect(stored.sorted() == (try Self.stdinAlertIDs(lines, stream: "EVENTS")).sorted())
