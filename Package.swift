@@ -3,7 +3,8 @@ import PackageDescription
 
 /// scamflow: catch phone and payment scams in messages, transcripts and device events.
 ///
-/// Target boundaries (see ARCHITECTURE.md): only `PCRE2` imports the C library, only the
+/// Target boundaries (see ARCHITECTURE.md): only `PCRE2` imports libpcre2 and only `NATS` the
+/// NATS C client; only the
 /// `scamflow` executable writes to stdout/stderr.
 let package = Package(
     name: "scamflow",
@@ -16,6 +17,7 @@ let package = Package(
         .library(name: "ScamStore", targets: ["ScamStore"]),
         .library(name: "ScamLiterals", targets: ["ScamLiterals"]),
         .library(name: "PCRE2", targets: ["PCRE2"]),
+        .library(name: "NATS", targets: ["NATS"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,6 +34,16 @@ let package = Package(
         ),
         // Safe Swift wrapper: compiled patterns (JIT), per-thread matchers, typed errors.
         .target(name: "PCRE2", dependencies: ["CPCRE2"]),
+        // The C boundary of the NATS JetStream transport: a module map over the system libnats
+        // (Debian's libnats-dev, which ships libnats.pc).
+        .systemLibrary(
+            name: "CNATS",
+            pkgConfig: "libnats",
+            providers: [.apt(["libnats-dev"])]
+        ),
+        // Safe Swift wrapper: connections, JetStream streams, pull consumers, publish with
+        // Nats-Msg-Id, key-value buckets, typed errors. The only target that imports CNATS.
+        .target(name: "NATS", dependencies: ["CNATS"]),
         // Pure Swift, no I/O: the literals a pattern requires (the prefilter's input), their
         // table as packs carry it, and the traditional-to-simplified Han map they are written in.
         // Pure so the build plugin can run it on the built-in packs when the binary is built.
@@ -60,11 +72,14 @@ let package = Package(
         .executableTarget(
             name: "scamflow",
             dependencies: [
-                "ScamEngine", "ScamIO", "ScamPacks", "ScamStore", "ScamBuiltins", "ScamLearn", "ScamLiterals",
+                "ScamEngine", "ScamIO", "ScamPacks", "ScamStore", "ScamBuiltins", "ScamLearn", "ScamLiterals", "NATS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "PCRE2Tests", dependencies: ["PCRE2"]),
+        // Starts real nats-server processes (one, or a 3-node cluster) for the NATS tests.
+        .target(name: "NATSTestSupport", path: "Tests/NATSTestSupport"),
+        .testTarget(name: "NATSTests", dependencies: ["NATS", "NATSTestSupport"]),
         .testTarget(name: "ScamPacksTests", dependencies: ["ScamPacks"]),
         .testTarget(name: "ScamStoreTests", dependencies: ["ScamStore", "ScamPacks"]),
         .testTarget(name: "ScamEngineTests", dependencies: ["ScamEngine", "ScamBuiltins", "ScamLiterals"]),
@@ -75,6 +90,6 @@ let package = Package(
             exclude: ["Benchmark"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "ScamflowCLITests", dependencies: ["scamflow", "ScamPacks", "ScamStore", "ScamLiterals"], exclude: ["Golden"]),
+        .testTarget(name: "ScamflowCLITests", dependencies: ["scamflow", "ScamPacks", "ScamStore", "ScamLiterals", "NATSTestSupport"], exclude: ["Golden"]),
     ]
 )

@@ -187,3 +187,26 @@ struct PackStrictness: ParsableArguments {
         if !loaded.quarantined.isEmpty { throw ExitCode(3) }
     }
 }
+
+extension PackLoading {
+    /// Swaps a running stream's packs for those just loaded, keeping its flow state, and says
+    /// what was set aside on the way. When they failed, says why and returns nil: the running
+    /// packs stay in force.
+    static func swap(_ loaded: Loaded, into processor: StreamProcessor) -> RuleSet? {
+        guard let ruleSet = loaded.ruleSet else {
+            Console.shared.err("scamflow: reload failed; the running packs stay in force:\n")
+            for d in loaded.diagnostics where d.severity == .error { Console.shared.err("  \(d)\n") }
+            return nil
+        }
+        processor.reload(ruleSet)
+        warn(loaded)
+        return ruleSet
+    }
+
+    /// "reloaded packs (...); N flow attempts kept", on stderr.
+    static func sayReloaded(_ ruleSet: RuleSet, processor: StreamProcessor) {
+        let names = ruleSet.packs.map(\.manifest.label).joined(separator: ", ")
+        let kept = processor.engine.activeAttempts
+        Console.shared.err("scamflow: reloaded packs (\(names)); \(kept) flow attempt\(kept == 1 ? "" : "s") kept\n")
+    }
+}

@@ -15,7 +15,7 @@ struct Scamflow: ParsableCommand {
         """,
         version: AlertProducer.scamflow.version,
         subcommands: [ScanCommand.self, StreamCommand.self, EvalCommand.self, LearnCommand.self, PackCommand.self, FlowsCommand.self, NormalizeCommand.self,
-                      BenchCommand.self]
+                      BenchCommand.self, NATSCommand.self]
     )
 }
 

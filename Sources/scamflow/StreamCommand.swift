@@ -20,7 +20,10 @@ struct StreamCommand: ParsableCommand {
         SIGINT, SIGTERM and end of input finish the line in hand, flush, checkpoint and exit 0. With --state FILE \
         the flow state is snapshotted (atomically) every --checkpoint-every seconds and at exit, the ids of \
         alerts written in between go to FILE.journal, and both are resumed at start; replaying the same input \
-        from the start skips the records already counted and writes no alert twice.
+        from the start skips the records already counted and writes no alert twice. \
+        With --nats URLS --stream NAME --durable NAME the events come from a NATS JetStream stream instead, alerts \
+        go to JetStream (--alerts-subject, Nats-Msg-Id = alert_id) and the flow state to a key-value bucket \
+        (README, "Run on NATS"; `scamflow nats` creates the streams and publishes events).
         """
     )
 
@@ -60,6 +63,11 @@ struct StreamCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Keep only the records whose subject hashes to K of N (FNV-1a of the subject, modulo N); run N processes, K = 0..N-1, on the same input to spread the subjects over them.", valueName: "K/N"))
     var partition: String?
 
+    @Option(name: .customLong("input-name"), help: ArgumentHelp("What evidence calls stdin (source NAME:LINE); alert ids hash it, so runs that name their input alike raise alerts with the same ids (with --nats the stream's name is used).", valueName: "name"))
+    var inputName = "<stdin>"
+
+    @OptionGroup(title: "NATS JetStream") var nats: NATSOptions
+
     @Flag(help: "Only flow alerts (no alert for a single message reaching a pack threshold).")
     var flowsOnly = false
 
@@ -82,6 +90,9 @@ struct StreamCommand: ParsableCommand {
             throw ValidationError("--partition must be K/N with 0 <= K < N (e.g. 0/4)")
         }
         guard maxSubjects > 0, checkpointEvery > 0, watchStore >= 0 else { throw ValidationError("limits must be positive") }
+        if nats.enabled, state != nil {
+            throw ValidationError("--state is for stdin; with --nats the flow state is checkpointed in the bucket scamflow_DURABLE")
+        }
     }
 
     func run() throws {
@@ -113,14 +124,18 @@ struct StreamCommand: ParsableCommand {
         config.maxSubjects = maxSubjects
         let processor = StreamProcessor(ruleSet: ruleSet, minScore: minScore, config: config)
         processor.keepsInfo = showInfo
+        let reloadPacks: @Sendable () -> PackLoading.Loaded = { [noBuiltin = packs.noBuiltin, directories = packs.directories, store, strict = packChecks.strict] in
+            running.reload { PackLoading.load(builtin: !noBuiltin, directories: directories, store: store, strictPacks: strict, running: $0) }
+        }
+        if nats.enabled {
+            return try runOnNATS(processor: processor, encoder: encoder, slot: slot, signals: signals, storeWatcher: storeWatcher, reloadPacks: reloadPacks)
+        }
         let session = StreamSession(
             processor: processor,
             encoder: encoder,
-            statePath: state, flowsOnly: flowsOnly, quiet: quiet, partition: partition.flatMap(StreamPartition.init), setAside: loaded.quarantined,
-            latencyReport: latencyReport,
-            reloadPacks: { [noBuiltin = packs.noBuiltin, directories = packs.directories, store, strict = packChecks.strict] in
-                running.reload { PackLoading.load(builtin: !noBuiltin, directories: directories, store: store, strictPacks: strict, running: $0) }
-            })
+            statePath: state, flowsOnly: flowsOnly, quiet: quiet, partition: partition.flatMap(StreamPartition.init),
+            inputName: inputName, setAside: loaded.quarantined,
+            latencyReport: latencyReport, reloadPacks: reloadPacks)
         do {
             try session.resume()
         } catch {
@@ -129,13 +144,7 @@ struct StreamCommand: ParsableCommand {
         }
         slot.set(session)
         if state != nil { signals.every(checkpointEvery) { session.checkpoint() } }
-        if !packs.noBuiltin && watchStore > 0 {
-            signals.every(watchStore) {
-                guard let generation = storeWatcher.changed() else { return }
-                console.err("scamflow: the pack store changed (generation \(generation)); reloading\n")
-                session.reload()
-            }
-        }
+        watch(storeWatcher, signals: signals, reloading: session)
 
         var lines = LineReader(fd: 0, maxLineBytes: lineLimit.maxLineBytes)
         lines.beforeRead = { session.flushAlerts() }
@@ -143,6 +152,41 @@ struct StreamCommand: ParsableCommand {
             session.handle(line)
         }
         session.terminate(endOfInput: true)
+    }
+
+    /// Reloads `run` when the pack store changes (checked every --watch-store seconds).
+    private func watch(_ storeWatcher: StoreWatcher, signals: SignalWatcher, reloading run: any StreamRun) {
+        guard !packs.noBuiltin && watchStore > 0 else { return }
+        signals.every(watchStore) {
+            guard let generation = storeWatcher.changed() else { return }
+            Console.shared.err("scamflow: the pack store changed (generation \(generation)); reloading\n")
+            run.reload()
+        }
+    }
+
+    /// `--nats`: the same processing, events from a JetStream consumer, alerts to JetStream.
+    private func runOnNATS(processor: StreamProcessor, encoder: AlertEncoder, slot: SessionSlot, signals: SignalWatcher,
+                           storeWatcher: StoreWatcher, reloadPacks: @escaping @Sendable () -> PackLoading.Loaded) throws {
+        let console = Console.shared
+        let settings = NATSConsumer.Settings(options: nats, partition: partition.flatMap(StreamPartition.init), flowsOnly: flowsOnly,
+                                             quiet: quiet, checkpointEvery: checkpointEvery)
+        let consumer: NATSConsumer
+        do {
+            consumer = try NATSConsumer(settings: settings, processor: processor, encoder: encoder, reloadPacks: reloadPacks)
+            try consumer.start()
+        } catch {
+            console.err("scamflow: stream --nats: \(error)\n")
+            throw ExitCode(2)
+        }
+        slot.set(consumer)
+        watch(storeWatcher, signals: signals, reloading: consumer)
+        do {
+            try consumer.run()
+        } catch {
+            console.err("scamflow: stream --nats: \(error)\n")
+            throw ExitCode(2)
+        }
+        consumer.stop()
     }
 }
 
@@ -184,17 +228,26 @@ final class SignalWatcher: @unchecked Sendable {
     }
 }
 
+/// What the signal handlers act on: a stream on stdin (`StreamSession`) or on NATS
+/// (`NATSConsumer`).
+protocol StreamRun: AnyObject, Sendable {
+    /// Reloads the packs, keeping flow state (SIGHUP).
+    func reload()
+    /// Finishes the record in hand, flushes, checkpoints, says the summary; exit 0.
+    func stop() -> Never
+}
+
 /// The stream session, for signal handlers installed before it exists. A SIGHUP that arrives
 /// while the packs load is kept and acted on once the session runs (the packs just loaded may
 /// predate the change it announces); SIGINT or SIGTERM before then ends the process at once,
 /// exit 0: no line was read, so there is nothing to flush or checkpoint.
 final class SessionSlot: @unchecked Sendable {
     private let lock = NSLock()
-    private var session: StreamSession?
+    private var session: (any StreamRun)?
     private var reloadPending = false
 
     /// Called once, when the session has resumed and is about to read the first line.
-    func set(_ session: StreamSession) {
+    func set(_ session: any StreamRun) {
         lock.lock()
         self.session = session
         let pending = reloadPending
@@ -217,7 +270,7 @@ final class SessionSlot: @unchecked Sendable {
         lock.lock()
         let session = self.session
         lock.unlock()
-        session?.terminate()
+        session?.stop()
         exit(0)
     }
 }

@@ -6,7 +6,7 @@ import ScamPacks
 /// The state of one `scamflow stream` run, shared by the reading loop and the signal and timer
 /// handlers. Every access goes through `lock`, so a signal never interrupts a line half done:
 /// "finish the line in hand" is the lock.
-final class StreamSession: @unchecked Sendable {
+final class StreamSession: StreamRun, @unchecked Sendable {
     private let lock = NSLock()
     private let processor: StreamProcessor
     private let encoder: AlertEncoder
@@ -14,6 +14,9 @@ final class StreamSession: @unchecked Sendable {
     private let flowsOnly: Bool
     private let quiet: Bool
     private let partition: StreamPartition?
+    /// What evidence calls the input (`<stdin>`, or `--input-name`); alert ids hash it.
+    private let inputName: String
+    private let step: StreamRecordStep
     /// Per-line latency histogram in microseconds (index = µs, last bucket = overflow), when
     /// `--latency-report` is on.
     private var latencies: [Int]?
@@ -57,9 +60,11 @@ final class StreamSession: @unchecked Sendable {
     private var nextSnapshotNotBefore: UInt64 = 0
 
     init(processor: StreamProcessor, encoder: AlertEncoder, statePath: String?, flowsOnly: Bool, quiet: Bool,
-         partition: StreamPartition? = nil, setAside: [QuarantinedPack] = [],
+         partition: StreamPartition? = nil, inputName: String = "<stdin>", setAside: [QuarantinedPack] = [],
          latencyReport: Bool = false, reloadPacks: @escaping @Sendable () -> PackLoading.Loaded) {
         self.partition = partition
+        self.inputName = inputName
+        step = StreamRecordStep(processor: processor, partition: partition, flowsOnly: flowsOnly)
         self.setAside = setAside.map { ($0.label, $0.summary, true) }
         latencies = latencyReport ? Array(repeating: 0, count: 100_001) : nil
         self.processor = processor
@@ -119,42 +124,17 @@ final class StreamSession: @unchecked Sendable {
         guard checkpoint.input.lines >= 0 else {
             throw StateError("the file is damaged: it says \(checkpoint.input.lines) input lines were read; move it away or pass another --state")
         }
-        do {
-            try checkpoint.flows.validate()
-        } catch {
-            throw StateError("the file is damaged: \(error); move it away or pass another --state")
-        }
         // Another partition's state holds other subjects and another input position.
         if checkpoint.partition != partition?.description {
             throw StateError("the state was written by " + (checkpoint.partition.map { "--partition \($0)" } ?? "a run without --partition")
                              + ", this run is " + (partition.map { "--partition \($0)" } ?? "without --partition")
                              + "; give each partition its own --state file")
         }
-        // An attempt of a flow not loaded, or at a step its flow does not have: after a pack
-        // update the flow may be gone or have lost steps (the attempt is dropped below); with
-        // the very packs the state was written with, no run can have produced it.
-        let packs = processor.ruleSet.packs.map(\.manifest.label).sorted()
-        if checkpoint.packs == packs, let damage = processor.engine.attemptNotFitting(in: checkpoint.flows) {
-            throw StateError("the file is damaged or another stream's: \(damage), yet it was written with the packs in force now; "
-                             + "move it away or pass another --state to start afresh")
-        }
-        let dropped = processor.engine.restore(checkpoint.flows)
+        let said = try FlowStateRestore.restore(checkpoint.flows, writtenWith: checkpoint.packs, into: processor, from: statePath, called: "the file",
+                                                remedy: "move it away or pass another --state to start afresh")
         resumeFrom = checkpoint.input
         (alreadyWritten, alreadyWrittenUntil) = StreamJournal.read(journal!.path)
-        if let before = checkpoint.packs, before != packs {
-            let gone = Set(before).subtracting(packs).sorted(), new = Set(packs).subtracting(before).sorted()
-            console.err("scamflow: the state was written with other packs (" + (gone.isEmpty ? "" : "then: \(gone.joined(separator: ", "))")
-                        + (gone.isEmpty || new.isEmpty ? "" : "; ") + (new.isEmpty ? "" : "now: \(new.joined(separator: ", "))")
-                        + "); flows that still exist continue from it\n")
-        }
-        let attempts = processor.engine.activeAttempts
-        var drops: [String] = []
-        if dropped.flowsGone > 0 { drops.append("\(n(dropped.flowsGone, "attempt")) of flows no longer loaded dropped") }
-        if dropped.beyondSteps > 0 {
-            drops.append("\(n(dropped.beyondSteps, "attempt")) at a step their flow no longer has dropped: the flow changed with the packs")
-        }
-        console.err("scamflow: resumed \(n(attempts, "flow attempt")) of \(n(processor.engine.trackedSubjects, "subject")) from \(statePath)"
-                    + (drops.isEmpty ? "" : " (\(drops.joined(separator: "; ")))") + "\n")
+        for line in said { console.err("scamflow: \(line)\n") }
     }
 
     func handle(_ line: LineReader.Line) {
@@ -174,9 +154,9 @@ final class StreamSession: @unchecked Sendable {
             h.add("oversized:\(bytes)")
             if consume(number: number, hash: h.value) { return }
             badLines += 1
-            console.err("scamflow: <stdin>:\(number): line too long (\(bytes) bytes); skipped\n")
+            console.err("scamflow: \(inputName):\(number): line too long (\(bytes) bytes); skipped\n")
         case .readError(let number, let code):
-            console.err("scamflow: <stdin>:\(number): read error: \(String(cString: strerror(code)))\n")
+            console.err("scamflow: \(inputName):\(number): read error: \(String(cString: strerror(code)))\n")
         case .text(let number, let bytes):
             // Line hashes only matter for checkpoints.
             var hash: UInt64 = 0
@@ -187,38 +167,21 @@ final class StreamSession: @unchecked Sendable {
             }
             if consume(number: number, hash: hash) { return }
             if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
-            let invalidAt = TextDecoding.firstInvalidUTF8(bytes)
-            switch StreamRecordParser.parse(bytes, source: SourcePosition(file: "<stdin>", line: number)) {
-            case .issue(let issue):
+            switch step.run(bytes, source: SourcePosition(file: inputName, line: number)) {
+            case .bad(let message):
                 badLines += 1
-                // One message a line: the UTF-8 damage is part of why it could not be read.
-                console.err("scamflow: \(issue)" + (invalidAt.map { " (the line also has invalid UTF-8 at byte \($0))" } ?? "") + "\n")
-            case .record(let record):
-                if let invalidAt {
-                    console.err("scamflow: <stdin>:\(number): invalid UTF-8 at byte \(invalidAt); repaired and processed\n")
-                }
-                if let partition, !partition.owns(record.subject) {
-                    otherPartitions += 1
-                    return
-                }
-                // The wall clock only matters for undated records (the fallback time).
-                let now = record.time == nil ? Int64(Date().timeIntervalSince1970 * 1000) : 0
-                let result = processor.process(record, fallbackTime: now)
-                late += result.late
-                // One scam, one alert: what this record raised, folded by record (after the
-                // filter: with --flows-only a flow alert must not fold into a message alert).
-                let out = AlertMerger.merged(flowsOnly ? result.alerts.filter { $0.kind == .flow } : result.alerts)
+                console.err("scamflow: \(message)\n")
+            case .otherPartition(let warning):
+                if let warning { console.err("scamflow: \(warning)\n") }
+                otherPartitions += 1
+                return
+            case .processed(let out, let lateSignals, let warning, _):
+                if let warning { console.err("scamflow: \(warning)\n") }
+                late += lateSignals
                 if !out.isEmpty { write(out, line: number) }
             }
         }
-        // Two subjects checked per record, 2,000 every 1,000 records, alert or not: the cost per
-        // record stays constant however many subjects are tracked (a tenth of them per 1,000
-        // records was 72 checks a record at 725,000 subjects with context). Memory stays bounded:
-        // a record brings at most one new subject, and a pass over N subjects takes N/2 records,
-        // so at most twice the subjects that arrive within the idle TTL are tracked.
-        if processor.records % 1_000 == 0 {
-            processor.engine.expireSome(at: processor.engine.now, budget: 2_000)
-        }
+        step.sweep()
     }
 
     /// Writes alerts (flushed by `flushAlerts()` when the reader runs out of lines in hand, and
@@ -311,19 +274,12 @@ final class StreamSession: @unchecked Sendable {
         let loaded = reloadPacks()
         lock.lock()
         defer { lock.unlock() }
-        guard let ruleSet = loaded.ruleSet else {
-            console.err("scamflow: reload failed; the running packs stay in force:\n")
-            for d in loaded.diagnostics where d.severity == .error { console.err("  \(d)\n") }
-            return
-        }
-        processor.reload(ruleSet)
+        guard let ruleSet = PackLoading.swap(loaded, into: processor) else { return }
         noteSetAside(loaded.quarantined)
         // A pack set aside is news for whoever reads the alerts, even when no line comes.
-        PackLoading.warn(loaded)
         for pack in loaded.quarantined { console.out(bytes: encoder.encodeBytes(pack)) }
         if !loaded.quarantined.isEmpty { console.flush() }
-        let names = ruleSet.packs.map(\.manifest.label).joined(separator: ", ")
-        console.err("scamflow: reloaded packs (\(names)); \(processor.engine.activeAttempts) flow attempt\(processor.engine.activeAttempts == 1 ? "" : "s") kept\n")
+        PackLoading.sayReloaded(ruleSet, processor: processor)
     }
 
     /// Records the packs set aside by the latest load, for the summary; those set aside before
@@ -352,6 +308,8 @@ final class StreamSession: @unchecked Sendable {
         guard DispatchTime.now().uptimeNanoseconds >= nextSnapshotNotBefore else { return flush() }
         flushThenCheckpoint()
     }
+
+    func stop() -> Never { terminate() }
 
     /// Finishes: flush, checkpoint, summary, exit 0. Called at end of input (`endOfInput`) and
     /// on SIGINT/SIGTERM.

@@ -1,0 +1,95 @@
+import Foundation
+import NATS
+import NATSTestSupport
+import Testing
+
+/// The wrapper against a real `nats-server -js` on a loopback port: publish, pull, ack,
+/// deduplication by `Nats-Msg-Id`, key-value revisions, and the errors a user sees.
+@Suite(.enabled(if: NATSServer.available, Comment(rawValue: NATSServer.skipReason)), .serialized)
+struct JetStreamTests {
+    @Test func publishFetchAndAckInOrder() throws {
+        let server = try NATSServer.start()
+        let js = try NATSConnection(urls: [server.url]).jetStream()
+        try js.addStream(.init(name: "EV", subjects: ["ev.>"]))
+        for i in 1...50 { try js.publish("ev.\(i % 3).s\(i)", Array("m\(i)".utf8)) }
+        try js.addConsumer(stream: "EV", .init(durable: "c1", filterSubject: "ev.1.>"))
+        let sub = try js.pullSubscribe(stream: "EV", durable: "c1", filterSubject: "ev.1.>")
+        let got = try sub.fetch(batch: 100, timeout: 1)
+        // 1, 4, 7, ... 49: the filter keeps a third, in stream order.
+        #expect(got.map { String(decoding: $0.bytes, as: UTF8.self) } == stride(from: 1, through: 49, by: 3).map { "m\($0)" })
+        let meta = try #require(got.first?.metadata)
+        #expect(meta.streamSequence == 1 && meta.deliveries == 1 && meta.pending == UInt64(got.count - 1) && meta.stream == "EV")
+        for m in got { try m.ackSync() }
+        // The floor passes the sequences the filter leaves out too (50 is another partition's).
+        #expect(try js.consumerInfo(stream: "EV", durable: "c1").ackFloor >= 49)
+        #expect(try sub.fetch(batch: 10, timeout: 0.2).isEmpty)
+    }
+
+    @Test func consumerStartsAtAGivenSequence() throws {
+        let server = try NATSServer.start()
+        let js = try NATSConnection(urls: [server.url]).jetStream()
+        try js.addStream(.init(name: "EV", subjects: ["ev.>"]))
+        for i in 1...10 { try js.publish("ev.0.x", Array("\(i)".utf8)) }
+        try js.addConsumer(stream: "EV", .init(durable: "late", filterSubject: nil, startSequence: 7))
+        let got = try js.pullSubscribe(stream: "EV", durable: "late", filterSubject: nil).fetch(batch: 10, timeout: 1)
+        #expect(got.compactMap { $0.metadata?.streamSequence } == [7, 8, 9, 10])
+        try js.deleteConsumer(stream: "EV", durable: "late")
+        try js.deleteConsumer(stream: "EV", durable: "late")  // absent: no error
+    }
+
+    @Test func messageIDDeduplicates() throws {
+        let server = try NATSServer.start()
+        let js = try NATSConnection(urls: [server.url]).jetStream()
+        try js.addStream(.init(name: "AL", subjects: ["al.>"], duplicateWindow: 60))
+        let first = try js.publish("al.high", Array("{}".utf8), messageID: "abc")
+        let again = try js.publish("al.high", Array("{\"retry\":1}".utf8), messageID: "abc")
+        let other = try js.publish("al.high", Array("{}".utf8), messageID: "def")
+        #expect(!first.duplicate && again.duplicate && again.sequence == first.sequence && other.sequence == first.sequence + 1)
+        #expect(try js.streamInfo("AL").messages == 2)
+        #expect(try js.message(stream: "AL", sequence: 1).header("Nats-Msg-Id") == "abc")
+    }
+
+    @Test func keyValueRevisionsFenceWriters() throws {
+        let server = try NATSServer.start()
+        let js = try NATSConnection(urls: [server.url]).jetStream()
+        let kv = try js.keyValue(.init(name: "state_test"))
+        #expect(try kv.get("p.0") == nil)
+        let r1 = try kv.update("p.0", Array("one".utf8), expecting: 0)
+        let r2 = try kv.update("p.0", Array("two".utf8), expecting: r1)
+        let entry = try #require(try kv.get("p.0"))
+        #expect(entry.value == Array("two".utf8) && entry.revision == r2)
+        // A writer still holding r1 (it lost the key to another) is refused.
+        let stale = #expect(throws: NATSError.self) { try kv.update("p.0", Array("old".utf8), expecting: r1) }
+        #expect(stale?.kind == .wrongRevision)
+        let exists = #expect(throws: NATSError.self) { try kv.update("p.0", Array("new".utf8), expecting: 0) }
+        #expect(exists?.kind == .wrongRevision)
+        // Opened again, the bucket is the same one.
+        #expect(try js.keyValue(.init(name: "state_test")).get("p.0")?.value == Array("two".utf8))
+    }
+
+    @Test func coreSubscriptionReceivesAnnouncements() throws {
+        let server = try NATSServer.start()
+        let nc = try NATSConnection(urls: [server.url])
+        let sub = try nc.subscribe("scamflow.packs.reload")
+        try nc.flush()
+        try NATSConnection(urls: [server.url]).publish("scamflow.packs.reload", Array("now".utf8))
+        let msg = try #require(try sub.next(timeout: 2))
+        #expect(msg.bytes == Array("now".utf8) && msg.metadata == nil)
+        #expect(try sub.next(timeout: 0.05) == nil)
+    }
+
+    @Test func errorsSayWhatAndWhere() throws {
+        let port = try NATSServer.freePort()
+        let down = #expect(throws: NATSError.self) { try NATSConnection(urls: ["nats://127.0.0.1:\(port)"], timeout: 0.5) }
+        #expect(down?.kind == .noServer)
+        #expect(down?.description.contains("127.0.0.1:\(port)") == true)
+        let server = try NATSServer.start()
+        let js = try NATSConnection(urls: [server.url]).jetStream()
+        let missing = #expect(throws: NATSError.self) { try js.streamInfo("NOPE") }
+        #expect(missing?.kind == .notFound && missing?.jetStreamCode == 10059)
+        #expect(missing?.description.contains("NOPE") == true)
+        // Nothing stores the subject: JetStream publish gets no answer.
+        let unstored = #expect(throws: NATSError.self) { try js.publish("nowhere.x", [1]) }
+        #expect(unstored?.kind == .noResponders)
+    }
+}
