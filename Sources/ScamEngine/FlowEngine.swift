@@ -457,7 +457,10 @@ public final class FlowEngine {
             attempt.countValues.removeAll()
         }
         attempt.reached += 1
-        attempt.last = o.time
+        // A late signal (within the tolerance) may be older than the attempt's start: `last`
+        // stays the latest time seen, so an attempt never starts after its last step (which
+        // a saved state is refused for).
+        attempt.last = max(attempt.last, o.time)
         attempt.evidence.append(o.evidence)
         if o.lang == "zh" { attempt.lang = "zh" }
         guard attempt.reached >= flow.alertFrom && attempt.reached > attempt.alerted else { return nil }

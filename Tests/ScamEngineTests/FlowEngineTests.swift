@@ -240,6 +240,19 @@ import Testing
         #expect(next.first?.attemptID == h.send("k").first?.attemptID, "same attempt, same ids, before and after a restart")
     }
 
+    /// A step's signal that arrives late but within the tolerance, older than the attempt's
+    /// start, leaves a state that can be saved and resumed (it was refused: "starts after its
+    /// last step").
+    @Test func aLateStepLeavesAStateThatResumes() throws {
+        let flow = try Self.flow(Self.fourSteps)
+        var h = Harness([flow])
+        _ = h.send("p")
+        _ = h.send("t", at: h.clock - 2 * Self.minute)
+        let snapshot = h.engine.snapshot()
+        #expect(snapshot.subjects.flatMap(\.attempts).contains { $0.reached == 2 }, "the late step counted")
+        #expect(throws: Never.self) { try snapshot.validate() }
+    }
+
     @Test func reloadKeepsAttemptsOfFlowsThatStillExist() throws {
         let flow = try Self.flow(Self.fourSteps)
         var h = Harness([flow])
