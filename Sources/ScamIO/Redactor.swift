@@ -8,30 +8,41 @@ import ScamEngine
 public enum Redactor {
     /// `text` with every run of 4 or more digits (ASCII or full-width) turned into `*`s,
     /// keeping the last 2 of runs of 11 or more, so an analyst can still tell two cards apart
-    /// without any 4 digits of them showing.
+    /// without any 4 digits of them showing. A run goes on over one space, `-` or `.` between
+    /// two digits: a code read out as "4 8 2 9 1 7" or a phone number as 415-555-0134 is one
+    /// number (the separators stay, the digits go). A comma does not join: 5,000 is an amount.
     public static func redact(_ text: String) -> String {
+        let scalars = Array(text.unicodeScalars)
+        func isDigit(_ s: Unicode.Scalar) -> Bool { (0x30...0x39).contains(s.value) || (0xFF10...0xFF19).contains(s.value) }
+        func joins(_ s: Unicode.Scalar) -> Bool { s == " " || s == "-" || s == "." || s == "\u{3000}" }
         var out = String.UnicodeScalarView()
-        var run: [Unicode.Scalar] = []
-        func flush() {
-            if run.count >= 4 {
-                let keep = run.count >= 11 ? 2 : 0
-                for _ in 0..<(run.count - keep) { out.append("*") }
-                out.append(contentsOf: run.suffix(keep))
-            } else {
-                out.append(contentsOf: run)
+        var i = 0
+        while i < scalars.count {
+            guard isDigit(scalars[i]) else { out.append(scalars[i]); i += 1; continue }
+            // The run: digits, and single separators with a digit on each side.
+            var end = i, digits = 0
+            while end < scalars.count {
+                if isDigit(scalars[end]) {
+                    digits += 1
+                    end += 1
+                } else if joins(scalars[end]), end + 1 < scalars.count, isDigit(scalars[end + 1]) {
+                    end += 1
+                } else {
+                    break
+                }
             }
-            run.removeAll()
-        }
-        for s in text.unicodeScalars {
-            // ASCII and full-width digits.
-            if (0x30...0x39).contains(s.value) || (0xFF10...0xFF19).contains(s.value) {
-                run.append(s)
-            } else {
-                flush()
-                out.append(s)
+            let keep = digits >= 11 ? 2 : 0
+            var seen = 0
+            for s in scalars[i..<end] {
+                if isDigit(s) {
+                    seen += 1
+                    out.append(digits >= 4 && seen <= digits - keep ? "*" : s)
+                } else {
+                    out.append(s)
+                }
             }
+            i = end
         }
-        flush()
         return String(out)
     }
 
@@ -57,15 +68,34 @@ public enum Redactor {
         return first + "~" + letters
     }
 
+    /// A record id under `--redact`: kept when it holds no run of 4 digits (`corpus/msg/a12`),
+    /// else its masked form and a hash of the whole id (`sms-********~qkcdhv`), so ids that
+    /// were a phone number or a message number stay distinct and join alerts to one another
+    /// without showing the number.
+    public static func recordPseudonym(_ id: String) -> String {
+        let masked = redact(id)
+        guard masked != id else { return id }
+        var hash = StableHash()
+        hash.add(id)
+        var letters = "", v = hash.value
+        for _ in 0..<6 {
+            letters.unicodeScalars.append(Unicode.Scalar(UInt8(ascii: "a") + UInt8(v % 26)))
+            v /= 26
+        }
+        return masked + "~" + letters
+    }
+
     /// `alert` as every format writes it under `--redact`: excerpts masked, subject, peer and
     /// speakers as pseudonyms (also in the evidence). The one place redaction happens.
     public static func mask(_ alert: Alert) -> Alert {
         var a = alert
         a.subject = a.subject.map(pseudonym)
         a.peer = a.peer.map(pseudonym)
+        a.recordID = a.recordID.map(recordPseudonym)
         for i in a.evidence.indices {
             a.evidence[i].excerpt = redact(a.evidence[i].excerpt)
             a.evidence[i].speaker = a.evidence[i].speaker.map(pseudonym)
+            a.evidence[i].recordID = a.evidence[i].recordID.map(recordPseudonym)
         }
         return a
     }

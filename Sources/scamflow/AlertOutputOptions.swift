@@ -20,7 +20,7 @@ struct AlertOutputOptions: ParsableArguments {
     @Option(help: "Colour in text output (auto: on a terminal, unless NO_COLOR is set or TERM=dumb).")
     var color: ColorChoice = .auto
 
-    @Flag(help: "Mask digits (card, ID, phone numbers, codes) in excerpts and peers.")
+    @Flag(help: "Mask numbers (card, ID, phone numbers, codes) in excerpts, record ids and the report; subject, peer and speakers become pseudonyms.")
     var redact = false
 
     @Flag(name: .shortAndLong, help: "Text format: every piece of evidence and every rule behind it (default: the \(AlertEncoder.strongest) strongest pieces).")

@@ -180,7 +180,12 @@ final class NATSConsumer: StreamRun, @unchecked Sendable {
     /// Processes a batch, then checkpoints and acknowledges when due. Returns true when the
     /// consumer had nothing more to deliver. Called with `lock` held.
     private func handle(_ messages: [NATSMessage]) throws -> Bool {
-        var lag: UInt64? = messages.isEmpty ? 0 : nil
+        // An empty fetch is not proof of an empty stream (a node down, a leader being elected,
+        // a loaded machine): the consumer's own count of messages not yet delivered decides,
+        // and unknown (the lookup failed) is not caught up.
+        var lag: UInt64? = messages.isEmpty
+            ? (try? js.consumerInfo(stream: names.stream, durable: names.consumer))?.pending
+            : nil
         for message in messages {
             guard let meta = message.metadata else { continue }
             lag = meta.pending
@@ -207,7 +212,7 @@ final class NATSConsumer: StreamRun, @unchecked Sendable {
         if !unacked.isEmpty && (idle || unacked.count >= 10_000 || inFlight.count >= 2_000 || Date().timeIntervalSince(lastCheckpointAt) >= settings.checkpointEvery) {
             try commit()
         }
-        return messages.isEmpty && lag == 0
+        return messages.isEmpty && lag == 0 && unacked.isEmpty
     }
 
     private func process(_ message: NATSMessage, sequence: UInt64) throws {

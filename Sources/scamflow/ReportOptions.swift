@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ScamIO
 
 extension ReportRenderer.Language: ExpressibleByArgument {}
@@ -15,9 +16,18 @@ struct ReportOptions: ParsableArguments {
     var language: ReportRenderer.Language = .auto
 
     /// Checked when parsed, so a report that could never be written stops the scan before it
-    /// starts rather than after.
+    /// starts rather than after. A file already there is replaced only when it is a report
+    /// (begins `<!DOCTYPE html`): `--report` naming the export being scanned, or any other
+    /// evidence file, by a slip of tab completion must not destroy it.
     func validate() throws {
         guard let path else { return }
+        if let handle = FileHandle(forReadingAtPath: path) {
+            let head = (try? handle.read(upToCount: 15)) ?? Data()
+            try? handle.close()
+            if !head.isEmpty, String(decoding: head, as: UTF8.self).lowercased() != "<!doctype html>" {
+                throw ValidationError("--report \(path): the file exists and is not a report; refusing to replace it (give another path, or remove it first)")
+            }
+        }
         do throws(AtomicFile.Unwritable) {
             try AtomicFile.checkWritable(path)
         } catch .folder {

@@ -10,7 +10,8 @@ struct Scamflow: ParsableCommand {
         abstract: "Catch phone and payment scams in messages, call transcripts and device events.",
         discussion: """
         Exit codes: scan 0 = nothing found, 1 = alerts raised, 2 = error (nothing readable at all, or any input \
-        problem with --strict). eval 0 = every --fail-under met, 1 = one not met, 2 = error. pack: 0 = success, \
+        problem with --strict), 3 = nothing found but an installed pack was broken and set aside (scan and eval). \
+        eval 0 = every --fail-under met, 1 = one not met, 2 = error. pack: 0 = success, \
         2 = failure or refusal, the store unchanged (pack test: 1 = a failure, 2 = a pack does not load).
         """,
         version: AlertProducer.scamflow.version,

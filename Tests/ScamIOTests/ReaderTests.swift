@@ -157,5 +157,12 @@ import Testing
         #expect(Redactor.pseudonym("+8613812345678").hasPrefix("*~"))
         #expect(Redactor.pseudonym("caller") == "caller" && Redactor.pseudonym("SPEAKER_01") == "SPEAKER_01")
         #expect(Redactor.redact("尾号 88 元") == "尾号 88 元")
+        // A code read out digit by digit, a phone number in groups: one number each.
+        #expect(Redactor.redact("验证码 4 8 2 9 1 7 发给我") == "验证码 * * * * * * 发给我")
+        #expect(Redactor.redact("call 415-555-0134.") == "call ***-***-****.")
+        #expect(Redactor.redact("转5,000元，3.50一份") == "转5,000元，3.50一份", "amounts stay")
+        #expect(Redactor.recordPseudonym("corpus/msg/a12") == "corpus/msg/a12")
+        let id = Redactor.recordPseudonym("13812345678")
+        #expect(!id.contains("1381") && id != Redactor.recordPseudonym("13812345679"), "\(id)")
     }
 }

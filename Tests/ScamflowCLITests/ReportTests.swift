@@ -106,4 +106,21 @@ import Testing
         let folder = try CLIRunner.run(["scan", "--report", ".", "lines.txt"], in: Self.folder)
         #expect(folder.stderr.contains("is a folder"), "\(folder.stderr)")
     }
+
+    /// `--report` naming the file being scanned (a slip of tab completion) must not replace it.
+    @Test func aReportNeverReplacesAFileThatIsNotAReport() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = #"{"id":"a","text":"请把验证码告诉我"}"# + "\n"
+        try input.write(to: dir.appendingPathComponent("in.jsonl"), atomically: true, encoding: .utf8)
+        let r = try CLIRunner.run(["scan", "--report", "in.jsonl", "in.jsonl"], in: dir)
+        #expect(r.status == 64 || r.status == 2, "\(r.status)")
+        #expect(r.stderr.contains("the file exists and is not a report"), "\(r.stderr)")
+        #expect(try String(contentsOf: dir.appendingPathComponent("in.jsonl"), encoding: .utf8) == input, "the input is intact")
+        // An earlier report is replaced.
+        _ = try CLIRunner.run(["scan", "--quiet", "--report", "r.html", "in.jsonl"], in: dir)
+        let again = try CLIRunner.run(["scan", "--quiet", "--report", "r.html", "in.jsonl"], in: dir)
+        #expect(again.status == 0 || again.status == 1, "\(again.stderr)")
+    }
 }
