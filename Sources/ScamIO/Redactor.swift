@@ -55,13 +55,7 @@ public enum Redactor {
     /// (`caller`, `SPEAKER_01`, 坐席) are kept: they say who spoke without saying who it was.
     public static func pseudonym(_ name: String) -> String {
         if roles.contains(name.lowercased()) || name.hasPrefix("SPEAKER_") { return name }
-        var hash = StableHash()
-        hash.add(name)
-        var letters = "", v = hash.value
-        for _ in 0..<4 {
-            letters.unicodeScalars.append(Unicode.Scalar(UInt8(ascii: "a") + UInt8(v % 26)))
-            v /= 26
-        }
+        let letters = hashLetters(name, count: 4)
         let first = name.unicodeScalars.first.map { s -> String in
             (0x30...0x39).contains(s.value) || (0xFF10...0xFF19).contains(s.value) || s == "+" ? "*" : String(s)
         } ?? ""
@@ -75,14 +69,19 @@ public enum Redactor {
     public static func recordPseudonym(_ id: String) -> String {
         let masked = redact(id)
         guard masked != id else { return id }
+        return masked + "~" + hashLetters(id, count: 6)
+    }
+
+    /// `count` lowercase letters from a stable hash of `text`.
+    static func hashLetters(_ text: String, count: Int) -> String {
         var hash = StableHash()
-        hash.add(id)
+        hash.add(text)
         var letters = "", v = hash.value
-        for _ in 0..<6 {
+        for _ in 0..<count {
             letters.unicodeScalars.append(Unicode.Scalar(UInt8(ascii: "a") + UInt8(v % 26)))
             v /= 26
         }
-        return masked + "~" + letters
+        return letters
     }
 
     /// `alert` as every format writes it under `--redact`: excerpts masked, subject, peer and
