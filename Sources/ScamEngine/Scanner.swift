@@ -179,14 +179,9 @@ public final class Scanner {
                     }
                     guard var range = found else { continue }
                     if original == nil { original = Array(text.utf8) }
-                    if let unless = rule.unless, !usesPrefilter || prefilter.unlessMayMatch(index, scratch: scratch) {
-                        let guards = try GuardScope.spans(of: unless, in: normalized.subject, matcher: matcher,
-                                                          toOriginal: normalized.originalRange(of:))
-                        let everywhere = guards.isEmpty ? false : try verdictFound(rule, normalized.subject, &verdicts)
-                        guard let free = try GuardScope.firstUnguarded(
-                            first: (range, groups), match: rule.match, withGroups: !rule.slotGroups.isEmpty, guards: guards,
-                            everywhere: everywhere, in: normalized.subject, matcher: matcher,
-                            toOriginal: normalized.originalRange(of:), original: original!)
+                    if rule.unless != nil, !usesPrefilter || prefilter.unlessMayMatch(index, scratch: scratch) {
+                        guard let free = try unguarded((range, groups), of: rule, pattern: rule.match, normalized,
+                                                       original: original!, verdicts: &verdicts)
                         else {
                             guarded.append(candidate)
                             continue
@@ -223,6 +218,33 @@ public final class Scanner {
                                failures: &failures, source: record.source)
         }
         return language
+    }
+
+    /// The first match of `pattern` (a rule's `match`, or its phonetic form) from `first` on
+    /// that no guard of the rule reaches, or nil when the rule's guards drop every one. The one
+    /// place the scan, the phonetic pass and `matchDetail` (what `pack test` checks) ask it.
+    ///
+    /// The guards are the rule's `unless` on the normalized text and, for the phonetic form
+    /// (`sounds`), its sound-alike `unless` on the phonetic view when `sounds.unless` says the
+    /// prefilter found its literals: a warning around a sound-alike is written plainly or by
+    /// sound. A guard reaches the sentences of the hit only, or the whole record when it holds
+    /// the pack's `verdict` (`GuardScope`). Groups are matched when the rule has slots.
+    private func unguarded(_ first: (range: Range<Int>, groups: [Range<Int>?]?), of rule: RuleRuntime, pattern: Regex,
+                           _ normalized: NormalizedText,
+                           sounds: (view: PhoneticText, toOriginal: (Range<Int>) -> Range<Int>, unless: Bool)? = nil,
+                           original: [UInt8], verdicts: inout [Int8]) throws(PCRE2Error) -> (range: Range<Int>, groups: [Range<Int>?]?)? {
+        var guards: [Range<Int>] = []
+        if let unless = rule.unless {
+            guards += try GuardScope.spans(of: unless, in: normalized.subject, matcher: matcher, toOriginal: normalized.originalRange(of:))
+        }
+        if let sounds, sounds.unless, let unless = rule.phoneticUnless {
+            guards += try GuardScope.spans(of: unless, in: sounds.view.subject, matcher: matcher, toOriginal: sounds.toOriginal)
+        }
+        let everywhere = guards.isEmpty ? false : try verdictFound(rule, normalized.subject, &verdicts)
+        return try GuardScope.firstUnguarded(first: first, match: pattern, withGroups: !rule.slotGroups.isEmpty && first.groups != nil,
+                                             guards: guards, everywhere: everywhere, in: sounds?.view.subject ?? normalized.subject,
+                                             matcher: matcher, toOriginal: sounds?.toOriginal ?? normalized.originalRange(of:),
+                                             original: original)
     }
 
     /// Whether the record (its normalized `subject`) holds the `verdict` of `rule`'s pack; each
@@ -304,20 +326,9 @@ public final class Scanner {
                     let view = mapped!
                     let viewBytes = view.subject.bytes
                     let toOriginal = { (r: Range<Int>) in view.originalRange(of: PhoneticPattern.trimmed(r, in: viewBytes)) }
-                    // The warning around a sound-alike is written plainly or by sound too; either
-                    // reaches the sentences of the hit only (`GuardScope`).
-                    var guards: [Range<Int>] = []
-                    if let unless = rule.unless {
-                        guards += try GuardScope.spans(of: unless, in: normalized.subject, matcher: matcher,
-                                                       toOriginal: normalized.originalRange(of:))
-                    }
-                    if let unless = rule.phoneticUnless, !usesPrefilter || prefilter.unlessMayMatch(Int(candidate), scratch: scratch) {
-                        guards += try GuardScope.spans(of: unless, in: view.subject, matcher: matcher, toOriginal: toOriginal)
-                    }
-                    let everywhere = guards.isEmpty ? false : try verdictFound(rule, normalized.subject, &verdicts)
-                    guard let free = try GuardScope.firstUnguarded(
-                        first: (range, groups), match: phonetic, withGroups: !rule.slotGroups.isEmpty, guards: guards,
-                        everywhere: everywhere, in: view.subject, matcher: matcher, toOriginal: toOriginal, original: original!)
+                    let soundUnless = !usesPrefilter || prefilter.unlessMayMatch(Int(candidate), scratch: scratch)
+                    guard let free = try unguarded((range, groups), of: rule, pattern: phonetic, normalized,
+                                                   sounds: (view, toOriginal, soundUnless), original: original!, verdicts: &verdicts)
                     else {
                         guarded.append(Int32(index))
                         continue
@@ -402,12 +413,9 @@ public final class Scanner {
         let original = Array(text.utf8)
         var verdicts: [Int8] = []
         if candidate, let range = try matcher.firstMatch(rule.match, in: normalized.subject) {
-            guard let unless = rule.unless else { return (normalized.originalRange(of: range), false) }
-            let guards = try GuardScope.spans(of: unless, in: normalized.subject, matcher: matcher, toOriginal: normalized.originalRange(of:))
-            let everywhere = guards.isEmpty ? false : try verdictFound(runtime[index], normalized.subject, &verdicts)
-            guard let free = try GuardScope.firstUnguarded(first: (range, nil), match: rule.match, withGroups: false, guards: guards,
-                                                           everywhere: everywhere, in: normalized.subject, matcher: matcher,
-                                                           toOriginal: normalized.originalRange(of:), original: original)
+            guard rule.unless != nil else { return (normalized.originalRange(of: range), false) }
+            guard let free = try unguarded((range, nil), of: runtime[index], pattern: rule.match, normalized,
+                                           original: original, verdicts: &verdicts)
             else { return nil }
             return (normalized.originalRange(of: free.range), false)
         }
@@ -420,16 +428,8 @@ public final class Scanner {
         }
         guard phoneticCandidate, let range = try matcher.firstMatch(phonetic, in: view.subject) else { return nil }
         let toOriginal = { (r: Range<Int>) in view.originalRange(of: PhoneticPattern.trimmed(r, in: view.subject.bytes)) }
-        var guards: [Range<Int>] = []
-        if let unless = rule.unless {
-            guards += try GuardScope.spans(of: unless, in: normalized.subject, matcher: matcher, toOriginal: normalized.originalRange(of:))
-        }
-        if let unless = rule.phoneticUnless {
-            guards += try GuardScope.spans(of: unless, in: view.subject, matcher: matcher, toOriginal: toOriginal)
-        }
-        let everywhere = guards.isEmpty ? false : try verdictFound(runtime[index], normalized.subject, &verdicts)
-        guard let free = try GuardScope.firstUnguarded(first: (range, nil), match: phonetic, withGroups: false, guards: guards,
-                                                       everywhere: everywhere, in: view.subject, matcher: matcher, toOriginal: toOriginal, original: original)
+        guard let free = try unguarded((range, nil), of: runtime[index], pattern: phonetic, normalized,
+                                       sounds: (view, toOriginal, true), original: original, verdicts: &verdicts)
         else { return nil }
         return (toOriginal(free.range), true)
     }
