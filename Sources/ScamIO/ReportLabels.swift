@@ -45,6 +45,23 @@ struct ReportLabels: Sendable {
     var severities: [Severity: String]
     var channels: [String: String]
 
+    /// `n` and the phrase it counts: "1 record", "2 records", "1 subject without alerts is not
+    /// shown". Chinese has no plural ("1 条记录"). In English, for one, the first plural of the
+    /// phrase's first two words loses its "s" and "are" becomes "is": the phrases here are
+    /// written so (regular plurals: records, subjects, alerts, scenarios, pieces, problems).
+    func counted(_ n: Int, _ phrase: String) -> String {
+        guard lang == "en", n == 1 else { return "\(n) \(phrase)" }
+        var words = phrase.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        for i in words.indices.prefix(2) {
+            let colon = words[i].hasSuffix(":")
+            let word = colon ? String(words[i].dropLast()) : words[i]
+            guard word.count > 2, word.hasSuffix("s"), !word.hasSuffix("ss") else { continue }
+            words[i] = String(word.dropLast()) + (colon ? ":" : "")
+            break
+        }
+        return "1 " + words.map { $0 == "are" ? "is" : $0 }.joined(separator: " ")
+    }
+
     static let en = ReportLabels(
         lang: "en", title: "scamflow report", overview: "Overview", records: "records", subjects: "subjects", alerts: "alerts",
         shownSubjects: "Subjects with alerts", quietSubjects: "subjects without alerts are not shown",

@@ -105,7 +105,7 @@ struct ReportWriter {
     private mutating func header() {
         let alerts = report.alerts.filter { $0.severity != .info }.count
         let subjects = layout.subjects.count + layout.quietSubjects
-        var facts = ["\(report.records.count) \(labels.records)", "\(subjects) \(labels.subjects)", "\(alerts) \(labels.alerts)"]
+        var facts = [labels.counted(report.records.count, labels.records), labels.counted(subjects, labels.subjects), labels.counted(alerts, labels.alerts)]
         let times = report.records.compactMap { entry in entry.record.time.map { ($0, entry.record.utcOffset) } }
         if let first = times.min(by: { $0.0 < $1.0 }), let last = times.max(by: { $0.0 < $1.0 }) {
             facts.append(ReportWriter.readable(first.0, first.1) + " – " + ReportWriter.readable(last.0, last.1))
@@ -134,14 +134,14 @@ struct ReportWriter {
             let shown = ordered.count > ReportWriter.scenarioRows + 2 ? ReportWriter.scenarioRows : ordered.count
             scenarioTable(ordered.prefix(shown), severities: severities)
             if shown < ordered.count {
-                out += "<details><summary>\(ordered.count - shown) \(e(labels.moreScenarios))</summary>\n"
+                out += "<details><summary>\(e(labels.counted(ordered.count - shown, labels.moreScenarios)))</summary>\n"
                 scenarioTable(ordered.dropFirst(shown), severities: severities)
                 out += "</details>\n"
             }
         }
         var notes = report.packsSetAside.map { "\(labels.packSetAside): \($0)" }
-        if report.inputProblems > 0 { notes.append("\(report.inputProblems) \(labels.inputProblems)") }
-        if layout.unplaced > 0 { notes.append("\(layout.unplaced) \(labels.unplaced)") }
+        if report.inputProblems > 0 { notes.append(labels.counted(report.inputProblems, labels.inputProblems)) }
+        if layout.unplaced > 0 { notes.append(labels.counted(layout.unplaced, labels.unplaced)) }
         if !notes.isEmpty {
             out += "<h3>\(e(labels.notes))</h3>\n<ul class=\"notes\">\n"
             for note in notes { out += "<li>\(e(note))</li>\n" }
@@ -167,15 +167,15 @@ struct ReportWriter {
     private mutating func index() {
         guard !layout.subjects.isEmpty || layout.quietSubjects > 0 else { return }
         let open = layout.subjects.count <= ReportWriter.openIndex ? " open" : ""
-        out += "<nav>\n<h2>\(e(labels.shownSubjects))</h2>\n<details\(open)><summary>\(layout.subjects.count) \(e(labels.subjects))</summary>\n"
+        out += "<nav>\n<h2>\(e(labels.shownSubjects))</h2>\n<details\(open)><summary>\(e(labels.counted(layout.subjects.count, labels.subjects)))</summary>\n"
         out += "<ol class=\"index\">\n"
         for (n, subject) in layout.subjects.enumerated() {
             let alerts = subject.alerts.count
             out += "<li><a href=\"#s\(n + 1)\">\(badge(subject.severity)) <span class=\"name\">\(e(name(of: subject)))</span></a> "
-                + "<span class=\"meta\">\(alerts) \(e(labels.alerts))</span></li>\n"
+                + "<span class=\"meta\">\(e(labels.counted(alerts, labels.alerts)))</span></li>\n"
         }
         out += "</ol>\n</details>\n"
-        if layout.quietSubjects > 0 { out += "<p class=\"meta\">\(layout.quietSubjects) \(e(labels.quietSubjects))</p>\n" }
+        if layout.quietSubjects > 0 { out += "<p class=\"meta\">\(e(labels.counted(layout.quietSubjects, labels.quietSubjects)))</p>\n" }
         out += "</nav>\n"
     }
 
@@ -183,7 +183,7 @@ struct ReportWriter {
 
     private mutating func subject(_ subject: ReportLayout.Subject, number: Int) {
         out += "<section class=\"subject\" id=\"s\(number)\">\n<h2>\(badge(subject.severity)) <span class=\"name\">\(e(name(of: subject)))</span></h2>\n"
-        out += "<p class=\"meta\">\(subject.records) \(e(labels.records)) · \(subject.alerts.count) \(e(labels.alerts))</p>\n"
+        out += "<p class=\"meta\">\(e(labels.counted(subject.records, labels.records))) · \(e(labels.counted(subject.alerts.count, labels.alerts)))</p>\n"
         // What to do: each distinct piece of advice, the most severe alert's first.
         let advised = (subject.alerts.map { alerts[$0] } + subject.attempts.map { attempts[$0] })
             .enumerated().sorted { ($1.element.severity, $0.offset) < ($0.element.severity, $1.offset) }
@@ -206,7 +206,7 @@ struct ReportWriter {
             switch item {
             case .record(let r): record(r)
             case .alert(let a): alert(alerts[a], anchor: "a\(a + 1)")
-            case .gap(let n): out += "<li class=\"gap\">… \(n) \(e(labels.folded)) …</li>\n"
+            case .gap(let n): out += "<li class=\"gap\">… \(e(labels.counted(n, labels.folded))) …</li>\n"
             }
         }
         out += "</ol>\n</section>\n"

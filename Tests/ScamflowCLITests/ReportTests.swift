@@ -42,6 +42,10 @@ import Testing
         #expect(html.contains("<html lang=\"zh\">"), "most alerts are Chinese: the page's words are")
         let english = try Self.report(Self.fixture + ["--report-lang", "en", "case.jsonl"])
         #expect(english.html.contains("<html lang=\"en\">") && english.html.contains("Timeline"))
+        // English counts agree with their number (the fixture has subjects of one record and one alert).
+        #expect(english.html.contains(">1 alert<") && english.html.contains("1 subject without alerts is not shown"), "singular counts")
+        #expect(english.html.contains("2 records · 1 alert</p>") && english.html.contains(">2 subjects<"))
+        #expect(!english.html.contains("1 alerts") && !english.html.contains("1 subjects"))
     }
 
     /// Input is hostile: markup in a message, a name, an event or its attributes is text on the
