@@ -26,9 +26,15 @@ public struct ECSDocument: Sendable {
         self.foundAt = foundAt
     }
 
-    /// The tags after `prefix:` (`scenario:romance` → `romance`), in order.
+    /// The tags after `prefix:` (`scenario:romance` → `romance`), in order. `scenario:any`
+    /// (a rule any scam may use: a request for a code, a transfer) names no scenario and is
+    /// left out of the scenarios.
     static func tagged(_ tags: [String], _ prefix: String) -> [String] {
-        tags.compactMap { $0.hasPrefix(prefix + ":") ? String($0.dropFirst(prefix.count + 1)) : nil }
+        tags.compactMap {
+            guard $0.hasPrefix(prefix + ":") else { return nil }
+            let value = String($0.dropFirst(prefix.count + 1))
+            return prefix == "scenario" && value == "any" ? nil : value
+        }
     }
 
     func writer(_ alert: Alert) -> JSONWriter {

@@ -125,7 +125,7 @@ struct ReportWriter {
             // alerts first, then by name.
             var rows: [String: [Severity: Int]] = [:]
             for alert in report.alerts {
-                let scenarios = alert.tags.filter { $0.hasPrefix("scenario:") }.map { String($0.dropFirst("scenario:".count)) }
+                let scenarios = ECSDocument.tagged(alert.tags, "scenario")
                 for scenario in scenarios.isEmpty ? [""] : scenarios { rows[scenario, default: [:]][alert.severity, default: 0] += 1 }
             }
             let ordered = rows.map { ($0.key, $0.value, $0.value.values.reduce(0, +)) }.sorted { ($1.2, $0.0) < ($0.2, $1.0) }

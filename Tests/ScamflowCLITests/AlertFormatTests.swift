@@ -75,6 +75,18 @@ import Testing
         }
     }
 
+    /// `scenario:any` (a request any scam may make) stays a tag but names no ECS technique.
+    @Test func ecsScenarioAnyIsNoTechnique() throws {
+        let input = Data("{\"text\":\"请把刚才收到的验证码发给我\",\"subject\":\"dev-1\"}\n".utf8)
+        let r = try CLIRunner.run(["scan", "-q", "--format", "ecs", "-"], in: CLIRunner.packageRoot, stdin: input)
+        let line = try #require(r.stdout.split(separator: "\n").first)
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect((o["tags"] as? [String] ?? []).contains("scenario:any"), "the fixture's rule is tagged scenario:any")
+        let technique = (o["threat"] as? [String: Any])?["technique"] as? [String: Any]
+        let names = technique?["name"] as? [String] ?? []
+        #expect(!names.contains("any") && !names.isEmpty, "\(names)")
+    }
+
     /// The fixed values and the mapping of one finding, read back.
     @Test func ocsfMapping() throws {
         let input = Data("{\"text\":\"我是网银工作人员，请把验证码发给我\",\"subject\":\"dev-1\",\"time\":\"2025-03-06T10:00:00+08:00\"}\n".utf8)
