@@ -296,27 +296,26 @@ public struct ModelSlots: FeatureSink {
     public mutating func add(_ occurrence: TextFeatures.Occurrence) {
         let slot = model.slot(occurrence.hash)
         guard slot >= 0, seen.insert(slot) else { return }
-        slots.append(Int32(slot))
-        let w = model.weight(slot: slot)
-        weight += Double(w)
-        guard w > 0, top.count < DistinctFeatures.topCount || w > top[top.count - 1].weight else { return }
-        var at = top.count
-        while at > 0, top[at - 1].weight < w { at -= 1 }
-        top.insert((occurrence.hash, occurrence.start..<occurrence.end, w), at: at)
-        if top.count > DistinctFeatures.topCount { top.removeLast() }
+        counted(slot, model.weight(slot: slot), occurrence)
     }
 
     /// As `add`, the slot found by code point (`HanUnigrams`) for the common ideographs.
     @inline(__always)
     public mutating func addHanUnigram(_ scalar: UInt32, _ occurrence: @autoclosure () -> TextFeatures.Occurrence) {
-        guard let unigrams = model.hanUnigrams, scalar >= HanUnigrams.first, scalar <= HanUnigrams.last else {
+        guard scalar >= HanUnigrams.first, scalar <= HanUnigrams.last else {
             add(occurrence())
             return
         }
-        let slot = unigrams.slot(of: scalar)
-        guard slot >= 0, seen.insert(slot) else { return }
+        let entry = model.hanUnigrams.entry(of: scalar)
+        guard entry.slot >= 0, seen.insert(Int(entry.slot)) else { return }
+        counted(Int(entry.slot), entry.weight, occurrence())
+    }
+
+    /// Counts an n-gram seen for the first time, and keeps it among the strongest (the
+    /// occurrence is built only then).
+    @inline(__always)
+    private mutating func counted(_ slot: Int, _ w: Float, _ occurrence: @autoclosure () -> TextFeatures.Occurrence) {
         slots.append(Int32(slot))
-        let w = unigrams.weight(slot: slot)
         weight += Double(w)
         guard w > 0, top.count < DistinctFeatures.topCount || w > top[top.count - 1].weight else { return }
         let occurrence = occurrence()
