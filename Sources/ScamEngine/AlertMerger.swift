@@ -13,7 +13,19 @@
 /// stream folds the same way (and writes the same `alert_id`s).
 public enum AlertMerger {
     public static func merged(_ alerts: [Alert]) -> [Alert] {
+        merged(alerts, threads: 1)
+    }
+
+    /// `merged`, the groups folded on up to `threads` threads (the same alerts: each group is
+    /// folded alone).
+    public static func merged(_ alerts: [Alert], threads: Int) -> [Alert] {
         guard alerts.count > 1 else { return alerts }
+        let groups = grouped(alerts)
+        return threads > 1 ? ParallelMap.map(groups, threads: threads, fold) : groups.map(fold)
+    }
+
+    /// The alerts to fold together, in the order of each group's first alert.
+    static func grouped(_ alerts: [Alert]) -> [[Alert]] {
         var groups: [[Alert]] = []
         var index: [Key: Int] = [:]
         for alert in alerts {
@@ -26,7 +38,7 @@ public enum AlertMerger {
                 groups.append([alert])
             }
         }
-        return groups.map(fold)
+        return groups
     }
 
     struct Key: Hashable {

@@ -50,16 +50,20 @@ public enum EvidenceMerger {
             if piece.weight != nil { kept.append((i, piece)) } else { textual.append((i, piece)) }
         }
         guard textual.count > 1 else { return pieces }
-        // 1. Same signal, overlapping or touching spans.
-        var bySignal: [String: [(order: Int, piece: Evidence)]] = [:]
-        var signalOrder: [String] = []
+        // 1. Same signal, overlapping or touching spans. (Signals grouped in the order they
+        // first appear, by a linear search: a record names a few signals, and hashing their
+        // strings into a dictionary was most of the merger's time in a stream.)
+        var bySignal: [(signal: String, items: [(order: Int, piece: Evidence)])] = []
         for item in textual {
-            if bySignal[item.piece.signal] == nil { signalOrder.append(item.piece.signal) }
-            bySignal[item.piece.signal, default: []].append(item)
+            if let g = bySignal.firstIndex(where: { $0.signal == item.piece.signal }) {
+                bySignal[g].items.append(item)
+            } else {
+                bySignal.append((item.piece.signal, [item]))
+            }
         }
         var unions: [(order: Int, piece: Evidence)] = []
-        for signal in signalOrder {
-            let items = bySignal[signal]!.sorted { ($0.piece.span.lowerBound, $0.order) < ($1.piece.span.lowerBound, $1.order) }
+        for group in bySignal {
+            let items = group.items.sorted { ($0.piece.span.lowerBound, $0.order) < ($1.piece.span.lowerBound, $1.order) }
             var current = items[0]
             for item in items.dropFirst() {
                 if !item.piece.span.isEmpty, !current.piece.span.isEmpty, item.piece.span.lowerBound <= current.piece.span.upperBound {
@@ -71,17 +75,21 @@ public enum EvidenceMerger {
             }
             unions.append(current)
         }
-        // 2. Same span (for an empty span: same excerpt too), any signal.
-        struct Place: Hashable { var span: Range<Int>; var excerpt: String }
-        var bySpan: [Place: Int] = [:]
+        // 2. Same span (for an empty span: same excerpt too), any signal. The pieces come by
+        // start, so a piece of the same span is among the last ones `grouped` holds, those that
+        // start where it does (a group keeps the span and excerpt of its first piece).
         var grouped: [(order: Int, piece: Evidence)] = []
         for item in unions.sorted(by: { ($0.piece.span.lowerBound, $0.order) < ($1.piece.span.lowerBound, $1.order) }) {
-            let place = Place(span: item.piece.span, excerpt: item.piece.span.isEmpty ? item.piece.excerpt : "")
-            if let i = bySpan[place] {
-                grouped[i].piece = joined(grouped[i].piece, item.piece)
-                grouped[i].order = min(grouped[i].order, item.order)
+            let span = item.piece.span
+            var same = grouped.count - 1
+            while same >= 0, grouped[same].piece.span.lowerBound == span.lowerBound {
+                if grouped[same].piece.span == span, !span.isEmpty || grouped[same].piece.excerpt == item.piece.excerpt { break }
+                same -= 1
+            }
+            if same >= 0, grouped[same].piece.span.lowerBound == span.lowerBound {
+                grouped[same].piece = joined(grouped[same].piece, item.piece)
+                grouped[same].order = min(grouped[same].order, item.order)
             } else {
-                bySpan[place] = grouped.count
                 grouped.append(item)
             }
         }

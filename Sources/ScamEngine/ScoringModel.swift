@@ -40,6 +40,7 @@ public final class ScoringModel: Sendable {
     public init(_ file: ModelFile) throws(ModelFormatError) {
         cues = try ScoringModel.compile(cues: file.cues)
         table = WeightTable(file.weights)
+        hanUnigrams = HanUnigrams(table)
         var stripped = file
         stripped.weights = []
         self.file = stripped
@@ -87,6 +88,10 @@ public final class ScoringModel: Sendable {
     public func weight(slot: Int) -> Float { table.weight(slot: slot) }
     /// The number of slots (`slot` is below it).
     public var slotCount: Int { table.capacity }
+
+    /// The slot and weight of the Han unigram (`h1:` + the character) of each common
+    /// ideograph: a text's unigrams are found by indexing instead of hashing and probing.
+    let hanUnigrams: HanUnigrams
 
     /// The index of a cue by name.
     public func cueIndex(_ name: String) -> Int? { cues.firstIndex { $0.name == name } }
@@ -161,4 +166,42 @@ struct WeightTable: Sendable {
         let s = slot(hash)
         return s < 0 ? 0 : weight(slot: s)
     }
+}
+
+/// The model's slot and weight of the Han unigram of each common ideograph (U+4E00...U+9FFF),
+/// indexed by code point: a text's unigrams are a third of its n-grams and nearly all of them are
+/// in the model, so a lookup that hashed the character and probed the weight table (1 MiB: the
+/// built-in model's 21,883 weights take 65,536 slots of 16 bytes) for a cache miss becomes one
+/// load from 164 KiB, where the common characters stay cached.
+///
+/// Invariant: `entry(of: c)` holds `WeightTable.slot` of the id of `h1:` + `c` (built from it)
+/// and the table's weight there, so the scores are the same to the bit.
+struct HanUnigrams: @unchecked Sendable {
+    static let first: UInt32 = 0x4E00
+    static let last: UInt32 = 0x9FFF
+    struct Entry {
+        /// -1 when the model has no weight for the unigram.
+        var slot: Int32
+        var weight: Float
+    }
+    private let storage: FrozenArray<Entry>
+
+    init(_ table: WeightTable) {
+        var entries: [Entry] = []
+        entries.reserveCapacity(Int(HanUnigrams.last - HanUnigrams.first) + 1)
+        for v in HanUnigrams.first...HanUnigrams.last {
+            // The character's UTF-8 (three bytes in this range) after the key's prefix.
+            var h = FeatureHash.prefix(.han1)
+            h = FeatureHash.add(h, UInt8(0xE0 | v >> 12))
+            h = FeatureHash.add(h, UInt8(0x80 | (v >> 6) & 0x3F))
+            h = FeatureHash.add(h, UInt8(0x80 | v & 0x3F))
+            let slot = table.slot(FeatureHash.nonZero(h))
+            entries.append(Entry(slot: Int32(slot), weight: slot < 0 ? 0 : table.weight(slot: slot)))
+        }
+        storage = FrozenArray(entries)
+    }
+
+    /// The entry of the unigram of `scalar` (in `first...last`).
+    @inline(__always)
+    func entry(of scalar: UInt32) -> Entry { storage.pointer[Int(scalar &- HanUnigrams.first)] }
 }

@@ -60,16 +60,19 @@ public final class SignalExtractor {
 
     /// `app.installed package=com.example.remote` : what an event shows as its excerpt.
     static func describe(_ name: String, _ attrs: [String: AttributeValue]) -> String {
-        var out = name
-        guard !attrs.isEmpty else { return out }
+        guard !attrs.isEmpty else { return name }
+        // Built as bytes: a `String` append costs hundreds of instructions (measured: the
+        // appends were 60% of this function, itself 3.6% of a stream's instructions).
+        var out: [UInt8] = []
         out.reserveCapacity(name.utf8.count + 24 * min(attrs.count, 6))
+        out += name.utf8
         func append(_ key: String, _ value: AttributeValue) {
-            out += " "
-            out += key
-            out += "="
+            out.append(0x20)  // " "
+            out += key.utf8
+            out.append(0x3D)  // "="
             let text = value.text
             // Counting characters walks the string; at most 60 bytes is at most 60 characters.
-            if text.utf8.count <= 60 || text.count <= 60 { out += text } else { out += text.prefix(60) }
+            if text.utf8.count <= 60 || text.count <= 60 { out += text.utf8 } else { out += text.prefix(60).utf8 }
         }
         // Most events carry one attribute: sorting would allocate an array for it (measured: 1-2%
         // of the stream's time).
@@ -78,7 +81,7 @@ public final class SignalExtractor {
         } else {
             for (key, value) in attrs.sorted(by: { $0.key < $1.key }).prefix(6) { append(key, value) }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

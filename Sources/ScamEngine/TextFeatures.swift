@@ -84,7 +84,7 @@ public enum TextFeatures {
                 open3of2 = continued(open3, bytes, i, end)
                 open2 = continued(FeatureHash.prefix(.han2), bytes, i, end)
                 open3 = continued(FeatureHash.prefix(.han3), bytes, i, end)
-                sink.add(Occurrence(hash: hanHash(bytes, i..<end, .han1), kind: .han1, start: i, end: end, split: end, next: end))
+                sink.addHanUnigram(scalar, Occurrence(hash: hanHash(bytes, i..<end, .han1), kind: .han1, start: i, end: end, split: end, next: end))
                 if han1 >= 0 {
                     sink.add(Occurrence(hash: FeatureHash.nonZero(bigram), kind: .han2, start: han1, end: end, split: end, next: end))
                 }
@@ -222,6 +222,17 @@ public enum TextFeatures {
 /// extractor is specialized for each sink and the hot path pays no call through a context.
 public protocol FeatureSink {
     mutating func add(_ occurrence: TextFeatures.Occurrence)
+    /// A Han unigram, of the character `scalar`: `add` of the occurrence unless the sink finds
+    /// the unigram's weight by its code point (`ModelSlots`), when the occurrence (and its hash)
+    /// may never be built.
+    mutating func addHanUnigram(_ scalar: UInt32, _ occurrence: @autoclosure () -> TextFeatures.Occurrence)
+}
+
+extension FeatureSink {
+    @inline(__always)
+    public mutating func addHanUnigram(_ scalar: UInt32, _ occurrence: @autoclosure () -> TextFeatures.Occurrence) {
+        add(occurrence())
+    }
 }
 
 /// Collects the hashes only: what scoring needs.
@@ -285,10 +296,29 @@ public struct ModelSlots: FeatureSink {
     public mutating func add(_ occurrence: TextFeatures.Occurrence) {
         let slot = model.slot(occurrence.hash)
         guard slot >= 0, seen.insert(slot) else { return }
+        counted(slot, model.weight(slot: slot), occurrence)
+    }
+
+    /// As `add`, the slot found by code point (`HanUnigrams`) for the common ideographs.
+    @inline(__always)
+    public mutating func addHanUnigram(_ scalar: UInt32, _ occurrence: @autoclosure () -> TextFeatures.Occurrence) {
+        guard scalar >= HanUnigrams.first, scalar <= HanUnigrams.last else {
+            add(occurrence())
+            return
+        }
+        let entry = model.hanUnigrams.entry(of: scalar)
+        guard entry.slot >= 0, seen.insert(Int(entry.slot)) else { return }
+        counted(Int(entry.slot), entry.weight, occurrence())
+    }
+
+    /// Counts an n-gram seen for the first time, and keeps it among the strongest (the
+    /// occurrence is built only then).
+    @inline(__always)
+    private mutating func counted(_ slot: Int, _ w: Float, _ occurrence: @autoclosure () -> TextFeatures.Occurrence) {
         slots.append(Int32(slot))
-        let w = model.weight(slot: slot)
         weight += Double(w)
         guard w > 0, top.count < DistinctFeatures.topCount || w > top[top.count - 1].weight else { return }
+        let occurrence = occurrence()
         var at = top.count
         while at > 0, top[at - 1].weight < w { at -= 1 }
         top.insert((occurrence.hash, occurrence.start..<occurrence.end, w), at: at)

@@ -159,7 +159,17 @@ struct ScanCommand: ParsableCommand {
         progress.finish()
         if !console.broken {
             let attempts = scan.flowAlerts()
-            write(holds ? AlertMerger.merged(held + attempts) : attempts)
+            // Everything held till now is folded and encoded on every core (the scanning threads
+            // are done), then written in order: the same lines as `write` gives.
+            let threads = self.threads ?? ProcessInfo.processInfo.activeProcessorCount
+            let alerts = holds ? AlertMerger.merged(held + attempts, threads: threads) : attempts
+            held = []
+            let lines = ParallelMap.map(alerts, threads: threads) { encoder.encode($0) }
+            for (alert, line) in zip(alerts, lines) {
+                summary.count(alert)
+                console.out(line)
+            }
+            report?.alerts += alerts
             report?.attempts = attempts
         }
         console.flush()
