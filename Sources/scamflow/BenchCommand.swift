@@ -12,7 +12,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measurements for the benchmarks (pack load time; grep-like counts to compare with rg and pcre2grep; normalizer speed).",
         shouldDisplay: false,
-        subcommands: [BenchLoad.self, BenchGrep.self, BenchNormalize.self]
+        subcommands: [BenchLoad.self, BenchGrep.self, BenchNormalize.self, BenchRules.self]
     )
 }
 
@@ -219,6 +219,76 @@ struct BenchNormalize: ParsableCommand {
         console.out("normalize: \(rate(normalize))\nphonetic view of the normalized text: \(rate(view))\n"
                     + "normalize then phonetic view: \(rate(both))\n")
         if checksum == 42 { console.out("\n") }  // keeps the work from being optimized away
+        console.flush()
+    }
+}
+
+/// `scamflow bench rules`: which rules' patterns cost the most on some texts (one thread), for
+/// a rule author looking for the pattern that slows a scan down.
+struct BenchRules: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rules",
+        abstract: "Time each rule's patterns on the texts of JSON lines files (one thread); list the costliest.",
+        discussion: """
+        Reads the "text" of every JSON line (a line that is not JSON is read as text), runs every rule \
+        the prefilter lets through on it (match, then unless when the match was found; no channels, \
+        languages or phonetic pass) and prints the rules by total time: time, share, calls, matches and \
+        time per call. Times are wall clock on one thread: compare rules within one run.
+        """
+    )
+
+    @Argument(help: "JSON lines files (or plain text, a text a line).")
+    var files: [String] = []
+
+    @OptionGroup var packs: PackOptions
+
+    @Option(help: "How many rules to list.")
+    var top: Int = 20
+
+    @Flag(name: .customLong("no-prefilter"), help: "Run every rule on every text.")
+    var noPrefilter = false
+
+    func run() throws {
+        let console = Console.shared
+        let loaded = packs.load(installed: false)
+        guard let ruleSet = loaded.ruleSet else {
+            for d in loaded.diagnostics where d.severity == .error { console.err("\(d)\n") }
+            throw ExitCode(2)
+        }
+        // JIT compiles at a rule's first match; done here, it is not counted against the rule.
+        for rule in ruleSet.rules {
+            rule.match.compileJIT()
+            rule.unless?.compileJIT()
+        }
+        let scanner = Scanner(ruleSet: ruleSet)
+        scanner.usesPrefilter = !noPrefilter
+        let n = ruleSet.rules.count
+        var cost = [UInt64](repeating: 0, count: n), calls = [Int](repeating: 0, count: n), matches = [Int](repeating: 0, count: n)
+        var texts = 0
+        for path in files {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                console.err("scamflow: \(path): cannot read\n")
+                throw ExitCode(2)
+            }
+            for line in data.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
+                let text: String
+                if let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] {
+                    guard let t = object["text"] as? String else { continue }
+                    text = t
+                } else {
+                    text = String(decoding: line, as: UTF8.self)
+                }
+                scanner.profile(text, cost: &cost, calls: &calls, matches: &matches)
+                texts += 1
+            }
+        }
+        let total = max(1, cost.reduce(0, +))
+        console.out(String(format: "%d texts, %d rules; rule patterns took %.1f ms in all\n", texts, n, Double(total) / 1e6))
+        console.out("      ms   share     calls   matches   µs/call  rule\n")
+        for i in cost.indices.sorted(by: { (cost[$0], $1) > (cost[$1], $0) }).prefix(max(0, top)) where calls[i] > 0 {
+            console.out(String(format: "%8.1f  %5.1f%%  %8d  %8d  %8.2f  ", Double(cost[i]) / 1e6, 100 * Double(cost[i]) / Double(total),
+                               calls[i], matches[i], Double(cost[i]) / 1e3 / Double(calls[i])) + ruleSet.rules[i].id + "\n")
+        }
         console.flush()
     }
 }
