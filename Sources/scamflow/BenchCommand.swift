@@ -16,6 +16,19 @@ struct BenchCommand: ParsableCommand {
     )
 }
 
+extension BenchCommand {
+    /// The packs of `options`, compiled (installed ones left out: a benchmark measures the
+    /// packs it names); their errors printed and exit 2 when they do not load.
+    static func ruleSet(_ options: PackOptions) throws -> RuleSet {
+        let loaded = options.load(installed: false)
+        guard let ruleSet = loaded.ruleSet else {
+            for d in loaded.diagnostics where d.severity == .error { Console.shared.err("\(d)\n") }
+            throw ExitCode(2)
+        }
+        return ruleSet
+    }
+}
+
 /// `scamflow bench load`: how long loading and compiling the packs takes.
 struct BenchLoad: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -141,11 +154,7 @@ struct BenchGrep: ParsableCommand {
 
     func run() throws {
         let console = Console.shared
-        let loaded = packs.load(installed: false)
-        guard let ruleSet = loaded.ruleSet else {
-            for d in loaded.diagnostics where d.severity == .error { console.err("\(d)\n") }
-            throw ExitCode(2)
-        }
+        let ruleSet = try BenchCommand.ruleSet(packs)
         let allowed = ruleSet.rules.map { PatternDialect.unsupported($0.match.pattern, by: tool) == nil }
         let template = Scanner(ruleSet: ruleSet)
         template.usesPrefilter = !noPrefilter
@@ -250,11 +259,7 @@ struct BenchRules: ParsableCommand {
 
     func run() throws {
         let console = Console.shared
-        let loaded = packs.load(installed: false)
-        guard let ruleSet = loaded.ruleSet else {
-            for d in loaded.diagnostics where d.severity == .error { console.err("\(d)\n") }
-            throw ExitCode(2)
-        }
+        let ruleSet = try BenchCommand.ruleSet(packs)
         // JIT compiles at a rule's first match; done here, it is not counted against the rule.
         for rule in ruleSet.rules {
             rule.match.compileJIT()
