@@ -135,15 +135,15 @@ struct NATSPublishCommand: ParsableCommand {
                 try NATSRetry.run("publish \(file):\(number)") { try js.publishAsync(natsSubject, Array(bytes)) }
                 published += 1
                 if published % 4096 == 0 {
-                    let failed = try js.waitForAsyncPublishes(timeout: 60)
-                    failures += failed.count
-                    firstFailure = firstFailure ?? failed.first
+                    let outcome = js.waitForAsyncPublishes(timeout: 60)
+                    failures += outcome.failed
+                    firstFailure = firstFailure ?? outcome.firstFailure
                 }
             }
         }
-        let failed = try js.waitForAsyncPublishes(timeout: 60)
-        failures += failed.count
-        firstFailure = firstFailure ?? failed.first
+        let outcome = js.waitForAsyncPublishes(timeout: 60)
+        failures += outcome.failed
+        firstFailure = firstFailure ?? outcome.firstFailure
         if failures > 0 {
             Console.shared.err("scamflow: \(failures) of \(published) events not stored: \(firstFailure ?? "")\n")
             throw ExitCode(2)

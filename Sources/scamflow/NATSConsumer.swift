@@ -263,24 +263,28 @@ final class NATSConsumer: StreamRun, @unchecked Sendable {
         var severity: String
     }
 
-    /// Waits until the alerts stream has stored every alert published since the last call. If
-    /// any publish failed or went unanswered, all of them are published again one by one,
-    /// each waiting for its acknowledgement (the stream keeps one message per id, so the ones
-    /// that did land are acknowledged as duplicates).
+    /// Waits until the alerts stream has stored every alert published since the last call.
+    /// Those whose publish failed or went unanswered (a server restarted mid-flight) are
+    /// published again one by one, each waiting for its acknowledgement; the client's pending
+    /// list is emptied either way, so one lost acknowledgement does not fail later batches.
+    /// (The stream keeps one message per id: one that did land is acknowledged as duplicate.)
     private func confirmAlerts() throws {
         guard !inFlight.isEmpty else { return }
-        var failed = inFlight.count
-        if !asyncRefused, let result = try? js.waitForAsyncPublishes(timeout: 30) { failed = result.count }
-        if failed > 0 {
-            console.err("scamflow: \(failed) of \(inFlight.count) alert publishes failed or went unanswered; publishing them again one by one\n")
-            for alert in inFlight {
-                let ack = try NATSRetry.run("publish alert \(alert.id) to \(alert.subject)") {
-                    try js.publish(alert.subject, alert.bytes, messageID: alert.id)
-                }
-                health.alerted(severity: alert.severity, duplicate: ack.duplicate)
+        let outcome = js.waitForAsyncPublishes(timeout: asyncRefused ? 5 : 30)
+        let retry = inFlight.filter { outcome.stored[$0.id] == nil }
+        if !retry.isEmpty {
+            console.err("scamflow: \(retry.count) of \(inFlight.count) alert publishes failed or went unanswered"
+                        + (outcome.firstFailure.map { " (\($0))" } ?? "") + "; publishing them again one by one\n")
+        }
+        for alert in inFlight {
+            if let duplicate = outcome.stored[alert.id] {
+                health.alerted(severity: alert.severity, duplicate: duplicate)
+                continue
             }
-        } else {
-            for alert in inFlight { health.alerted(severity: alert.severity, duplicate: false) }
+            let ack = try NATSRetry.run("publish alert \(alert.id) to \(alert.subject)") {
+                try js.publish(alert.subject, alert.bytes, messageID: alert.id)
+            }
+            health.alerted(severity: alert.severity, duplicate: ack.duplicate)
         }
         inFlight.removeAll(keepingCapacity: true)
         asyncRefused = false

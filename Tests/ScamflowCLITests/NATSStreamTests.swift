@@ -117,6 +117,16 @@ struct NATSStreamTests {
             + (partition.map { ["--partition", $0] } ?? [])
     }
 
+    /// Streams made on `server`, `lines` published, and one unpartitioned consumer at work on
+    /// them (health every 0.1 s, `batch` messages a fetch), its stdin closed.
+    static func consuming(_ lines: [String], on server: NATSServer, batch: Int) throws -> StreamProcess {
+        try nats(["init", "--nats", server.url])
+        try nats(["publish", "--nats", server.url], stdin: Data((lines.joined(separator: "\n") + "\n").utf8))
+        let consumer = try StreamProcess(consumerArguments(server.url, partition: nil) + ["--health-every", "0.1", "--batch", "\(batch)"])
+        consumer.closeInput()
+        return consumer
+    }
+
     @Test func threePartitionsStoreExactlyTheAlertsOfOneStdinRun() throws {
         let server = try NATSServer.start()
         defer { withExtendedLifetime(server) {} }
@@ -144,11 +154,8 @@ struct NATSStreamTests {
         let server = try NATSServer.start(maxPayload: 8_192)
         defer { withExtendedLifetime(server) {} }
         let lines = try Self.events(generated: 20_000)
-        try Self.nats(["init", "--nats", server.url])
-        try Self.nats(["publish", "--nats", server.url], stdin: Data((lines.joined(separator: "\n") + "\n").utf8))
         // Small batches, so it is still at work when killed.
-        let first = try StreamProcess(Self.consumerArguments(server.url, partition: nil) + ["--health-every", "0.1", "--batch", "20"])
-        first.closeInput()
+        let first = try Self.consuming(lines, on: server, batch: 20)
         // Killed once it has checkpointed some of the way, with more processed since.
         // Far enough into the stream for a state in several 4 KiB parts.
         #expect(Self.waitForCheckpoint(first, atLeast: 4_000), "\(first.stderr)")
