@@ -169,7 +169,11 @@ final class NATSConsumer: StreamRun, @unchecked Sendable {
             }
             if options.healthEvery > 0, Date() >= nextHealth {
                 nextHealth = Date().addingTimeInterval(options.healthEvery)
+                // The lag is the server's count for the consumer (one request per tick): a
+                // delivery's own `pending` reads 0 after a reconnect with thousands left.
+                let pending = (try? js.consumerInfo(stream: names.stream, durable: names.consumer))?.pending
                 lock.lock()
+                if let pending { health.lag = pending }
                 health.tick(checkpointed: checkpointed, subjects: processor.engine.trackedSubjects, console: console)
                 lock.unlock()
             }
@@ -183,12 +187,13 @@ final class NATSConsumer: StreamRun, @unchecked Sendable {
         // An empty fetch is not proof of an empty stream (a node down, a leader being elected,
         // a loaded machine): the consumer's own count of messages not yet delivered decides,
         // and unknown (the lookup failed) is not caught up.
-        var lag: UInt64? = messages.isEmpty
+        // (A delivery's own `pending` is not trusted: it reads 0 after a reconnect.)
+        let lag: UInt64? = messages.isEmpty
             ? (try? js.consumerInfo(stream: names.stream, durable: names.consumer))?.pending
             : nil
+        if let lag { health.lag = lag }
         for message in messages {
             guard let meta = message.metadata else { continue }
-            lag = meta.pending
             if meta.streamSequence <= lastSequence {
                 // Delivered again (an ack lost or late): already in the state.
                 health.redeliveries += 1
@@ -207,7 +212,6 @@ final class NATSConsumer: StreamRun, @unchecked Sendable {
             lastConsumerSequence = meta.consumerSequence
             try process(message, sequence: meta.streamSequence)
         }
-        health.lag = lag ?? health.lag
         let idle = messages.count < settings.options.batch
         if !unacked.isEmpty && (idle || unacked.count >= 10_000 || inFlight.count >= 2_000 || Date().timeIntervalSince(lastCheckpointAt) >= settings.checkpointEvery) {
             try commit()
