@@ -77,11 +77,11 @@ final class NATSConsumer: StreamRun, @unchecked Sendable {
         step = StreamRecordStep(processor: processor, partition: nil, flowsOnly: settings.flowsOnly)
         health = NATSHealth(stream: names.stream, consumer: names.consumer, metricsPath: options.metrics)
 
-        let servers = options.servers.joined(separator: ",")
+        let servers = NATSNames.masked(options.servers.joined(separator: ","))
         do {
             connection = try NATSConnection(urls: options.servers, name: "scamflow \(names.consumer)")
         } catch let error as NATSError {
-            throw StateError("cannot connect to \(servers): \(error.message); is nats-server running there with JetStream (-js)?")
+            throw StateError("cannot connect to \(servers): \(NATSNames.masked(error.message)); is nats-server running there with JetStream (-js)?")
         }
         let js = try connection.jetStream()
         self.js = js
@@ -153,6 +153,12 @@ final class NATSConsumer: StreamRun, @unchecked Sendable {
                 console.err("scamflow: \(error); retrying\n")
                 usleep(250_000)
                 continue
+            } catch let error as NATSError where error.description.localizedCaseInsensitiveContains("consumer deleted") {
+                // Every start makes its consumer anew: another process started as this one.
+                throw StateError("consumer \(names.consumer) was deleted on the server: another consumer took "
+                                 + (settings.partition.map { "partition \($0)" } ?? "the stream")
+                                 + " (started with the same --durable\(settings.partition == nil ? "" : " and --partition")); this one stops. "
+                                 + "The messages since checkpoint \(checkpointed) are processed by it (their alerts are deduplicated)")
             }
             lock.lock()
             let caughtUp: Bool

@@ -225,4 +225,24 @@ struct NATSStreamTests {
         let state = try CLIRunner.run(["stream", "--nats", server.url, "--stream", "E", "--durable", "d", "--state", "/tmp/x"], in: CLIRunner.packageRoot)
         #expect(state.status == 2 && state.stderr.contains("--state is for stdin"), "\(state.stderr)")
     }
+
+    @Test func serverWithoutJetStreamMissingAlertsStreamAndPasswordsAreSaidWell() throws {
+        let plain = try NATSServer.start(jetStream: false)
+        defer { withExtendedLifetime(plain) {} }
+        for arguments in [["init", "--nats", plain.url], ["publish", "--nats", plain.url]] {
+            let started = Date()
+            let r = try CLIRunner.run(["nats"] + arguments, in: CLIRunner.packageRoot, stdin: Data("{}\n".utf8))
+            #expect(r.status == 2 && r.stderr.contains("-js") && Date().timeIntervalSince(started) < 20,
+                    "nats \(arguments[0]) without JetStream fails at once with the fix: \(r.stderr)")
+        }
+        let server = try NATSServer.start()
+        defer { withExtendedLifetime(server) {} }
+        let alerts = try CLIRunner.run(["nats", "alerts", "--nats", server.url], in: CLIRunner.packageRoot)
+        #expect(alerts.status == 2 && alerts.stderr.contains("scamflow nats init"), "\(alerts.stderr)")
+        let port = try NATSServer.freePort()
+        for command in [["nats", "init"], ["stream", "--stream", "EVENTS", "--durable", "d"]] {
+            let r = try CLIRunner.run(command + ["--nats", "nats://bob:s3cret@127.0.0.1:\(port)"], in: CLIRunner.packageRoot)
+            #expect(r.status == 2 && !r.stderr.contains("s3cret") && r.stderr.contains("bob:***@127.0.0.1"), "the password is masked: \(r.stderr)")
+        }
+    }
 }
