@@ -102,6 +102,12 @@ public final class NATSServer: @unchecked Sendable {
         process = nil
     }
 
+    /// SIGSTOP: the process stays, answers nothing (what is sent to it waits in its socket).
+    public func pause() {
+        guard let p = process, p.isRunning else { return }
+        Foundation.kill(p.processIdentifier, SIGSTOP)
+    }
+
     public var isRunning: Bool { process?.isRunning ?? false }
 
     /// The server's own log, for a failure message.

@@ -49,6 +49,38 @@ struct JetStreamTests {
         #expect(try js.message(stream: "AL", sequence: 1).header("Nats-Msg-Id") == "abc")
     }
 
+    /// Asynchronous publishes lost with a server (stopped, then killed and restarted) are
+    /// given up on by the wait, not left pending: the next batch after the reconnect is
+    /// acknowledged at once, each id said with its duplicate flag.
+    @Test func asyncPublishesLostWithAServerDoNotStallLaterOnes() throws {
+        let server = try NATSServer.start()
+        defer { withExtendedLifetime(server) {} }
+        let connection = try NATSConnection(urls: [server.url])
+        let js = try connection.jetStream()
+        try js.addStream(.init(name: "AL", subjects: ["al.>"], duplicateWindow: 60))
+        func batch(_ prefix: String) throws {
+            for i in 0..<100 { try js.publishAsync("al.high", Array("{}".utf8), messageID: "\(prefix)\(i)") }
+        }
+        try batch("x")
+        let before = js.waitForAsyncPublishes(timeout: 10)
+        #expect(before.stored.count == 100 && before.failed == 0 && before.stored.values.allSatisfy { !$0 })
+        server.pause()
+        try batch("y")  // never answered: the server is stopped, then killed
+        server.kill()
+        try server.start()
+        let lost = js.waitForAsyncPublishes(timeout: 1)
+        #expect(lost.failed > 0 && lost.stored.count < 100, "given up on: \(lost.failed), stored \(lost.stored.count)")
+        let reconnected = Date().addingTimeInterval(20)
+        while connection.connectedURL == nil, Date() < reconnected { usleep(50_000) }
+        let started = Date()
+        try retrying { try batch("z") }
+        try batch("x")  // stored before: acknowledged as duplicates
+        let after = js.waitForAsyncPublishes(timeout: 20)
+        let took = Date().timeIntervalSince(started)
+        #expect(after.failed == 0 && after.stored.count == 200 && took < 5, "failed \(after.failed), stored \(after.stored.count), \(took) s")
+        #expect(after.stored.filter(\.value).count == 100, "the x ids again are duplicates")
+    }
+
     @Test func keyValueRevisionsFenceWriters() throws {
         let server = try NATSServer.start()
         let js = try NATSConnection(urls: [server.url]).jetStream()
