@@ -62,6 +62,7 @@ final class NATSConsumer: StreamRun, @unchecked Sendable {
     private var inFlight: [PendingAlert] = []
     private var asyncRefused = false
     private var misroutedSaid = false
+    private var lag = NATSLag()
 
     init(settings: Settings, processor: StreamProcessor, encoder: AlertEncoder,
          reloadPacks: @escaping @Sendable () -> PackLoading.Loaded) throws {
@@ -123,6 +124,7 @@ final class NATSConsumer: StreamRun, @unchecked Sendable {
             checkpointed = checkpoint.sequence
         }
         subscription = try NATSConsumer.bind(js: js, names: names, after: lastSequence)
+        lookUpLag()
         if !settings.quiet {
             console.err("scamflow: consuming \(names.stream)" + (names.filterSubject.map { " \($0)" } ?? "") + " as \(names.consumer) from sequence \(lastSequence + 1); "
                         + "alerts to \(settings.options.alertsSubject).SEVERITY\n")
@@ -175,11 +177,10 @@ final class NATSConsumer: StreamRun, @unchecked Sendable {
             }
             if options.healthEvery > 0, Date() >= nextHealth {
                 nextHealth = Date().addingTimeInterval(options.healthEvery)
-                // The lag is the server's count for the consumer (one request per tick): a
-                // delivery's own `pending` reads 0 after a reconnect with thousands left.
-                let pending = (try? js.consumerInfo(stream: names.stream, durable: names.consumer))?.pending
+                // The server's count, asked again only every few seconds (`NATSLag`).
+                if lag.due() { lookUpLag() }
                 lock.lock()
-                if let pending { health.lag = pending }
+                health.lag = lag.value
                 health.tick(checkpointed: checkpointed, subjects: processor.engine.trackedSubjects, console: console)
                 lock.unlock()
             }
@@ -194,12 +195,10 @@ final class NATSConsumer: StreamRun, @unchecked Sendable {
         // a loaded machine): the consumer's own count of messages not yet delivered decides,
         // and unknown (the lookup failed) is not caught up.
         // (A delivery's own `pending` is not trusted: it reads 0 after a reconnect.)
-        let lag: UInt64? = messages.isEmpty
-            ? (try? js.consumerInfo(stream: names.stream, durable: names.consumer))?.pending
-            : nil
-        if let lag { health.lag = lag }
+        let pending: UInt64? = messages.isEmpty ? lookUpLag() : nil
         for message in messages {
             guard let meta = message.metadata else { continue }
+            if meta.deliveries == 1 { lag.delivered(1) }
             if meta.streamSequence <= lastSequence {
                 // Delivered again (an ack lost or late): already in the state.
                 health.redeliveries += 1
@@ -222,7 +221,16 @@ final class NATSConsumer: StreamRun, @unchecked Sendable {
         if !unacked.isEmpty && (idle || unacked.count >= 10_000 || inFlight.count >= 2_000 || Date().timeIntervalSince(lastCheckpointAt) >= settings.checkpointEvery) {
             try commit()
         }
-        return messages.isEmpty && lag == 0 && unacked.isEmpty
+        return messages.isEmpty && pending == 0 && unacked.isEmpty
+    }
+
+    /// Asks the server how many messages the consumer has not yet delivered; nil when it
+    /// does not answer (the lag estimate goes on from its last answer).
+    @discardableResult
+    private func lookUpLag() -> UInt64? {
+        let pending = (try? js.consumerInfo(stream: names.stream, durable: names.consumer))?.pending
+        lag.asked(pending)
+        return pending
     }
 
     private func process(_ message: NATSMessage, sequence: UInt64) throws {
@@ -324,6 +332,7 @@ final class NATSConsumer: StreamRun, @unchecked Sendable {
         health.repositions += 1
         subscription = try NATSConsumer.bind(js: js, names: names, after: lastSequence)
         lastConsumerSequence = 0
+        lookUpLag()
     }
 
     func reload() {

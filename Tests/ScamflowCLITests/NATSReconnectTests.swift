@@ -20,6 +20,7 @@ struct NATSReconnectTests {
         #expect(NATSStreamTests.waitForCheckpoint(consumer, atLeast: 2_000), "\(consumer.stderr)")
         #expect(consumer.process.isRunning, "killed midway, not after the end: \(consumer.stderr)")
         server.kill()
+        let saidBefore = consumer.stderr.count
         Thread.sleep(forTimeInterval: 1)
         try server.start()
         let restarted = Date()
@@ -30,6 +31,12 @@ struct NATSReconnectTests {
         #expect(finished && consumer.exitedCleanly, "finished within 90 s of the restart: \(consumer.stderr.suffix(3000))\nserver:\n\(server.log.suffix(1500))")
         let slow = consumer.stderr.components(separatedBy: "publishing them again one by one").count - 1
         #expect(slow <= 2, "only the batches in flight at the restart go one by one, not \(slow): \(consumer.stderr.suffix(3000))")
+        // The lag after the reconnect: never 0 while thousands of messages remain (each
+        // delivery's own count read 0 there).
+        let after = consumer.stderr.dropFirst(saidBefore).matches(of: /health scamflow: ([0-9]+) records \([0-9]+\/s\), lag ([0-9]+)/)
+            .map { (records: Int($0.output.1)!, lag: Int($0.output.2)!) }
+        #expect(after.contains { $0.records < lines.count - 2_000 }, "health lines after the restart with work left")
+        #expect(after.allSatisfy { $0.records >= lines.count - 2_000 || $0.lag > 0 }, "lag after the restart: \(after)")
         let stored = try NATSStreamTests.storedAlertIDs(server.url)
         let expected = try NATSStreamTests.stdinAlertIDs(lines, stream: "EVENTS")
         #expect(expected.count > 50, "the scenarios raise alerts")
