@@ -30,7 +30,8 @@ public final class JetStream: @unchecked Sendable {
             var value: UnsafePointer<CChar>?
             let id = msg.flatMap { natsMsgHeader_Get($0, "Nats-Msg-Id", &value) == NATS_OK ? value.map { String(cString: $0) } : nil }
             if let ack {
-                outcomes.stored(id: id, duplicate: ack.pointee.Duplicate)
+                let a = ack.pointee
+                outcomes.stored(id: id, PublishAck(stream: a.Stream.map { String(cString: $0) } ?? "", sequence: a.Sequence, duplicate: a.Duplicate))
             } else {
                 let text = failure.map { f in f.pointee.ErrText.map { String(cString: $0) } ?? String(cString: natsStatus_GetText(f.pointee.Err)) } ?? "no acknowledgement"
                 outcomes.failed(id: id, text)
@@ -156,24 +157,33 @@ public final class JetStream: @unchecked Sendable {
 
     /// Publishes without waiting for the stream's acknowledgement (up to 4,096 in flight);
     /// `waitForAsyncPublishes` waits for them all and says what became of each.
-    public func publishAsync(_ subject: String, _ bytes: [UInt8], messageID: String? = nil) throws {
+    public func publishAsync(_ subject: String, _ bytes: [UInt8], messageID: String? = nil, headers: [(String, String)] = []) throws {
         var options = jsPubOptions()
         jsPubOptions_Init(&options)
         // A publish lost with a server killed mid-flight is never answered: without a limit it
-        // would stay pending for good (and keep every later wait from completing).
+        // would stay pending for good (and keep every later wait from completing). One
+        // answered later than this is given up on too, and sent again (`confirm`).
         options.MaxWait = waitMillis
+        var msg: OpaquePointer?
+        try NATSError.check("make message for \(subject)") {
+            bytes.withUnsafeBytes { natsMsg_Create(&msg, subject, nil, $0.baseAddress?.assumingMemoryBound(to: CChar.self), Int32($0.count)) }
+        }
+        // The client takes the message on success (and clears `msg`); else it is ours to free.
+        defer { natsMsg_Destroy(msg) }
+        for (key, value) in headers {
+            try NATSError.check("set header \(key)") { natsMsgHeader_Set(msg, key, value) }
+        }
         try withOptionalCString(messageID) { id in
             options.MsgId = id
-            try NATSError.check("publish to \(subject)") {
-                bytes.withUnsafeBytes { js_PublishAsync(handle, subject, $0.baseAddress, Int32($0.count), &options) }
-            }
+            try NATSError.check("publish to \(subject)") { js_PublishMsgAsync(handle, &msg, &options) }
         }
     }
 
     /// What became of the asynchronous publishes since the last `waitForAsyncPublishes`.
     public struct AsyncPublishes: Sendable {
-        /// Message ids the stream acknowledged; true when it already held that id (a duplicate).
-        public var stored: [String: Bool] = [:]
+        /// Message ids the stream acknowledged, with its acknowledgement (`duplicate` when it
+        /// already held that id).
+        public var stored: [String: PublishAck] = [:]
         /// Publishes that failed or went unanswered (given up on).
         public var failed = 0
         /// The first failure's text.
@@ -351,9 +361,9 @@ final class AsyncOutcomes: @unchecked Sendable {
     private let lock = NSLock()
     private var result = JetStream.AsyncPublishes()
 
-    func stored(id: String?, duplicate: Bool) {
+    func stored(id: String?, _ ack: JetStream.PublishAck) {
         lock.lock()
-        if let id { result.stored[id] = duplicate }
+        if let id { result.stored[id] = ack }
         lock.unlock()
     }
 

@@ -11,7 +11,8 @@ import ScamPacks
 /// 1. each message is processed in stream order (skipped when its sequence is at or below the
 ///    last one processed: a redelivery);
 /// 2. each alert is published with `Nats-Msg-Id` = `alert_id`; the stream's acknowledgements
-///    of all of them are awaited (an alert not acknowledged is published again);
+///    of all of them are awaited (an alert not acknowledged is published again, with the
+///    same id, until it is: never dropped);
 /// 3. the checkpoint (flow state + last sequence) is written to the bucket;
 /// 4. only then are the messages acknowledged.
 ///
@@ -60,7 +61,6 @@ final class NATSConsumer: StreamRun, @unchecked Sendable {
     private var lastCheckpointAt = Date()
     /// Alerts published since the last checkpoint, their acknowledgements not yet confirmed.
     private var inFlight: [PendingAlert] = []
-    private var asyncRefused = false
     private var misroutedSaid = false
     private var lag = NATSLag()
 
@@ -267,45 +267,39 @@ final class NATSConsumer: StreamRun, @unchecked Sendable {
         var bytes = encoder.encodeBytes(alert)
         if settings.options.tee { console.out(bytes: bytes) }
         if bytes.last == 0x0A { bytes.removeLast() }
-        let pending = PendingAlert(subject: "\(settings.options.alertsSubject).\(alert.severity.rawValue)", bytes: bytes,
-                                   id: alert.alertID, severity: alert.severity.rawValue)
-        // A refusal here (too many in flight, a reconnect) is met by the synchronous retry.
-        if (try? js.publishAsync(pending.subject, bytes, messageID: pending.id)) == nil { asyncRefused = true }
-        inFlight.append(pending)
+        let publication = JetStream.Publication(subject: "\(settings.options.alertsSubject).\(alert.severity.rawValue)", bytes: bytes,
+                                                id: alert.alertID, headers: [(NATSConsumer.writerHeader, checkpoints.writer)])
+        // A refusal here (too many in flight, a reconnect) is met in `confirmAlerts`, which
+        // sends again whatever the stream has not acknowledged.
+        _ = try? js.publishAsync(publication.subject, bytes, messageID: publication.id, headers: publication.headers)
+        inFlight.append(PendingAlert(publication: publication, severity: alert.severity.rawValue))
     }
 
+    /// The header naming the process that published an alert (`NATSCheckpointStore.writer`):
+    /// tells a duplicate of its own publish (sent again after no answer came) from a replay.
+    static let writerHeader = "Scamflow-Writer"
+
     private struct PendingAlert {
-        var subject: String
-        var bytes: [UInt8]
-        var id: String
+        var publication: JetStream.Publication
         var severity: String
     }
 
     /// Waits until the alerts stream has stored every alert published since the last call.
-    /// Those whose publish failed or went unanswered (a server restarted mid-flight) are
-    /// published again one by one, each waiting for its acknowledgement; the client's pending
-    /// list is emptied either way, so one lost acknowledgement does not fail later batches.
-    /// (The stream keeps one message per id: one that did land is acknowledged as duplicate.)
+    /// Those whose publish failed or went unanswered (a server restarted mid-flight, or an
+    /// answer slower than the publish timeout on a loaded cluster) are published again with
+    /// the same `Nats-Msg-Id`, round after round, for up to `NATSRetry.patience` seconds;
+    /// then this throws and nothing is checkpointed or acknowledged. The count follows the
+    /// stream's answers: a duplicate is an alert the stream held from an earlier process (a
+    /// replay), not one this process stored with a publish whose answer it missed.
     private func confirmAlerts() throws {
         guard !inFlight.isEmpty else { return }
-        let outcome = js.waitForAsyncPublishes(timeout: asyncRefused ? 5 : 30)
-        let retry = inFlight.filter { outcome.stored[$0.id] == nil }
-        if !retry.isEmpty {
-            console.err("scamflow: \(retry.count) of \(inFlight.count) alert publishes failed or went unanswered"
-                        + (outcome.firstFailure.map { " (\($0))" } ?? "") + "; publishing them again one by one\n")
+        let count = inFlight.count
+        let duplicates = try js.confirm(inFlight.map(\.publication), writer: (NATSConsumer.writerHeader, checkpoints.writer),
+                                        until: Date().addingTimeInterval(NATSRetry.patience)) { left, failure in
+            console.err("scamflow: \(left) of \(count) alert publishes failed or went unanswered (\(failure)); publishing them again\n")
         }
-        for alert in inFlight {
-            if let duplicate = outcome.stored[alert.id] {
-                health.alerted(severity: alert.severity, duplicate: duplicate)
-                continue
-            }
-            let ack = try NATSRetry.run("publish alert \(alert.id) to \(alert.subject)") {
-                try js.publish(alert.subject, alert.bytes, messageID: alert.id)
-            }
-            health.alerted(severity: alert.severity, duplicate: ack.duplicate)
-        }
+        for (alert, duplicate) in zip(inFlight, duplicates) { health.alerted(severity: alert.severity, duplicate: duplicate) }
         inFlight.removeAll(keepingCapacity: true)
-        asyncRefused = false
     }
 
     /// Writes the checkpoint covering every message processed, then acknowledges them.

@@ -39,9 +39,9 @@ final class NATSHealth {
 
     var alerts: Int { alertsBySeverity.values.reduce(0, +) }
 
-    /// Counts a published alert; `duplicate` when the stream said it already held its id (a
-    /// replay after a restart, seen on synchronous publishes; asynchronous ones are counted
-    /// as published).
+    /// Counts a published alert; `duplicate` when the stream already held its id from an
+    /// earlier process (a replay after a restart), as its acknowledgement said
+    /// (`JetStream.confirm`).
     func alerted(severity: String, duplicate: Bool) {
         if duplicate {
             duplicatesAcknowledged += 1

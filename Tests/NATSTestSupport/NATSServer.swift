@@ -108,6 +108,12 @@ public final class NATSServer: @unchecked Sendable {
         Foundation.kill(p.processIdentifier, SIGSTOP)
     }
 
+    /// SIGCONT: a paused server goes on (and reads what waited in its socket).
+    public func resume() {
+        guard let p = process, p.isRunning else { return }
+        Foundation.kill(p.processIdentifier, SIGCONT)
+    }
+
     public var isRunning: Bool { process?.isRunning ?? false }
 
     /// The server's own log, for a failure message.

@@ -63,7 +63,7 @@ struct JetStreamTests {
         }
         try batch("x")
         let before = js.waitForAsyncPublishes(timeout: 10)
-        #expect(before.stored.count == 100 && before.failed == 0 && before.stored.values.allSatisfy { !$0 })
+        #expect(before.stored.count == 100 && before.failed == 0 && before.stored.values.allSatisfy { !$0.duplicate })
         server.pause()
         try batch("y")  // never answered: the server is stopped, then killed
         server.kill()
@@ -78,7 +78,39 @@ struct JetStreamTests {
         let after = js.waitForAsyncPublishes(timeout: 20)
         let took = Date().timeIntervalSince(started)
         #expect(after.failed == 0 && after.stored.count == 200 && took < 5, "failed \(after.failed), stored \(after.stored.count), \(took) s")
-        #expect(after.stored.filter(\.value).count == 100, "the x ids again are duplicates")
+        #expect(after.stored.values.filter(\.duplicate).count == 100, "the x ids again are duplicates")
+    }
+
+    /// Publishes answered later than their timeout (the server stopped past it, then going on)
+    /// are sent again with the same ids until acknowledged, never dropped; the stream keeps
+    /// each once, and the duplicate acknowledgements of the ones sent again are told from a
+    /// replay by the writer header: this writer's own count as stored, another's as duplicates.
+    @Test func publishesAnsweredLateAreSentAgainAndCountedOnce() throws {
+        let server = try NATSServer.start()
+        defer { withExtendedLifetime(server) {} }
+        let js = try NATSConnection(urls: [server.url]).jetStream(wait: 1)
+        try js.addStream(.init(name: "AL", subjects: ["al.>"], duplicateWindow: 60))
+        func publications(_ writer: String) -> [JetStream.Publication] {
+            (0..<100).map { .init(subject: "al.high", bytes: Array("{}".utf8), id: "a\($0)", headers: [("W", writer)]) }
+        }
+        let mine = publications("me")
+        server.pause()
+        for p in mine { try js.publishAsync(p.subject, p.bytes, messageID: p.id, headers: p.headers) }
+        // Past each publish's 1 s timeout, short of the client's stale-connection check (4 s).
+        Thread.sleep(forTimeInterval: 2)
+        server.resume()
+        var resent = 0
+        let duplicates = try js.confirm(mine, writer: ("W", "me"), until: Date().addingTimeInterval(30)) { count, _ in resent += count }
+        #expect(resent > 0, "the publishes were given up on and sent again")
+        #expect(try js.streamInfo("AL").messages == 100, "each id stored once")
+        #expect(try js.message(stream: "AL", sequence: 1).header("W") == "me")
+        #expect(duplicates.count == 100 && duplicates.allSatisfy { !$0 }, "stored by this writer, not duplicates: \(duplicates.filter { $0 }.count)")
+        // Another writer replaying the same ids: the stream held them, duplicates.
+        let theirs = publications("other")
+        for p in theirs { try js.publishAsync(p.subject, p.bytes, messageID: p.id, headers: p.headers) }
+        let replayed = try js.confirm(theirs, writer: ("W", "other"), until: Date().addingTimeInterval(30)) { _, _ in }
+        let count = try js.streamInfo("AL").messages
+        #expect(replayed.allSatisfy { $0 } && count == 100)
     }
 
     @Test func keyValueRevisionsFenceWriters() throws {
