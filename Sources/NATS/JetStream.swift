@@ -157,13 +157,16 @@ public final class JetStream: @unchecked Sendable {
 
     /// Publishes without waiting for the stream's acknowledgement (up to 4,096 in flight);
     /// `waitForAsyncPublishes` waits for them all and says what became of each.
-    public func publishAsync(_ subject: String, _ bytes: [UInt8], messageID: String? = nil, headers: [(String, String)] = []) throws {
+    /// - Parameter timeout: seconds after which an unanswered publish is given up on (default:
+    ///   the context's wait). A publish lost with a server killed mid-flight is never
+    ///   answered: without a limit it would stay pending for good. One answered later is
+    ///   given up on too: `confirm` sends it again (safe with a message id); without an id,
+    ///   give a timeout as long as the wait for it.
+    public func publishAsync(_ subject: String, _ bytes: [UInt8], messageID: String? = nil, headers: [(String, String)] = [],
+                             timeout: Double? = nil) throws {
         var options = jsPubOptions()
         jsPubOptions_Init(&options)
-        // A publish lost with a server killed mid-flight is never answered: without a limit it
-        // would stay pending for good (and keep every later wait from completing). One
-        // answered later than this is given up on too, and sent again (`confirm`).
-        options.MaxWait = waitMillis
+        options.MaxWait = timeout.map { Int64($0 * 1000) } ?? waitMillis
         var msg: OpaquePointer?
         try NATSError.check("make message for \(subject)") {
             bytes.withUnsafeBytes { natsMsg_Create(&msg, subject, nil, $0.baseAddress?.assumingMemoryBound(to: CChar.self), Int32($0.count)) }

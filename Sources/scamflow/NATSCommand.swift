@@ -158,7 +158,9 @@ struct NATSPublishCommand: ParsableCommand {
                 var subject: String?
                 if case .record(let record) = StreamRecordParser.parse(bytes, source: SourcePosition(file: file, line: number)) { subject = record.subject }
                 let natsSubject = NATSNames.publishSubject(prefix: subjectPrefix, subject: subject, count: partitions)
-                try NATSRetry.run("publish \(file):\(number)") { try js.publishAsync(natsSubject, Array(bytes)) }
+                // No message id (publishing again could store an event twice): an answer is
+                // waited for as long as the wait below, not given up on after 5 s.
+                try NATSRetry.run("publish \(file):\(number)") { try js.publishAsync(natsSubject, Array(bytes), timeout: 60) }
                 published += 1
                 if published % 4096 == 0 {
                     let outcome = js.waitForAsyncPublishes(timeout: 60)

@@ -113,6 +113,24 @@ struct JetStreamTests {
         #expect(replayed.allSatisfy { $0 } && count == 100)
     }
 
+    /// A publish's own timeout overrides the context's: events (no message id, so never sent
+    /// again) wait as long as their publisher does, and an answer slower than the context's
+    /// wait is not taken for a failure.
+    @Test func aPublishTimeoutLongerThanTheWaitKeepsSlowAnswers() throws {
+        let server = try NATSServer.start()
+        defer { withExtendedLifetime(server) {} }
+        let js = try NATSConnection(urls: [server.url]).jetStream(wait: 1)
+        try js.addStream(.init(name: "EV", subjects: ["ev.>"]))
+        server.pause()
+        for _ in 0..<50 { try js.publishAsync("ev.a", Array("{}".utf8)) }
+        for _ in 0..<50 { try js.publishAsync("ev.b", Array("{}".utf8), timeout: 10) }
+        Thread.sleep(forTimeInterval: 2)
+        server.resume()
+        let outcome = js.waitForAsyncPublishes(timeout: 10)
+        #expect(outcome.failed == 50, "the 50 with the context's 1 s timeout are given up on: \(outcome.failed)")
+        #expect(try js.streamInfo("EV").messages == 100, "all were stored, the answers only came late")
+    }
+
     @Test func keyValueRevisionsFenceWriters() throws {
         let server = try NATSServer.start()
         let js = try NATSConnection(urls: [server.url]).jetStream()
