@@ -11,8 +11,8 @@ public final class JetStream: @unchecked Sendable {
     public let connection: NATSConnection
     /// Milliseconds each request may take.
     let waitMillis: Int64
-    /// Failures of asynchronous publishes, filled by the C client's callback.
-    private let asyncFailures = AsyncFailures()
+    /// Outcomes of asynchronous publishes, filled by the C client's callback.
+    private let asyncOutcomes = AsyncOutcomes()
 
     init(connection: NATSConnection, wait: Double) throws {
         self.connection = connection
@@ -21,13 +21,24 @@ public final class JetStream: @unchecked Sendable {
         jsOptions_Init(&options)
         options.Wait = waitMillis
         options.PublishAsync.MaxPending = 4096
-        options.PublishAsync.ErrHandler = { _, failure, closure in
-            guard let closure, let failure else { return }
-            let text = failure.pointee.ErrText.map { String(cString: $0) } ?? String(cString: natsStatus_GetText(failure.pointee.Err))
-            Unmanaged<AsyncFailures>.fromOpaque(closure).takeUnretainedValue().add(text)
+        // One callback per asynchronous publish, success or failure, with the message: its
+        // `Nats-Msg-Id` says which alert the stream stored (or already held) and which failed.
+        options.PublishAsync.AckHandler = { _, msg, ack, failure, closure in
+            defer { natsMsg_Destroy(msg) }
+            guard let closure else { return }
+            let outcomes = Unmanaged<AsyncOutcomes>.fromOpaque(closure).takeUnretainedValue()
+            var value: UnsafePointer<CChar>?
+            let id = msg.flatMap { natsMsgHeader_Get($0, "Nats-Msg-Id", &value) == NATS_OK ? value.map { String(cString: $0) } : nil }
+            if let ack {
+                let a = ack.pointee
+                outcomes.stored(id: id, PublishAck(stream: a.Stream.map { String(cString: $0) } ?? "", sequence: a.Sequence, duplicate: a.Duplicate))
+            } else {
+                let text = failure.map { f in f.pointee.ErrText.map { String(cString: $0) } ?? String(cString: natsStatus_GetText(f.pointee.Err)) } ?? "no acknowledgement"
+                outcomes.failed(id: id, text)
+            }
         }
         // Unretained: the box lives as long as this object, which destroys the context first.
-        options.PublishAsync.ErrHandlerClosure = Unmanaged.passUnretained(asyncFailures).toOpaque()
+        options.PublishAsync.AckHandlerClosure = Unmanaged.passUnretained(asyncOutcomes).toOpaque()
         var js: OpaquePointer?
         try NATSError.check("open JetStream") { natsConnection_JetStream(&js, connection.handle, &options) }
         handle = js!
@@ -145,26 +156,61 @@ public final class JetStream: @unchecked Sendable {
     }
 
     /// Publishes without waiting for the stream's acknowledgement (up to 4,096 in flight);
-    /// `waitForAsyncPublishes` waits for them all and says how many failed.
-    public func publishAsync(_ subject: String, _ bytes: [UInt8], messageID: String? = nil) throws {
+    /// `waitForAsyncPublishes` waits for them all and says what became of each.
+    /// - Parameter timeout: seconds after which an unanswered publish is given up on (default:
+    ///   the context's wait). A publish lost with a server killed mid-flight is never
+    ///   answered: without a limit it would stay pending for good. One answered later is
+    ///   given up on too: `confirm` sends it again (safe with a message id); without an id,
+    ///   give a timeout as long as the wait for it.
+    public func publishAsync(_ subject: String, _ bytes: [UInt8], messageID: String? = nil, headers: [(String, String)] = [],
+                             timeout: Double? = nil) throws {
         var options = jsPubOptions()
         jsPubOptions_Init(&options)
+        options.MaxWait = timeout.map { Int64($0 * 1000) } ?? waitMillis
+        var msg: OpaquePointer?
+        try NATSError.check("make message for \(subject)") {
+            bytes.withUnsafeBytes { natsMsg_Create(&msg, subject, nil, $0.baseAddress?.assumingMemoryBound(to: CChar.self), Int32($0.count)) }
+        }
+        // The client takes the message on success (and clears `msg`); else it is ours to free.
+        defer { natsMsg_Destroy(msg) }
+        for (key, value) in headers {
+            try NATSError.check("set header \(key)") { natsMsgHeader_Set(msg, key, value) }
+        }
         try withOptionalCString(messageID) { id in
             options.MsgId = id
-            try NATSError.check("publish to \(subject)") {
-                bytes.withUnsafeBytes { js_PublishAsync(handle, subject, $0.baseAddress, Int32($0.count), &options) }
-            }
+            try NATSError.check("publish to \(subject)") { js_PublishMsgAsync(handle, &msg, &options) }
         }
     }
 
-    /// Waits up to `timeout` seconds for every asynchronous publish to be acknowledged;
-    /// returns the failures since the last call (count and the first message).
-    public func waitForAsyncPublishes(timeout: Double) throws -> (count: Int, first: String?) {
+    /// What became of the asynchronous publishes since the last `waitForAsyncPublishes`.
+    public struct AsyncPublishes: Sendable {
+        /// Message ids the stream acknowledged, with its acknowledgement (`duplicate` when it
+        /// already held that id).
+        public var stored: [String: PublishAck] = [:]
+        /// Publishes that failed or went unanswered (given up on).
+        public var failed = 0
+        /// The first failure's text.
+        public var firstFailure: String?
+    }
+
+    /// Waits up to `timeout` seconds for every asynchronous publish to be acknowledged, and
+    /// returns what became of each since the last call. Those still unanswered then are given
+    /// up on (taken out of the client's pending list and counted as failed), so that one lost
+    /// acknowledgement (a server restarted mid-flight) does not stay pending and fail every
+    /// later wait: the caller publishes again what is not in `stored`.
+    public func waitForAsyncPublishes(timeout: Double) -> AsyncPublishes {
         var options = jsPubOptions()
         jsPubOptions_Init(&options)
-        options.MaxWait = Int64(timeout * 1000)
-        try NATSError.check("wait for publish acknowledgements") { js_PublishAsyncComplete(handle, &options) }
-        return asyncFailures.take()
+        options.MaxWait = Int64(max(0.001, timeout) * 1000)
+        let status = js_PublishAsyncComplete(handle, &options)
+        if status != NATS_OK {
+            var pending = natsMsgList()
+            if js_PublishAsyncGetPendingList(&pending, handle) == NATS_OK {
+                asyncOutcomes.unanswered(Int(pending.Count), String(cString: natsStatus_GetText(status)))
+                natsMsgList_Destroy(&pending)
+            }
+        }
+        return asyncOutcomes.take()
     }
 
     // MARK: Consumers
@@ -313,23 +359,33 @@ extension NATSMessage {
     }
 }
 
-/// Failed asynchronous publishes, counted from the C client's threads.
-final class AsyncFailures: @unchecked Sendable {
+/// Outcomes of asynchronous publishes, recorded from the C client's threads.
+final class AsyncOutcomes: @unchecked Sendable {
     private let lock = NSLock()
-    private var count = 0
-    private var first: String?
+    private var result = JetStream.AsyncPublishes()
 
-    func add(_ text: String) {
+    func stored(id: String?, _ ack: JetStream.PublishAck) {
         lock.lock()
-        count += 1
-        if first == nil { first = text }
+        if let id { result.stored[id] = ack }
         lock.unlock()
     }
 
-    func take() -> (count: Int, first: String?) {
+    func failed(id: String?, _ text: String) {
+        unanswered(1, text)
+    }
+
+    func unanswered(_ count: Int, _ text: String) {
+        guard count > 0 else { return }
         lock.lock()
-        defer { (count, first) = (0, nil); lock.unlock() }
-        return (count, first)
+        result.failed += count
+        if result.firstFailure == nil { result.firstFailure = text }
+        lock.unlock()
+    }
+
+    func take() -> JetStream.AsyncPublishes {
+        lock.lock()
+        defer { result = JetStream.AsyncPublishes(); lock.unlock() }
+        return result
     }
 }
 

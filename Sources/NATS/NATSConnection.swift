@@ -30,7 +30,7 @@ public final class NATSConnection: @unchecked Sendable {
         var options: OpaquePointer?
         try NATSError.check("connect") { natsOptions_Create(&options) }
         defer { natsOptions_Destroy(options) }
-        let what = "connect to \(urls.joined(separator: ","))"
+        let what = "connect to \(NATSConnection.masked(urls.joined(separator: ",")))"
         var pointers = urls.map { strdup($0) }
         defer { for p in pointers { free(p) } }
         try pointers.withUnsafeMutableBufferPointer { buffer in
@@ -97,6 +97,21 @@ public final class NATSConnection: @unchecked Sendable {
     /// - Parameter wait: seconds each JetStream request (and publish acknowledgement) may take.
     public func jetStream(wait: Double = 5) throws -> JetStream {
         try JetStream(connection: self, wait: wait)
+    }
+}
+
+extension NATSConnection {
+    /// Server URLs as said in messages: a password or token in them (`nats://user:pass@host`,
+    /// `nats://token@host`) replaced by `***`, the user name kept.
+    public static func masked(_ urls: String) -> String {
+        urls.split(separator: ",", omittingEmptySubsequences: false).map { url -> String in
+            let text = String(url)
+            let start = text.range(of: "://")?.upperBound ?? text.startIndex
+            guard let at = text[start...].lastIndex(of: "@") else { return text }
+            let credentials = text[start..<at]
+            let shown = credentials.firstIndex(of: ":").map { "\(credentials[..<$0]):***" } ?? "***"
+            return String(text[..<start]) + shown + String(text[at...])
+        }.joined(separator: ",")
     }
 }
 

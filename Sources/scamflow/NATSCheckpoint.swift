@@ -31,7 +31,9 @@ struct NATSCheckpoint: Codable {
 final class NATSCheckpointStore {
     let bucket: KeyValueBucket
     let key: String
-    private let writer: String
+    /// This process (host, pid, start): written in its checkpoints, and in its alerts' header
+    /// `Scamflow-Writer` (`NATSConsumer.writerHeader`).
+    let writer: String
     private(set) var revision: UInt64 = 0
     /// Bytes of the last checkpoint written (about, when in parts), for metrics.
     private(set) var lastSize = 0

@@ -28,8 +28,26 @@ struct NATSServerOption: ParsableArguments {
         do {
             return try NATSConnection(urls: servers, name: "scamflow nats")
         } catch let error as NATSError {
-            Console.shared.err("scamflow: cannot connect to \(urls): \(error.message); is nats-server running there with JetStream (-js)?\n")
+            Console.shared.err("scamflow: cannot connect to \(NATSNames.masked(urls)): \(NATSNames.masked(error.message)); is nats-server running there with JetStream (-js)?\n")
             throw ExitCode(2)
+        }
+    }
+
+    /// Said when JetStream does not answer (no responders): the server runs without it.
+    var noJetStream: String {
+        "JetStream does not answer on \(NATSNames.masked(urls)): start nats-server with -js (or jetstream {} in its configuration file)"
+    }
+
+    /// Exits 2 at once, with the fix, when the server runs without JetStream (rather than
+    /// retrying "no responders" as a node away).
+    func requireJetStream(_ js: JetStream) throws {
+        do {
+            _ = try js.streamNames(storing: "scamflow.probe")
+        } catch let error as NATSError where error.kind == .noResponders {
+            Console.shared.err("scamflow: \(noJetStream)\n")
+            throw ExitCode(2)
+        } catch {
+            // Anything else (an election, a slow node) is met by the retries of what follows.
         }
     }
 }
@@ -71,6 +89,7 @@ struct NATSInitCommand: ParsableCommand {
 
     func run() throws {
         let js = try server.connect().jetStream()
+        try server.requireJetStream(js)
         let window = Double(DurationText.parse(dupeWindow)!) / 1000
         let age = maxAge == "0" ? 0 : Double(DurationText.parse(maxAge)!) / 1000
         do {
@@ -81,7 +100,7 @@ struct NATSInitCommand: ParsableCommand {
                 try js.addStream(.init(name: alertsStream, subjects: ["\(alertsSubject).>"], replicas: replicas, duplicateWindow: window))
             }
         } catch let error as NATSError {
-            Console.shared.err("scamflow: \(error)\n")
+            Console.shared.err("scamflow: \(error)" + (error.kind == .noResponders ? "; \(server.noJetStream)" : "") + "\n")
             throw ExitCode(2)
         }
         Console.shared.err("scamflow: stream \(stream) stores \(subjectPrefix).>, stream \(alertsStream) stores \(alertsSubject).> "
@@ -116,6 +135,13 @@ struct NATSPublishCommand: ParsableCommand {
 
     func run() throws {
         let js = try server.connect().jetStream()
+        try server.requireJetStream(js)
+        let probe = "\(subjectPrefix).0.x"
+        if let names = try? NATSRetry.run("list streams storing \(probe)", for: 20, noResponders: false, { try js.streamNames(storing: probe) }), names.isEmpty {
+            Console.shared.err("scamflow: no stream stores \(subjectPrefix).> on \(NATSNames.masked(server.urls)); create one first: "
+                               + "scamflow nats init --nats \(NATSNames.masked(server.urls)) --subject-prefix \(subjectPrefix)\n")
+            throw ExitCode(2)
+        }
         var published = 0
         var failures = 0
         var firstFailure: String?
@@ -132,18 +158,20 @@ struct NATSPublishCommand: ParsableCommand {
                 var subject: String?
                 if case .record(let record) = StreamRecordParser.parse(bytes, source: SourcePosition(file: file, line: number)) { subject = record.subject }
                 let natsSubject = NATSNames.publishSubject(prefix: subjectPrefix, subject: subject, count: partitions)
-                try NATSRetry.run("publish \(file):\(number)") { try js.publishAsync(natsSubject, Array(bytes)) }
+                // No message id (publishing again could store an event twice): an answer is
+                // waited for as long as the wait below, not given up on after 5 s.
+                try NATSRetry.run("publish \(file):\(number)") { try js.publishAsync(natsSubject, Array(bytes), timeout: 60) }
                 published += 1
                 if published % 4096 == 0 {
-                    let failed = try js.waitForAsyncPublishes(timeout: 60)
-                    failures += failed.count
-                    firstFailure = firstFailure ?? failed.first
+                    let outcome = js.waitForAsyncPublishes(timeout: 60)
+                    failures += outcome.failed
+                    firstFailure = firstFailure ?? outcome.firstFailure
                 }
             }
         }
-        let failed = try js.waitForAsyncPublishes(timeout: 60)
-        failures += failed.count
-        firstFailure = firstFailure ?? failed.first
+        let outcome = js.waitForAsyncPublishes(timeout: 60)
+        failures += outcome.failed
+        firstFailure = firstFailure ?? outcome.firstFailure
         if failures > 0 {
             Console.shared.err("scamflow: \(failures) of \(published) events not stored: \(firstFailure ?? "")\n")
             throw ExitCode(2)
@@ -180,8 +208,12 @@ struct NATSAlertsCommand: ParsableCommand {
                 }
                 console.out(bytes: message.bytes + [0x0A])
             }
+        } catch let error as NATSError where error.kind == .notFound {
+            console.err("scamflow: no stream \(alertsStream) on \(NATSNames.masked(server.urls)); create it first: "
+                        + "scamflow nats init --nats \(NATSNames.masked(server.urls)) --alerts-stream \(alertsStream)\n")
+            throw ExitCode(2)
         } catch let error as NATSError {
-            console.err("scamflow: \(error)\n")
+            console.err("scamflow: \(error)" + (error.kind == .noResponders ? "; \(server.noJetStream)" : "") + "\n")
             throw ExitCode(2)
         }
         console.flush()

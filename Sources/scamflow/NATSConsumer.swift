@@ -11,7 +11,8 @@ import ScamPacks
 /// 1. each message is processed in stream order (skipped when its sequence is at or below the
 ///    last one processed: a redelivery);
 /// 2. each alert is published with `Nats-Msg-Id` = `alert_id`; the stream's acknowledgements
-///    of all of them are awaited (an alert not acknowledged is published again);
+///    of all of them are awaited (an alert not acknowledged is published again, with the
+///    same id, until it is: never dropped);
 /// 3. the checkpoint (flow state + last sequence) is written to the bucket;
 /// 4. only then are the messages acknowledged.
 ///
@@ -60,8 +61,8 @@ final class NATSConsumer: StreamRun, @unchecked Sendable {
     private var lastCheckpointAt = Date()
     /// Alerts published since the last checkpoint, their acknowledgements not yet confirmed.
     private var inFlight: [PendingAlert] = []
-    private var asyncRefused = false
     private var misroutedSaid = false
+    private var lag = NATSLag()
 
     init(settings: Settings, processor: StreamProcessor, encoder: AlertEncoder,
          reloadPacks: @escaping @Sendable () -> PackLoading.Loaded) throws {
@@ -77,11 +78,11 @@ final class NATSConsumer: StreamRun, @unchecked Sendable {
         step = StreamRecordStep(processor: processor, partition: nil, flowsOnly: settings.flowsOnly)
         health = NATSHealth(stream: names.stream, consumer: names.consumer, metricsPath: options.metrics)
 
-        let servers = options.servers.joined(separator: ",")
+        let servers = NATSNames.masked(options.servers.joined(separator: ","))
         do {
             connection = try NATSConnection(urls: options.servers, name: "scamflow \(names.consumer)")
         } catch let error as NATSError {
-            throw StateError("cannot connect to \(servers): \(error.message); is nats-server running there with JetStream (-js)?")
+            throw StateError("cannot connect to \(servers): \(NATSNames.masked(error.message)); is nats-server running there with JetStream (-js)?")
         }
         let js = try connection.jetStream()
         self.js = js
@@ -123,6 +124,7 @@ final class NATSConsumer: StreamRun, @unchecked Sendable {
             checkpointed = checkpoint.sequence
         }
         subscription = try NATSConsumer.bind(js: js, names: names, after: lastSequence)
+        lookUpLag()
         if !settings.quiet {
             console.err("scamflow: consuming \(names.stream)" + (names.filterSubject.map { " \($0)" } ?? "") + " as \(names.consumer) from sequence \(lastSequence + 1); "
                         + "alerts to \(settings.options.alertsSubject).SEVERITY\n")
@@ -153,6 +155,12 @@ final class NATSConsumer: StreamRun, @unchecked Sendable {
                 console.err("scamflow: \(error); retrying\n")
                 usleep(250_000)
                 continue
+            } catch let error as NATSError where error.description.localizedCaseInsensitiveContains("consumer deleted") {
+                // Every start makes its consumer anew: another process started as this one.
+                throw StateError("consumer \(names.consumer) was deleted on the server: another consumer took "
+                                 + (settings.partition.map { "partition \($0)" } ?? "the stream")
+                                 + " (started with the same --durable\(settings.partition == nil ? "" : " and --partition")); this one stops. "
+                                 + "The messages since checkpoint \(checkpointed) are processed by it (their alerts are deduplicated)")
             }
             lock.lock()
             let caughtUp: Bool
@@ -169,7 +177,10 @@ final class NATSConsumer: StreamRun, @unchecked Sendable {
             }
             if options.healthEvery > 0, Date() >= nextHealth {
                 nextHealth = Date().addingTimeInterval(options.healthEvery)
+                // The server's count, asked again only every few seconds (`NATSLag`).
+                if lag.due() { lookUpLag() }
                 lock.lock()
+                health.lag = lag.value
                 health.tick(checkpointed: checkpointed, subjects: processor.engine.trackedSubjects, console: console)
                 lock.unlock()
             }
@@ -183,12 +194,11 @@ final class NATSConsumer: StreamRun, @unchecked Sendable {
         // An empty fetch is not proof of an empty stream (a node down, a leader being elected,
         // a loaded machine): the consumer's own count of messages not yet delivered decides,
         // and unknown (the lookup failed) is not caught up.
-        var lag: UInt64? = messages.isEmpty
-            ? (try? js.consumerInfo(stream: names.stream, durable: names.consumer))?.pending
-            : nil
+        // (A delivery's own `pending` is not trusted: it reads 0 after a reconnect.)
+        let pending: UInt64? = messages.isEmpty ? lookUpLag() : nil
         for message in messages {
             guard let meta = message.metadata else { continue }
-            lag = meta.pending
+            if meta.deliveries == 1 { lag.delivered(1) }
             if meta.streamSequence <= lastSequence {
                 // Delivered again (an ack lost or late): already in the state.
                 health.redeliveries += 1
@@ -207,12 +217,20 @@ final class NATSConsumer: StreamRun, @unchecked Sendable {
             lastConsumerSequence = meta.consumerSequence
             try process(message, sequence: meta.streamSequence)
         }
-        health.lag = lag ?? health.lag
         let idle = messages.count < settings.options.batch
         if !unacked.isEmpty && (idle || unacked.count >= 10_000 || inFlight.count >= 2_000 || Date().timeIntervalSince(lastCheckpointAt) >= settings.checkpointEvery) {
             try commit()
         }
-        return messages.isEmpty && lag == 0 && unacked.isEmpty
+        return messages.isEmpty && pending == 0 && unacked.isEmpty
+    }
+
+    /// Asks the server how many messages the consumer has not yet delivered; nil when it
+    /// does not answer (the lag estimate goes on from its last answer).
+    @discardableResult
+    private func lookUpLag() -> UInt64? {
+        let pending = (try? js.consumerInfo(stream: names.stream, durable: names.consumer))?.pending
+        lag.asked(pending)
+        return pending
     }
 
     private func process(_ message: NATSMessage, sequence: UInt64) throws {
@@ -249,41 +267,39 @@ final class NATSConsumer: StreamRun, @unchecked Sendable {
         var bytes = encoder.encodeBytes(alert)
         if settings.options.tee { console.out(bytes: bytes) }
         if bytes.last == 0x0A { bytes.removeLast() }
-        let pending = PendingAlert(subject: "\(settings.options.alertsSubject).\(alert.severity.rawValue)", bytes: bytes,
-                                   id: alert.alertID, severity: alert.severity.rawValue)
-        // A refusal here (too many in flight, a reconnect) is met by the synchronous retry.
-        if (try? js.publishAsync(pending.subject, bytes, messageID: pending.id)) == nil { asyncRefused = true }
-        inFlight.append(pending)
+        let publication = JetStream.Publication(subject: "\(settings.options.alertsSubject).\(alert.severity.rawValue)", bytes: bytes,
+                                                id: alert.alertID, headers: [(NATSConsumer.writerHeader, checkpoints.writer)])
+        // A refusal here (too many in flight, a reconnect) is met in `confirmAlerts`, which
+        // sends again whatever the stream has not acknowledged.
+        _ = try? js.publishAsync(publication.subject, bytes, messageID: publication.id, headers: publication.headers)
+        inFlight.append(PendingAlert(publication: publication, severity: alert.severity.rawValue))
     }
 
+    /// The header naming the process that published an alert (`NATSCheckpointStore.writer`):
+    /// tells a duplicate of its own publish (sent again after no answer came) from a replay.
+    static let writerHeader = "Scamflow-Writer"
+
     private struct PendingAlert {
-        var subject: String
-        var bytes: [UInt8]
-        var id: String
+        var publication: JetStream.Publication
         var severity: String
     }
 
-    /// Waits until the alerts stream has stored every alert published since the last call. If
-    /// any publish failed or went unanswered, all of them are published again one by one,
-    /// each waiting for its acknowledgement (the stream keeps one message per id, so the ones
-    /// that did land are acknowledged as duplicates).
+    /// Waits until the alerts stream has stored every alert published since the last call.
+    /// Those whose publish failed or went unanswered (a server restarted mid-flight, or an
+    /// answer slower than the publish timeout on a loaded cluster) are published again with
+    /// the same `Nats-Msg-Id`, round after round, for up to `NATSRetry.patience` seconds;
+    /// then this throws and nothing is checkpointed or acknowledged. The count follows the
+    /// stream's answers: a duplicate is an alert the stream held from an earlier process (a
+    /// replay), not one this process stored with a publish whose answer it missed.
     private func confirmAlerts() throws {
         guard !inFlight.isEmpty else { return }
-        var failed = inFlight.count
-        if !asyncRefused, let result = try? js.waitForAsyncPublishes(timeout: 30) { failed = result.count }
-        if failed > 0 {
-            console.err("scamflow: \(failed) of \(inFlight.count) alert publishes failed or went unanswered; publishing them again one by one\n")
-            for alert in inFlight {
-                let ack = try NATSRetry.run("publish alert \(alert.id) to \(alert.subject)") {
-                    try js.publish(alert.subject, alert.bytes, messageID: alert.id)
-                }
-                health.alerted(severity: alert.severity, duplicate: ack.duplicate)
-            }
-        } else {
-            for alert in inFlight { health.alerted(severity: alert.severity, duplicate: false) }
+        let count = inFlight.count
+        let duplicates = try js.confirm(inFlight.map(\.publication), writer: (NATSConsumer.writerHeader, checkpoints.writer),
+                                        until: Date().addingTimeInterval(NATSRetry.patience)) { left, failure in
+            console.err("scamflow: \(left) of \(count) alert publishes failed or went unanswered (\(failure)); publishing them again\n")
         }
+        for (alert, duplicate) in zip(inFlight, duplicates) { health.alerted(severity: alert.severity, duplicate: duplicate) }
         inFlight.removeAll(keepingCapacity: true)
-        asyncRefused = false
     }
 
     /// Writes the checkpoint covering every message processed, then acknowledges them.
@@ -310,6 +326,7 @@ final class NATSConsumer: StreamRun, @unchecked Sendable {
         health.repositions += 1
         subscription = try NATSConsumer.bind(js: js, names: names, after: lastSequence)
         lastConsumerSequence = 0
+        lookUpLag()
     }
 
     func reload() {

@@ -21,7 +21,7 @@ final class NATSHealth {
     var checkpoints = 0
     var checkpointBytes = 0
     var reloads = 0
-    /// Messages of the consumer not yet delivered, as the last delivery said.
+    /// Messages of the consumer not yet delivered (`NATSLag`).
     var lag: UInt64 = 0
     private(set) var alertsBySeverity: [String: Int] = [:]
     private(set) var duplicatesAcknowledged = 0
@@ -39,9 +39,9 @@ final class NATSHealth {
 
     var alerts: Int { alertsBySeverity.values.reduce(0, +) }
 
-    /// Counts a published alert; `duplicate` when the stream said it already held its id (a
-    /// replay after a restart, seen on synchronous publishes; asynchronous ones are counted
-    /// as published).
+    /// Counts a published alert; `duplicate` when the stream already held its id from an
+    /// earlier process (a replay after a restart), as its acknowledgement said
+    /// (`JetStream.confirm`).
     func alerted(severity: String, duplicate: Bool) {
         if duplicate {
             duplicatesAcknowledged += 1
@@ -103,5 +103,46 @@ final class NATSHealth {
             + ", \(badMessages) bad messages, \(late) late signals, \(redeliveries) redeliveries skipped, \(checkpoints) checkpoints (last at \(checkpointed))"
             + (misrouted > 0 ? ", \(misrouted) misrouted" : "") + (repositions > 0 ? ", \(repositions) repositions" : "")
             + String(format: ", %.1f s", seconds)
+    }
+}
+
+/// The consumer's lag between lookups: the server's count of messages not yet delivered
+/// (`consumerInfo().pending`), asked at most every `lookupEvery` seconds, less the messages
+/// delivered since.
+///
+/// Not a lookup at every health line: each is a JetStream API request that the consumer's
+/// leader answers, and at the tests' health ticks of 0.1-0.2 s (5-10 a second per consumer)
+/// on a loaded 3-node cluster they took 0.2-0.6 s each, sometimes the full 5 s timeout, and
+/// the consumers' fetches trickled (1-6 messages a second with thousands pending). Not each
+/// delivery's own `pending` either: it reads 0 after a reconnect to a restarted server while
+/// thousands remain.
+struct NATSLag {
+    /// Seconds between lookups, at least (a health tick further apart asks at each tick).
+    static let lookupEvery: Double = 5
+
+    private var counted: UInt64 = 0
+    private var deliveredSince: UInt64 = 0
+    private var askedAt: Date?
+
+    /// The server's last count less the first deliveries since (never below 0).
+    var value: UInt64 { counted > deliveredSince ? counted - deliveredSince : 0 }
+
+    /// True when the last lookup (answered or not) is `lookupEvery` seconds old, or none was made.
+    func due(at now: Date = Date()) -> Bool {
+        askedAt.map { now.timeIntervalSince($0) >= NATSLag.lookupEvery } ?? true
+    }
+
+    /// A lookup made at `now`: `pending` is the server's answer, nil when it failed (the
+    /// estimate goes on from the last answer).
+    mutating func asked(_ pending: UInt64?, at now: Date = Date()) {
+        askedAt = now
+        guard let pending else { return }
+        counted = pending
+        deliveredSince = 0
+    }
+
+    /// Messages delivered for the first time (a redelivery was never counted as pending).
+    mutating func delivered(_ count: Int) {
+        deliveredSince += UInt64(max(count, 0))
     }
 }

@@ -1,3 +1,4 @@
+import NATS
 import ScamEngine
 
 /// The names scamflow uses on NATS, in one place, so producers, consumers and the docs agree.
@@ -54,4 +55,10 @@ struct NATSNames {
             !$0.isEmpty && !$0.contains("*") && !$0.contains(">") && !$0.contains(" ")
         }
     }
+}
+
+extension NATSNames {
+    /// Server URLs as said in messages: a password or token in them (`nats://user:pass@host`,
+    /// `nats://token@host`) replaced by `***`, the user name kept.
+    static func masked(_ urls: String) -> String { NATSConnection.masked(urls) }
 }

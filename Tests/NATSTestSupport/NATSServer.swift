@@ -41,14 +41,17 @@ public final class NATSServer: @unchecked Sendable {
 
     /// One server with JetStream, started and accepting connections; `maxPayload` lowers the
     /// largest message it takes (1 MB by default), to make big values go in parts.
-    public static func start(maxPayload: Int? = nil) throws -> NATSServer {
+    /// `jetStream: false` runs it as Debian's nats-server.service does, without JetStream.
+    public static func start(maxPayload: Int? = nil, jetStream: Bool = true) throws -> NATSServer {
         let server = NATSServer(name: "solo", port: try freePort(), clusterPort: nil, routes: [], storeDir: try temporaryFolder())
         server.maxPayload = maxPayload
+        server.jetStream = jetStream
         try server.start()
         return server
     }
 
     private var maxPayload: Int?
+    private var jetStream = true
 
     /// A cluster of `count` nodes with JetStream, all started and accepting connections (the
     /// JetStream meta leader may still be in election: retry the first request).
@@ -70,7 +73,7 @@ public final class NATSServer: @unchecked Sendable {
         p.executableURL = URL(fileURLWithPath: binary)
         // Not scamflow: nats-server reads no home folder (said for HermeticTests).
         p.environment = ProcessInfo.processInfo.environment
-        var arguments = ["-js", "-a", "127.0.0.1", "-p", "\(port)", "-sd", storeDir.path, "-n", name]
+        var arguments = (jetStream ? ["-js"] : []) + ["-a", "127.0.0.1", "-p", "\(port)", "-sd", storeDir.path, "-n", name]
         if let clusterPort {
             arguments += ["--cluster_name", "scamflow-test", "--cluster", "nats://127.0.0.1:\(clusterPort)",
                           "--routes", routes.filter { $0 != clusterPort }.map { "nats://127.0.0.1:\($0)" }.joined(separator: ",")]
@@ -97,6 +100,18 @@ public final class NATSServer: @unchecked Sendable {
         Foundation.kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
         process = nil
+    }
+
+    /// SIGSTOP: the process stays, answers nothing (what is sent to it waits in its socket).
+    public func pause() {
+        guard let p = process, p.isRunning else { return }
+        Foundation.kill(p.processIdentifier, SIGSTOP)
+    }
+
+    /// SIGCONT: a paused server goes on (and reads what waited in its socket).
+    public func resume() {
+        guard let p = process, p.isRunning else { return }
+        Foundation.kill(p.processIdentifier, SIGCONT)
     }
 
     public var isRunning: Bool { process?.isRunning ?? false }

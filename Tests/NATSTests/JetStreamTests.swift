@@ -49,6 +49,88 @@ struct JetStreamTests {
         #expect(try js.message(stream: "AL", sequence: 1).header("Nats-Msg-Id") == "abc")
     }
 
+    /// Asynchronous publishes lost with a server (stopped, then killed and restarted) are
+    /// given up on by the wait, not left pending: the next batch after the reconnect is
+    /// acknowledged at once, each id said with its duplicate flag.
+    @Test func asyncPublishesLostWithAServerDoNotStallLaterOnes() throws {
+        let server = try NATSServer.start()
+        defer { withExtendedLifetime(server) {} }
+        let connection = try NATSConnection(urls: [server.url])
+        let js = try connection.jetStream()
+        try js.addStream(.init(name: "AL", subjects: ["al.>"], duplicateWindow: 60))
+        func batch(_ prefix: String) throws {
+            for i in 0..<100 { try js.publishAsync("al.high", Array("{}".utf8), messageID: "\(prefix)\(i)") }
+        }
+        try batch("x")
+        let before = js.waitForAsyncPublishes(timeout: 10)
+        #expect(before.stored.count == 100 && before.failed == 0 && before.stored.values.allSatisfy { !$0.duplicate })
+        server.pause()
+        try batch("y")  // never answered: the server is stopped, then killed
+        server.kill()
+        try server.start()
+        let lost = js.waitForAsyncPublishes(timeout: 1)
+        #expect(lost.failed > 0 && lost.stored.count < 100, "given up on: \(lost.failed), stored \(lost.stored.count)")
+        let reconnected = Date().addingTimeInterval(20)
+        while connection.connectedURL == nil, Date() < reconnected { usleep(50_000) }
+        let started = Date()
+        try retrying { try batch("z") }
+        try batch("x")  // stored before: acknowledged as duplicates
+        let after = js.waitForAsyncPublishes(timeout: 20)
+        let took = Date().timeIntervalSince(started)
+        #expect(after.failed == 0 && after.stored.count == 200 && took < 5, "failed \(after.failed), stored \(after.stored.count), \(took) s")
+        #expect(after.stored.values.filter(\.duplicate).count == 100, "the x ids again are duplicates")
+    }
+
+    /// Publishes answered later than their timeout (the server stopped past it, then going on)
+    /// are sent again with the same ids until acknowledged, never dropped; the stream keeps
+    /// each once, and the duplicate acknowledgements of the ones sent again are told from a
+    /// replay by the writer header: this writer's own count as stored, another's as duplicates.
+    @Test func publishesAnsweredLateAreSentAgainAndCountedOnce() throws {
+        let server = try NATSServer.start()
+        defer { withExtendedLifetime(server) {} }
+        let js = try NATSConnection(urls: [server.url]).jetStream(wait: 1)
+        try js.addStream(.init(name: "AL", subjects: ["al.>"], duplicateWindow: 60))
+        func publications(_ writer: String) -> [JetStream.Publication] {
+            (0..<100).map { .init(subject: "al.high", bytes: Array("{}".utf8), id: "a\($0)", headers: [("W", writer)]) }
+        }
+        let mine = publications("me")
+        server.pause()
+        for p in mine { try js.publishAsync(p.subject, p.bytes, messageID: p.id, headers: p.headers) }
+        // Past each publish's 1 s timeout, short of the client's stale-connection check (4 s).
+        Thread.sleep(forTimeInterval: 2)
+        server.resume()
+        var resent = 0
+        let duplicates = try js.confirm(mine, writer: ("W", "me"), until: Date().addingTimeInterval(30)) { count, _ in resent += count }
+        #expect(resent > 0, "the publishes were given up on and sent again")
+        #expect(try js.streamInfo("AL").messages == 100, "each id stored once")
+        #expect(try js.message(stream: "AL", sequence: 1).header("W") == "me")
+        #expect(duplicates.count == 100 && duplicates.allSatisfy { !$0 }, "stored by this writer, not duplicates: \(duplicates.filter { $0 }.count)")
+        // Another writer replaying the same ids: the stream held them, duplicates.
+        let theirs = publications("other")
+        for p in theirs { try js.publishAsync(p.subject, p.bytes, messageID: p.id, headers: p.headers) }
+        let replayed = try js.confirm(theirs, writer: ("W", "other"), until: Date().addingTimeInterval(30)) { _, _ in }
+        let count = try js.streamInfo("AL").messages
+        #expect(replayed.allSatisfy { $0 } && count == 100)
+    }
+
+    /// A publish's own timeout overrides the context's: events (no message id, so never sent
+    /// again) wait as long as their publisher does, and an answer slower than the context's
+    /// wait is not taken for a failure.
+    @Test func aPublishTimeoutLongerThanTheWaitKeepsSlowAnswers() throws {
+        let server = try NATSServer.start()
+        defer { withExtendedLifetime(server) {} }
+        let js = try NATSConnection(urls: [server.url]).jetStream(wait: 1)
+        try js.addStream(.init(name: "EV", subjects: ["ev.>"]))
+        server.pause()
+        for _ in 0..<50 { try js.publishAsync("ev.a", Array("{}".utf8)) }
+        for _ in 0..<50 { try js.publishAsync("ev.b", Array("{}".utf8), timeout: 10) }
+        Thread.sleep(forTimeInterval: 2)
+        server.resume()
+        let outcome = js.waitForAsyncPublishes(timeout: 10)
+        #expect(outcome.failed == 50, "the 50 with the context's 1 s timeout are given up on: \(outcome.failed)")
+        #expect(try js.streamInfo("EV").messages == 100, "all were stored, the answers only came late")
+    }
+
     @Test func keyValueRevisionsFenceWriters() throws {
         let server = try NATSServer.start()
         let js = try NATSConnection(urls: [server.url]).jetStream()

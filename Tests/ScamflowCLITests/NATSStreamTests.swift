@@ -117,6 +117,16 @@ struct NATSStreamTests {
             + (partition.map { ["--partition", $0] } ?? [])
     }
 
+    /// Streams made on `server`, `lines` published, and one unpartitioned consumer at work on
+    /// them (health every 0.1 s, `batch` messages a fetch), its stdin closed.
+    static func consuming(_ lines: [String], on server: NATSServer, batch: Int) throws -> StreamProcess {
+        try nats(["init", "--nats", server.url])
+        try nats(["publish", "--nats", server.url], stdin: Data((lines.joined(separator: "\n") + "\n").utf8))
+        let consumer = try StreamProcess(consumerArguments(server.url, partition: nil) + ["--health-every", "0.1", "--batch", "\(batch)"])
+        consumer.closeInput()
+        return consumer
+    }
+
     @Test func threePartitionsStoreExactlyTheAlertsOfOneStdinRun() throws {
         let server = try NATSServer.start()
         defer { withExtendedLifetime(server) {} }
@@ -144,11 +154,8 @@ struct NATSStreamTests {
         let server = try NATSServer.start(maxPayload: 8_192)
         defer { withExtendedLifetime(server) {} }
         let lines = try Self.events(generated: 20_000)
-        try Self.nats(["init", "--nats", server.url])
-        try Self.nats(["publish", "--nats", server.url], stdin: Data((lines.joined(separator: "\n") + "\n").utf8))
         // Small batches, so it is still at work when killed.
-        let first = try StreamProcess(Self.consumerArguments(server.url, partition: nil) + ["--health-every", "0.1", "--batch", "20"])
-        first.closeInput()
+        let first = try Self.consuming(lines, on: server, batch: 20)
         // Killed once it has checkpointed some of the way, with more processed since.
         // Far enough into the stream for a state in several 4 KiB parts.
         #expect(Self.waitForCheckpoint(first, atLeast: 4_000), "\(first.stderr)")
@@ -217,5 +224,25 @@ struct NATSStreamTests {
         #expect(bad.status == 2 && bad.stderr.contains("--nats takes server URLs"), "\(bad.stderr)")
         let state = try CLIRunner.run(["stream", "--nats", server.url, "--stream", "E", "--durable", "d", "--state", "/tmp/x"], in: CLIRunner.packageRoot)
         #expect(state.status == 2 && state.stderr.contains("--state is for stdin"), "\(state.stderr)")
+    }
+
+    @Test func serverWithoutJetStreamMissingAlertsStreamAndPasswordsAreSaidWell() throws {
+        let plain = try NATSServer.start(jetStream: false)
+        defer { withExtendedLifetime(plain) {} }
+        for arguments in [["init", "--nats", plain.url], ["publish", "--nats", plain.url]] {
+            let started = Date()
+            let r = try CLIRunner.run(["nats"] + arguments, in: CLIRunner.packageRoot, stdin: Data("{}\n".utf8))
+            #expect(r.status == 2 && r.stderr.contains("-js") && Date().timeIntervalSince(started) < 20,
+                    "nats \(arguments[0]) without JetStream fails at once with the fix: \(r.stderr)")
+        }
+        let server = try NATSServer.start()
+        defer { withExtendedLifetime(server) {} }
+        let alerts = try CLIRunner.run(["nats", "alerts", "--nats", server.url], in: CLIRunner.packageRoot)
+        #expect(alerts.status == 2 && alerts.stderr.contains("scamflow nats init"), "\(alerts.stderr)")
+        let port = try NATSServer.freePort()
+        for command in [["nats", "init"], ["stream", "--stream", "EVENTS", "--durable", "d"]] {
+            let r = try CLIRunner.run(command + ["--nats", "nats://bob:s3cret@127.0.0.1:\(port)"], in: CLIRunner.packageRoot)
+            #expect(r.status == 2 && !r.stderr.contains("s3cret") && r.stderr.contains("bob:***@127.0.0.1"), "the password is masked: \(r.stderr)")
+        }
     }
 }
