@@ -27,7 +27,9 @@ enum SpecDecoder {
         return try T(from: NodeDecoder(node: node))
     }
 
-    indirect enum Node {
+    /// Not `indirect`: arrays and objects already hold their children out of line, and a box
+    /// per string or number was a quarter of a million more allocations at every start.
+    enum Node {
         case null
         case bool(Bool)
         /// A number as written (`Int`, `Double`, ... parse it when asked).
