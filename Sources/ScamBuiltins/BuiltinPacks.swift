@@ -12,8 +12,9 @@ public enum BuiltinPacks {
     /// Loads every built-in pack. Diagnostics name files as `Patterns/<pack>/...`.
     ///
     /// A pack that loaded without error when the binary was built is decoded from the spec the
-    /// build plugin embedded (JSON, about five times faster than parsing its YAML again; the
-    /// same spec, `BuiltinPackTests` checks it); any other is loaded from its files, so its
+    /// build plugin embedded (JSON, read by `SpecDecoder`: much faster than parsing its YAML
+    /// again, or than `JSONDecoder`; the same spec, `BuiltinPackTests` checks it); any other, or
+    /// one whose spec does not decode, is loaded from its files, so its
     /// diagnostics are reported as for a pack folder. Packs load on every core, each on its
     /// own; the results come back in folder order.
     public static func load() -> [PackLoader.Result] {
@@ -23,7 +24,7 @@ public enum BuiltinPacks {
         defer { results.deallocate() }
         let slots = Slots(results)
         DispatchQueue.concurrentPerform(iterations: packs.count) { i in
-            if let json = packs[i].spec, let spec = try? JSONDecoder().decode(PackSpec.self, from: Data(json.utf8)) {
+            if let json = packs[i].spec, let spec = try? SpecDecoder.decode(PackSpec.self, from: json) {
                 slots.set(i, PackLoader.Result(pack: spec, diagnostics: spec.warnings, partial: spec))
             } else {
                 slots.set(i, loadFiles(i))

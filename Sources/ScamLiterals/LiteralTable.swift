@@ -86,10 +86,19 @@ public struct LiteralTable: Sendable, Equatable {
     /// - Throws: `LiteralTableError` for anything but a complete, valid table; `.otherVersion`
     ///   when it is valid but written by another extractor version (not to be used).
     public init(text: String) throws(LiteralTableError) {
-        var lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        // One copy of the text, read in place line by line (a copy per line and the split's
+        // array were half the cost of reading the built-in tables at every start).
+        let all = Array(text.utf8)
+        var lines: [Range<Int>] = []
+        var start = 0
+        for (i, byte) in all.enumerated() where byte == UInt8(ascii: "\n") {
+            lines.append(start..<i)
+            start = i + 1
+        }
+        lines.append(start..<all.count)
         if lines.last?.isEmpty == true { lines.removeLast() }
         guard let header = lines.first else { throw LiteralTableError(line: 1, "the file is empty") }
-        let fields = header.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        let fields = all[header].split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
         guard fields.count == 4, fields[0] == LiteralTable.magic, let format = Int(fields[1]), let version = Int(fields[2]),
               let count = Int(fields[3]) else {
             throw LiteralTableError(line: 1, "not a literal table (the first line must be `\(LiteralTable.magic) FORMAT VERSION COUNT`)")
@@ -101,13 +110,13 @@ public struct LiteralTable: Sendable, Equatable {
         var entries: [PatternDigest: LiteralRequirement] = [:]
         entries.reserveCapacity(count)
         for (i, line) in lines.dropFirst().enumerated() {
-            let bytes = Array(line)
-            guard bytes.count > 33, bytes[32] == UInt8(ascii: "\t"), let digest = PatternDigest(hex: bytes[0..<32]) else {
+            guard line.count > 33, all[line.lowerBound + 32] == UInt8(ascii: "\t"),
+                  let digest = PatternDigest(hex: all[line.lowerBound..<line.lowerBound + 32]) else {
                 throw LiteralTableError(line: i + 2, "an entry must be a 32-digit digest, a tab and a requirement")
             }
-            var parser = RequirementParser(bytes: bytes, offset: 33)
-            guard let requirement = parser.requirement(depth: 0), parser.offset == bytes.count else {
-                throw LiteralTableError(line: i + 2, "a requirement is malformed near byte \(parser.offset + 1)")
+            var parser = RequirementParser(bytes: all, offset: line.lowerBound + 33, end: line.upperBound)
+            guard let requirement = parser.requirement(depth: 0), parser.offset == line.upperBound else {
+                throw LiteralTableError(line: i + 2, "a requirement is malformed near byte \(parser.offset - line.lowerBound + 1)")
             }
             guard entries.updateValue(requirement, forKey: digest) == nil else {
                 throw LiteralTableError(line: i + 2, "digest \(digest.hex) appears twice")
@@ -120,13 +129,15 @@ public struct LiteralTable: Sendable, Equatable {
         self.entries = entries
     }
 
-    /// Bounds-checked reading of one requirement; every failure is nil.
+    /// Bounds-checked reading of one requirement, from `offset` up to `end` (its line's end);
+    /// every failure is nil.
     struct RequirementParser {
         let bytes: [UInt8]
         var offset: Int
+        let end: Int
 
         mutating func requirement(depth: Int) -> LiteralRequirement? {
-            guard depth < 64, offset < bytes.count else { return nil }
+            guard depth < 64, offset < end else { return nil }
             switch bytes[offset] {
             case UInt8(ascii: "*"):
                 offset += 1
@@ -136,8 +147,8 @@ public struct LiteralTable: Sendable, Equatable {
                 var literals: [[UInt8]] = []
                 while true {
                     let start = offset
-                    while offset < bytes.count, bytes[offset] != UInt8(ascii: ","), bytes[offset] != UInt8(ascii: "]") { offset += 1 }
-                    guard offset < bytes.count, let literal = LiteralTable.unhex(bytes[start..<offset]), !literal.isEmpty else { return nil }
+                    while offset < end, bytes[offset] != UInt8(ascii: ","), bytes[offset] != UInt8(ascii: "]") { offset += 1 }
+                    guard offset < end, let literal = LiteralTable.unhex(bytes[start..<offset]), !literal.isEmpty else { return nil }
                     literals.append(literal)
                     offset += 1
                     if bytes[offset - 1] == UInt8(ascii: "]") { return .anyOf(literals) }
@@ -145,11 +156,11 @@ public struct LiteralTable: Sendable, Equatable {
             case UInt8(ascii: "&"), UInt8(ascii: "|"):
                 let isAll = bytes[offset] == UInt8(ascii: "&")
                 offset += 1
-                guard offset < bytes.count, bytes[offset] == UInt8(ascii: "(") else { return nil }
+                guard offset < end, bytes[offset] == UInt8(ascii: "(") else { return nil }
                 offset += 1
                 var parts: [LiteralRequirement] = []
                 while true {
-                    guard let part = requirement(depth: depth + 1), offset < bytes.count else { return nil }
+                    guard let part = requirement(depth: depth + 1), offset < end else { return nil }
                     parts.append(part)
                     offset += 1
                     if bytes[offset - 1] == UInt8(ascii: ")") { return isAll ? .all(parts) : .either(parts) }

@@ -27,6 +27,34 @@ import Testing
         encoder.outputFormatting = [.sortedKeys]
         #expect(try encoder.encode(decoded) == encoder.encode(fromFiles), "\(BuiltinPacks.embedded[i].name)")
         #expect(decoded.literals.count > 0 && decoded.literals == fromFiles.literals)
+        // What a start-up decodes it with: the same spec as JSONDecoder's.
+        let fast = try SpecDecoder.decode(PackSpec.self, from: json)
+        #expect(try encoder.encode(fast) == encoder.encode(decoded), "\(BuiltinPacks.embedded[i].name)")
+    }
+
+    /// `SpecDecoder` reads escapes, numbers and nesting as `JSONDecoder` does, and refuses what
+    /// is not JSON (the caller then loads the pack from its files).
+    @Test func theSpecDecoderReadsWhatJSONEncoderWrites() throws {
+        struct Sample: Codable, Equatable {
+            var text: String
+            var number: Int
+            var big: Int64
+            var ratio: Double
+            var flag: Bool
+            var missing: String?
+            var present: Int?
+            var list: [[String]]
+            var map: [String: [String: Int]]
+            var nested: [Sample]
+        }
+        let inner = Sample(text: "", number: -3, big: 1 << 40, ratio: 1e-5, flag: false, missing: nil, present: 0, list: [], map: [:], nested: [])
+        let sample = Sample(text: "a\"b\\c/d\n\t\u{01}é诈骗😀 {{x}}", number: 42, big: -(1 << 50), ratio: 0.62, flag: true,
+                            missing: nil, present: 7, list: [["x", "y"], []], map: ["zh": ["a": 1], "en": [:]], nested: [inner])
+        let json = String(decoding: try JSONEncoder().encode(sample), as: UTF8.self)
+        #expect(try SpecDecoder.decode(Sample.self, from: json) == sample)
+        for bad in ["", "{", "{\"text\": }", "[1,]", "{\"a\": \"\\q\"}", "{\"a\": 1} x", "{\"a\": \"\\ud800\"}"] {
+            #expect(throws: (any Error).self, "\(bad)") { try SpecDecoder.decode(Sample.self, from: bad) }
+        }
     }
 
     @Test func packsLoadWithoutErrorsOrWarnings() {
