@@ -43,11 +43,13 @@ public final class NATSServer: @unchecked Sendable {
     /// largest message it takes (1 MB by default), to make big values go in parts.
     /// `jetStream: false` runs it as Debian's nats-server.service does, without JetStream.
     public static func start(maxPayload: Int? = nil, jetStream: Bool = true) throws -> NATSServer {
-        let server = NATSServer(name: "solo", port: try freePort(), clusterPort: nil, routes: [], storeDir: try temporaryFolder())
-        server.maxPayload = maxPayload
-        server.jetStream = jetStream
-        try server.start()
-        return server
+        try onFreePorts {
+            let server = NATSServer(name: "solo", port: try freePort(), clusterPort: nil, routes: [], storeDir: try temporaryFolder())
+            server.maxPayload = maxPayload
+            server.jetStream = jetStream
+            try server.start()
+            return server
+        }
     }
 
     private var maxPayload: Int?
@@ -56,13 +58,28 @@ public final class NATSServer: @unchecked Sendable {
     /// A cluster of `count` nodes with JetStream, all started and accepting connections (the
     /// JetStream meta leader may still be in election: retry the first request).
     public static func cluster(_ count: Int) throws -> [NATSServer] {
-        let ports = try (0..<count).map { _ in (try freePort(), try freePort()) }
-        let root = try temporaryFolder()
-        let servers = ports.enumerated().map { i, p in
-            NATSServer(name: "n\(i)", port: p.0, clusterPort: p.1, routes: ports.map(\.1), storeDir: root.appendingPathComponent("n\(i)"))
+        try onFreePorts {
+            let ports = try (0..<count).map { _ in (try freePort(), try freePort()) }
+            let root = try temporaryFolder()
+            let servers = ports.enumerated().map { i, p in
+                NATSServer(name: "n\(i)", port: p.0, clusterPort: p.1, routes: ports.map(\.1), storeDir: root.appendingPathComponent("n\(i)"))
+            }
+            // Those started before a failure stop when dropped.
+            for server in servers { try server.start() }
+            return servers
         }
-        for server in servers { try server.start() }
-        return servers
+    }
+
+    /// A port `freePort` gave was taken by another process before this server could listen
+    /// on it (tests start servers side by side; each picks its ports, then binds them).
+    struct PortTaken: Error {}
+
+    /// `body` again, with the new ports it picks, while a port it picked turns out taken.
+    private static func onFreePorts<T>(_ body: () throws -> T) throws -> T {
+        for _ in 1..<5 {
+            do { return try body() } catch is PortTaken { continue }
+        }
+        return try body()
     }
 
     /// Starts (or restarts, after `kill()`) the process with the same ports and store.
@@ -91,7 +108,7 @@ public final class NATSServer: @unchecked Sendable {
         p.standardError = log
         try p.run()
         process = p
-        try waitForPort()
+        try waitUntilListening()
     }
 
     /// SIGKILL, as a crash: no goodbye to the cluster.
@@ -124,11 +141,18 @@ public final class NATSServer: @unchecked Sendable {
         try? FileManager.default.removeItem(at: storeDir)
     }
 
-    private func waitForPort() throws {
+    /// Waits until this process listens on `port`. Another one answering there is not enough:
+    /// a server whose port was taken exits, and its tests would talk to someone else's.
+    private func waitUntilListening() throws {
         let deadline = Date().addingTimeInterval(20)
+        let listening = "Listening for client connections on 127.0.0.1:\(port)"
         while Date() < deadline {
-            if NATSServer.accepts(port: port) { return }
-            if let p = process, !p.isRunning { throw ServerError("nats-server \(name) exited at start:\n\(log)") }
+            let said = log  // this start's own: the file is made anew at each start
+            if let p = process, !p.isRunning {
+                if said.contains("address already in use") { throw PortTaken() }
+                throw ServerError("nats-server \(name) exited at start:\n\(said)")
+            }
+            if said.contains(listening), NATSServer.accepts(port: port) { return }
             usleep(50_000)
         }
         throw ServerError("nats-server \(name) did not listen on \(port) within 20 s:\n\(log)")

@@ -101,7 +101,7 @@ struct JetStreamTests {
         // client's stale-connection check (4 s); they reach the stream when it goes on.
         let given = js.waitForAsyncPublishes(timeout: 1.5)
         server.resume()
-        #expect(given.failed == 100 && given.stored.isEmpty, "given up: \(given.failed), answered: \(given.stored.count)")
+        #expect(given.failed == 100 && given.stored.isEmpty, "given up: \(given.failed), answered: \(given.stored.count); server running \(server.isRunning):\n\(server.log.suffix(1500))")
         var resent = 0
         let duplicates = try js.confirm(mine, writer: ("W", "me"), until: Date().addingTimeInterval(30)) { count, _ in resent += count }
         #expect(resent >= 100, "the publishes were sent again")
