@@ -21,7 +21,7 @@ public enum AlertMerger {
     public static func merged(_ alerts: [Alert], threads: Int) -> [Alert] {
         guard alerts.count > 1 else { return alerts }
         let groups = grouped(alerts)
-        return threads > 1 ? ParallelMap.map(groups, threads: threads, fold) : groups.map(fold)
+        return ParallelMap.map(groups, threads: threads, fold)  // one thread, or few groups: a plain map
     }
 
     /// The alerts to fold together, in the order of each group's first alert.
